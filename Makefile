@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make demo` and `make test`. Each builds the
+# virtual environment from requirements.lock first (Python 3.11, PyPI only).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-fast lint lock bench clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/taxmatch demo --out demo-output
+
+# The whole suite, as CI runs it: lint, format, types, docs in step, every test marker.
+test: $(BIN)/.installed
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -m "" -q
+
+# The fast default run for day-to-day work (no slow or PostgreSQL tests).
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/python scripts/benchmark.py
+
+# Re-pin requirements.lock from pyproject.toml (needs the registry).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --upgrade pip
+	.lockenv/bin/python -m pip install --quiet ".[dev]"
+	.lockenv/bin/python -m pip freeze --exclude taxmatch > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
