@@ -1,0 +1,76 @@
+"""The one exception hierarchy of taxmatch.
+
+Every error a user can meet derives from :class:`TaxmatchError`. The core
+raises these; the edges (CLI, API) map them to exit codes and messages. No
+error here knows about HTTP.
+
+::
+
+    TaxmatchError
+    ├── InputError            a file or value supplied by a user is unusable
+    │   ├── ManifestError     the batch manifest is incomplete or does not fit the file
+    │   └── AgreementError    the agreement file is invalid
+    ├── StoreError            the store is missing, empty or inconsistent
+    │   └── NoMasterLoaded    processing was asked for before `master load`
+    └── LedgerError           the accounting ledger does not verify
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a file a problem is: 1-based line and column, either may be unknown."""
+
+    file: str
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+
+class TaxmatchError(Exception):
+    """Base of every taxmatch error: says what was wrong, where, and what to do."""
+
+    def __init__(self, what: str, *, where: Location | None = None, fix: str = "") -> None:
+        self.what = what
+        self.where = where
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.where}: {self.what}" if self.where else self.what
+        return f"{text}. {self.fix}" if self.fix else text
+
+
+class InputError(TaxmatchError):
+    """A file or value that a user supplied cannot be used as it is."""
+
+
+class ManifestError(InputError):
+    """The batch manifest is incomplete, unauthorised, or does not cover the file."""
+
+
+class AgreementError(InputError):
+    """The agreement file is missing fields or holds unsafe values."""
+
+
+class StoreError(TaxmatchError):
+    """The store directory is missing, unreadable or inconsistent."""
+
+
+class NoMasterLoaded(StoreError):
+    """A batch was submitted before any master file was loaded."""
+
+
+class LedgerError(TaxmatchError):
+    """The accounting ledger's hash chain does not verify."""
