@@ -1,0 +1,180 @@
+"""Standardise US street addresses to USPS Publication 28 forms: pure functions.
+
+The abbreviation tables are the ones `usaddress-scourgify` keeps from
+Publication 28 (street suffixes, directionals, unit designators, states); this
+module only decides which token plays which part.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scourgify import address_constants as usps
+from unidecode import unidecode
+
+SUFFIX_OF: dict[str, str] = dict(usps.STREET_TYPE_ABBREVIATIONS)
+SUFFIX_OF.update({v: v for v in usps.STREET_TYPE_ABBREVIATIONS.values()})
+DIRECTION_OF: dict[str, str] = dict(usps.DIRECTIONAL_REPLACEMENTS)
+DIRECTION_OF.update({v: v for v in usps.DIRECTIONAL_REPLACEMENTS.values()})
+UNIT_OF: dict[str, str] = dict(usps.OCCUPANCY_TYPE_ABBREVIATIONS)
+UNIT_OF.update({v: v for v in usps.OCCUPANCY_TYPE_ABBREVIATIONS.values()})
+UNIT_OF.update({"APT": "APT", "NO": "#", "NUMBER": "#"})
+STATE_OF: dict[str, str] = {k: v for k, v in usps.STATE_ABBREVIATIONS.items()}
+STATE_CODES = frozenset(STATE_OF.values()) | {"DC", "PR", "GU", "VI", "AS", "MP"}
+STATE_OF.update({c: c for c in STATE_CODES})
+ORDINALS = {
+    "FIRST": "1ST",
+    "SECOND": "2ND",
+    "THIRD": "3RD",
+    "FOURTH": "4TH",
+    "FIFTH": "5TH",
+    "SIXTH": "6TH",
+    "SEVENTH": "7TH",
+    "EIGHTH": "8TH",
+    "NINTH": "9TH",
+    "TENTH": "10TH",
+}
+CITY_WORDS = {"ST": "SAINT", "STE": "SAINTE", "MT": "MOUNT", "FT": "FORT"}
+
+PLACEHOLDER_WORDS = (
+    "UNKNOWN",
+    "UNK",
+    "FAILED TO PROVIDE",
+    "NOT PROVIDED",
+    "NONE",
+    "NULL",
+    "N A",
+    "NA",
+    "DONT CARE",
+    "DON T CARE",
+    "SEE CASE FILE",
+    "SEE FILE",
+    "TBD",
+    "HOMELESS",
+    "NO ADDRESS",
+    "REDACTED",
+    "UNDELIVERABLE",
+    "GENERAL DELIVERY",
+    "XXX",
+    "UNKNOWN ADDRESS",
+)
+_PLACEHOLDER = re.compile(r"\b(" + "|".join(re.escape(w) for w in PLACEHOLDER_WORDS) + r")\b")
+_HOUSE = re.compile(r"^\d+[A-Z]?$|^\d+-\d+[A-Z]?$")
+_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
+_PO_BOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX|BOX)\b")
+
+
+def _tokens(text: str | None) -> list[str]:
+    upper = unidecode(text or "").upper()
+    upper = upper.replace("#", " # ").replace("½", " 1/2")
+    return re.sub(r"[^A-Z0-9/# -]+", " ", upper.replace("-", " - ")).split()
+
+
+@dataclass(frozen=True)
+class Street:
+    """A parsed street line; empty strings where a part is absent."""
+
+    house_number: str = ""
+    predirectional: str = ""
+    name: str = ""
+    suffix: str = ""
+    postdirectional: str = ""
+    unit: str = ""
+    placeholder: bool = False
+    po_box: bool = False
+
+    @property
+    def text(self) -> str:
+        """The standard one-line form, without the unit."""
+        parts = (self.house_number, self.predirectional, self.name, self.suffix, self.postdirectional)
+        return " ".join(p for p in parts if p)
+
+
+def _house(tokens: list[str]) -> tuple[str, list[str]]:
+    if not tokens:
+        return "", tokens
+    head = tokens[0]
+    if head.isdigit() and len(tokens) > 2 and tokens[1] == "-" and tokens[2].isdigit():
+        return f"{head}-{tokens[2]}", tokens[3:]  # Queens-style "12-34"
+    if _HOUSE.match(head):
+        rest = tokens[1:]
+        if rest and rest[0] == "1/2":
+            return f"{head} 1/2", rest[1:]
+        return head, rest
+    return "", tokens
+
+
+def _unit(tokens: list[str]) -> tuple[list[str], str]:
+    """Split off a unit designator and its number; '#' and APT and UNIT compare equal."""
+    for i, token in enumerate(tokens):
+        if i == 0 and token in UNIT_OF and len(tokens) > 1 and re.search(r"\d", tokens[1]):
+            return [], "".join(tokens[1:])  # "45 Apt 3": a unit, but no street
+        if i > 0 and token in UNIT_OF and i + 1 < len(tokens):
+            return tokens[:i], "".join(t for t in tokens[i + 1 :] if t != "-")
+        if i > 0 and token == "#" and i + 1 == len(tokens):
+            return tokens[:i], ""
+    return tokens, ""
+
+
+def unit(value: str | None) -> str:
+    """A unit number without its designator: 'Apt 4B', '# 4b' and 'Unit 4-B' give '4B'."""
+    tokens = [t for t in _tokens(value) if t != "-"]
+    while tokens and tokens[0] in UNIT_OF:
+        tokens = tokens[1:]
+    return "".join(tokens)
+
+
+def street(line: str | None, unit_field: str | None = None) -> Street:
+    """Parse and standardise a street line (and the separate unit column, if any)."""
+    text = " ".join(_tokens(line)).replace(" - ", " - ")
+    if _PO_BOX.search(text):
+        return Street(po_box=True)
+    if not re.search(r"[A-Z]", text) or _PLACEHOLDER.search(text.replace("/", " ")):
+        return Street(placeholder=True)
+    house, rest = _house(_tokens(line))
+    rest, glued_unit = _unit([t for t in rest if t != "/"])
+    rest = [t for t in rest if t not in {"-", "#"}]
+    pre = post = sfx = ""
+    if len(rest) > 2 and rest[-2] in SUFFIX_OF and re.search(r"\d", rest[-1]):
+        glued_unit = glued_unit or rest[-1]  # "123 Main St 4B": a unit without designator
+        rest = rest[:-1]
+    if len(rest) > 1 and rest[-1] in DIRECTION_OF:
+        post, rest = DIRECTION_OF[rest[-1]], rest[:-1]
+    if len(rest) > 1 and rest[-1] in SUFFIX_OF:
+        sfx, rest = SUFFIX_OF[rest[-1]], rest[:-1]
+    if len(rest) > 1 and rest[0] in DIRECTION_OF:
+        pre, rest = DIRECTION_OF[rest[0]], rest[1:]
+    # A lone directional is the street's name: "North Street" and "N St" are one street.
+    words = [ORDINALS.get(w, DIRECTION_OF.get(w, w) if len(rest) == 1 else w) for w in rest]
+    return Street(
+        house_number=house,
+        predirectional=pre,
+        name=" ".join(words),
+        suffix=sfx,
+        postdirectional=post,
+        unit=unit(unit_field) or glued_unit,
+    )
+
+
+def zip5(value: str | None) -> str:
+    """The 5-digit ZIP of a ZIP or ZIP+4, or '' when it is not one."""
+    match = _ZIP.match((value or "").strip())
+    return match.group(1) if match else ""
+
+
+def state(value: str | None) -> str:
+    """The USPS state code for a code or a state name, or '' when it is neither."""
+    key = re.sub(r"[^A-Z ]", "", unidecode(value or "").upper()).strip()
+    return STATE_OF.get(key, "")
+
+
+def city(value: str | None) -> str:
+    """City name in capitals with Saint/Mount/Fort spelled out."""
+    words = re.sub(r"[^A-Z ]+", " ", unidecode(value or "").upper()).split()
+    return " ".join(CITY_WORDS.get(w, w) for w in words)
+
+
+def is_zip_only(value: str | None) -> bool:
+    """True for a street field holding only a ZIP: 'a zip code is not an address'."""
+    return bool(_ZIP.match(re.sub(r"\s", "", value or "")))

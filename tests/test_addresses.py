@@ -1,0 +1,123 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taxmatch import addresses
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("123 North Street", "123 N St"),
+        ("45 West Main Street", "45 W Main St."),
+        ("9 First Avenue", "9 1st Ave"),
+        ("7 Maple Ave SW", "7 maple avenue southwest"),
+        ("12 Elm Boulevard", "12 ELM BLVD"),
+    ],
+)
+def test_variants_standardise_alike(a: str, b: str) -> None:
+    assert addresses.street(a).text == addresses.street(b).text
+
+
+def test_street_parts() -> None:
+    parsed = addresses.street("45 W Main Street Apt 4B")
+    assert (parsed.house_number, parsed.predirectional, parsed.name, parsed.suffix, parsed.unit) == (
+        "45",
+        "W",
+        "MAIN",
+        "ST",
+        "4B",
+    )
+
+
+@pytest.mark.parametrize("unit", ["Apt 4B", "# 4b", "#4B", "Unit 4-B", "APARTMENT 4B", "4B"])
+def test_unit_designators_compare_equal(unit: str) -> None:
+    assert addresses.unit(unit) == "4B"
+
+
+def test_unit_glued_to_the_street() -> None:
+    assert addresses.street("88 Court St 3").unit == "3"
+    assert addresses.street("88 Court St #3").unit == "3"
+    assert addresses.street("88 Court St", "Apt 3").unit == "3"
+
+
+def test_queens_style_house_numbers() -> None:
+    assert addresses.street("12-34 31st Ave").house_number == "12-34"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "UNKNOWN ADDRESS",
+        "Failed to Provide 12345",
+        "Failed to Provide",
+        "Don't Care",
+        "N/A",
+        "See case file",
+        "12345",
+        "12345-6789",
+        "",
+        "none",
+        "TBD",
+    ],
+)
+def test_placeholders_are_never_addresses(line: str) -> None:
+    parsed = addresses.street(line)
+    assert parsed.placeholder or not parsed.house_number
+
+
+def test_po_box_is_not_a_street_address() -> None:
+    assert addresses.street("PO Box 12").po_box
+    assert addresses.street("P.O. Box 12").po_box
+
+
+@pytest.mark.parametrize(
+    ("raw", "z"),
+    [
+        ("62701", "62701"),
+        ("62701-1234", "62701"),
+        ("627011234", "62701"),
+        ("6270", ""),
+        ("ABCDE", ""),
+        ("", ""),
+    ],
+)
+def test_zip5(raw: str, z: str) -> None:
+    assert addresses.zip5(raw) == z
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("IL", "IL"),
+        ("il", "IL"),
+        ("Illinois", "IL"),
+        ("XX", ""),
+        ("District of Columbia", "DC"),
+        ("PR", "PR"),
+    ],
+)
+def test_state(raw: str, code: str) -> None:
+    assert addresses.state(raw) == code
+
+
+def test_city_spells_out_saint_and_mount() -> None:
+    assert addresses.city("St. Louis") == addresses.city("Saint Louis") == "SAINT LOUIS"
+    assert addresses.city("Mt Vernon") == "MOUNT VERNON"
+
+
+@given(st.text(max_size=60))
+def test_street_standardisation_is_idempotent(line: str) -> None:
+    once = addresses.street(line)
+    if once.placeholder or once.po_box or not once.house_number:
+        return
+    assert addresses.street(once.text).text == once.text
+
+
+@given(st.from_regex(r"[1-9][0-9]{0,4} [A-Za-z]{3,10} (Street|St|Avenue|Ave|Road|Rd)", fullmatch=True))
+def test_street_ignores_case(line: str) -> None:
+    assert (
+        addresses.street(line).text
+        == addresses.street(line.lower()).text
+        == addresses.street(line.upper()).text
+    )

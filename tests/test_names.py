@@ -1,0 +1,91 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taxmatch import names
+
+
+@pytest.mark.parametrize(
+    ("raw", "tokens"),
+    [
+        ("García López", ("GARCIA", "LOPEZ")),
+        ("Garcia-Lopez", ("GARCIA", "LOPEZ")),
+        ("De La Cruz", ("CRUZ",)),
+        ("van der Berg", ("BERG",)),
+        ("O'Brien", ("OBRIEN",)),
+        ("  smith  ", ("SMITH",)),
+        ("Núñez", ("NUNEZ",)),
+        ("De La", ("DE", "LA")),
+    ],
+)
+def test_surname_tokens(raw: str, tokens: tuple[str, ...]) -> None:
+    assert names.surname(raw).tokens == tokens
+
+
+def test_surname_pulls_off_a_trailing_suffix() -> None:
+    parsed = names.surname("Smith Jr.")
+    assert parsed.tokens == ("SMITH",)
+    assert parsed.suffix == "JR"
+
+
+@pytest.mark.parametrize(
+    ("raw", "std"),
+    [("Jr.", "JR"), ("junior", "JR"), ("SR", "SR"), ("3rd", "III"), ("II", "II"), ("", ""), ("Esq", "")],
+)
+def test_suffix(raw: str, std: str) -> None:
+    assert names.suffix(raw) == std
+
+
+@pytest.mark.parametrize(
+    ("raw", "control"),
+    [("Smith", "SMIT"), ("Garcia-Lopez", "GARC"), ("O'Neil", "ONEI"), ("Li", "LI"), ("De La Cruz", "DE")],
+)
+def test_name_control_follows_the_irs_rule(raw: str, control: str) -> None:
+    assert names.name_control(raw) == control
+
+
+@pytest.mark.parametrize(
+    ("nick", "given"),
+    [
+        ("Paco", "FRANCISCO"),
+        ("Pepe", "JOSE"),
+        ("Chuy", "JESUS"),
+        ("Lupe", "GUADALUPE"),
+        ("Nacho", "IGNACIO"),
+        ("Memo", "GUILLERMO"),
+        ("Juan", "JOHN"),
+        ("Bill", "WILLIAM"),
+        ("Jon", "JONATHAN"),
+    ],
+)
+def test_given_name_forms_know_nicknames_and_hypocorisms(nick: str, given: str) -> None:
+    assert given in names.given_name(nick).forms
+
+
+def test_unrelated_given_names_share_no_form() -> None:
+    assert not names.given_name("Maria").forms & names.given_name("Robert").forms
+
+
+def test_second_given_word_becomes_the_middle_initial() -> None:
+    parsed = names.given_name("Juan Carlos")
+    assert (parsed.first, parsed.middle_initial) == ("JUAN", "C")
+    assert names.given_name("Juan Carlos", "Miguel").middle_initial == "M"
+
+
+@given(st.text(max_size=40))
+def test_clean_is_idempotent(text: str) -> None:
+    once = names.clean(text)
+    assert names.clean(once) == once
+
+
+@given(st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzáéíóúñü -'"), max_size=30))
+def test_clean_ignores_case_and_accents(text: str) -> None:
+    assert names.clean(text) == names.clean(text.upper())
+    stripped = text.translate(str.maketrans("áéíóúñü", "aeiounu"))
+    assert names.clean(text) == names.clean(stripped)
+
+
+@given(st.text(max_size=40))
+def test_surname_text_is_stable_under_restandardising(text: str) -> None:
+    first = names.surname(text)
+    assert names.surname(first.text).tokens == first.tokens
