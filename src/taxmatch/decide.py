@@ -1,0 +1,140 @@
+"""The one disclosure rule of DESIGN.md, and nowhere else: a pure function.
+
+From a request's gate reasons and its scored candidates (one per taxpayer) to
+a decision. Anything short of a lawful, verified, unique, authorised match is
+not VERIFIED.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from taxmatch.agreement import Agreement
+from taxmatch.reasons import Outcome, Reason
+
+AGREES = frozenset({"exact", "fuzzy"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One taxpayer's best-scoring record against one request."""
+
+    tin: str
+    match_weight: float
+    match_probability: float
+    name: str  # exact | fuzzy | disagree | missing
+    address: str  # exact | fuzzy | disagree | missing
+    tin_level: str  # exact | fuzzy | disagree | missing
+    dob: str  # exact | fuzzy | disagree | missing
+    suffix: str  # exact | disagree | missing
+
+    @property
+    def on_name_and_address(self) -> bool:
+        return self.name in AGREES and self.address in AGREES and self.suffix != "disagree"
+
+    @property
+    def identifiers_agree(self) -> bool:
+        return self.tin_level in {"exact", "missing"} and self.dob in {"exact", "missing"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    chosen: Candidate | None = None
+    best: Candidate | None = None
+    runner_up: Candidate | None = None
+    candidates: int = 0
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Rule 4's facts as of the moment of release."""
+
+    in_force_today: bool
+    safeguards_in_good_standing: bool
+
+    @classmethod
+    def of(cls, agreement: Agreement, today: dt.date) -> Authority:
+        return cls(agreement.in_force(today), agreement.recipient_safeguards.in_good_standing)
+
+
+def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
+    tin_holders = [c for c in ranked if c.tin_level == "exact"]
+    if any(c.name == "disagree" for c in tin_holders):
+        return (Reason.TIN_OTHER_PERSON,)
+    if tin_holders:
+        return (Reason.ADDRESS_NOT_ON_FILE,)
+    return (Reason.NO_CANDIDATE,)
+
+
+def _mismatch(candidate: Candidate, ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
+    reasons = []
+    if candidate.tin_level not in {"exact", "missing"}:
+        reasons.append(Reason.TIN_MISMATCH)
+        if any(c.tin_level == "exact" and c.name == "disagree" for c in ranked):
+            reasons.append(Reason.TIN_OTHER_PERSON)
+    if candidate.dob == "disagree":
+        reasons.append(Reason.DOB_MISMATCH)
+    return tuple(reasons)
+
+
+def _is_namesake(a: Candidate, b: Candidate) -> bool:
+    return a.name == b.name == "exact" and a.address == b.address == "exact"
+
+
+def _answer(
+    outcome: Outcome, reasons: Sequence[Reason], ranked: Sequence[Candidate], chosen: Candidate | None = None
+) -> Decision:
+    return Decision(
+        outcome,
+        tuple(dict.fromkeys(reasons)),
+        chosen=chosen,
+        best=ranked[0] if ranked else None,
+        runner_up=ranked[1] if len(ranked) > 1 else None,
+        candidates=len(ranked),
+    )
+
+
+def decide(
+    gate_reasons: Sequence[Reason],
+    candidates: Sequence[Candidate],
+    agreement: Agreement,
+    authority: Authority,
+) -> Decision:
+    """Apply the one rule. `candidates` holds at most one entry per taxpayer."""
+    ranked = sorted(candidates, key=lambda c: (-c.match_weight, c.tin))
+    if gate_reasons:
+        return _answer(Outcome.REJECTED, gate_reasons, ranked)
+    plausible = [c for c in ranked if c.on_name_and_address]
+    if not plausible:
+        return _answer(Outcome.NO_MATCH, _no_match(ranked), ranked)
+    consistent = [c for c in plausible if c.identifiers_agree]
+    if not consistent:
+        if any(c.dob == "fuzzy" and c.tin_level in {"exact", "missing"} for c in plausible):
+            return _answer(Outcome.REVIEW, [Reason.BELOW_THRESHOLD], ranked)
+        return _answer(Outcome.NO_MATCH, _mismatch(plausible[0], ranked), ranked)
+    top = consistent[0]
+    if (
+        len(consistent) > 1
+        and top.match_weight - consistent[1].match_weight < agreement.ambiguity_margin_bits
+    ):
+        namesake = _is_namesake(top, consistent[1])
+        return _answer(
+            Outcome.REVIEW, [Reason.NAMESAKE_AT_ADDRESS if namesake else Reason.AMBIGUOUS_CANDIDATES], ranked
+        )
+    if top.match_probability < agreement.match_threshold:
+        return _answer(Outcome.REVIEW, [Reason.BELOW_THRESHOLD], ranked)
+    held = [Reason.AGREEMENT_NOT_IN_FORCE] if not authority.in_force_today else []
+    if not authority.safeguards_in_good_standing:
+        held.append(Reason.RECIPIENT_SAFEGUARDS_OPEN)
+    if held:
+        return _answer(Outcome.REVIEW, held, ranked)
+    reasons = [Reason.MATCH_NAME_ADDRESS]
+    if top.tin_level == "exact":
+        reasons.append(Reason.MATCH_TIN_CONFIRMED)
+    if top.dob == "exact":
+        reasons.append(Reason.MATCH_DOB_CONFIRMED)
+    return _answer(Outcome.VERIFIED, reasons, ranked, chosen=top)
