@@ -1,0 +1,102 @@
+"""The store: batches, decisions and the ledger, through SQLAlchemy 2.
+
+SQLite file `taxmatch.db` in the store directory by default; any SQLAlchemy
+URL (PostgreSQL in production) through `TAXMATCH_DATABASE_URL`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+)
+
+from taxmatch.errors import Location, StoreError
+
+log = logging.getLogger(__name__)
+metadata = MetaData()
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(80), primary_key=True),
+    Column("agreement_id", String(80), nullable=False),
+    Column("requesting_agency", String(200), nullable=False),
+    Column("signer_name", String(200), nullable=False),
+    Column("signer_title", String(200), nullable=False),
+    Column("signed_on", Date, nullable=False),
+    Column("request_file", Text, nullable=False),
+    Column("request_file_sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("outcomes", JSON, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("batch_id", String(80), primary_key=True),
+    Column("request_id", String(200), primary_key=True),
+    Column("outcome", String(16), nullable=False),
+    Column("reason_codes", Text, nullable=False),
+    Column("matched_tin", String(9)),
+    Column("candidates", Integer, nullable=False),
+    Column("match_probability", Float),
+    Column("runner_up_probability", Float),
+    Column("levels", JSON, nullable=False),
+    Column("disclosure_id", String(32)),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("disclosure_id", String(32), nullable=False, unique=True),
+    Column("batch_id", String(80), nullable=False),
+    Column("request_id", String(200), nullable=False),
+    Column("tin", String(9), nullable=False),
+    Column("fields", String(200), nullable=False),
+    Column("statute", String(200), nullable=False),
+    Column("official_name", String(200), nullable=False),
+    Column("official_title", String(200), nullable=False),
+    Column("case_number", String(200), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("disclosed_at", String(40), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    UniqueConstraint("batch_id", "request_id", name="one_disclosure_per_row"),
+)
+
+
+def database_url(store: Path) -> str:
+    return os.environ.get("TAXMATCH_DATABASE_URL") or f"sqlite:///{store / 'taxmatch.db'}"
+
+
+def connect(store: Path) -> Engine:
+    """An engine for the store, with the schema created if it is new."""
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the store: {exc.strerror}",
+            where=Location(str(store)),
+            fix="Pass a writable --store directory or set TAXMATCH_STORE.",
+        ) from exc
+    engine = create_engine(database_url(store))
+    metadata.create_all(engine)
+    return engine

@@ -1,0 +1,64 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from taxmatch import ledger
+from taxmatch.errors import LedgerError
+from taxmatch.store import connect
+from taxmatch.store import ledger as table
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def item(rid: str, batch: str = "B1") -> ledger.Disclosure:
+    return ledger.Disclosure(
+        batch,
+        rid,
+        "123456789",
+        "last_known_address",
+        "8 U.S.C. 1253(a)(1)",
+        "Officer 1",
+        "Deportation Officer",
+        "A1",
+        "DHS/ICE",
+    )
+
+
+def test_append_and_verify(tmp_path: Path) -> None:
+    engine = connect(tmp_path)
+    ids = ledger.append(engine, [item("r1"), item("r2")], NOW)
+    assert ids == {"r1": "TXM-0000000001", "r2": "TXM-0000000002"}
+    assert ledger.verify(engine) == 2
+
+
+def test_reprocessing_a_row_adds_no_second_entry(tmp_path: Path) -> None:
+    engine = connect(tmp_path)
+    first = ledger.append(engine, [item("r1")], NOW)
+    again = ledger.append(engine, [item("r1"), item("r2")], NOW)
+    assert again["r1"] == first["r1"]
+    assert ledger.count(engine) == 2
+    assert ledger.append(engine, [item("r1", batch="B2")], NOW)["r1"] == "TXM-0000000003"
+
+
+def test_a_changed_entry_is_named(tmp_path: Path) -> None:
+    engine = connect(tmp_path)
+    ledger.append(engine, [item("r1"), item("r2"), item("r3")], NOW)
+    with engine.begin() as conn:
+        conn.execute(update(table).where(table.c.seq == 2).values(tin="999999999"))
+    with pytest.raises(LedgerError, match="TXM-0000000002"):
+        ledger.verify(engine)
+
+
+def test_a_removed_entry_is_detected(tmp_path: Path) -> None:
+    engine = connect(tmp_path)
+    ledger.append(engine, [item("r1"), item("r2"), item("r3")], NOW)
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(table.c.seq == 2))
+    with pytest.raises(LedgerError, match="TXM-0000000003"):
+        ledger.verify(engine)
+
+
+def test_empty_ledger_verifies(tmp_path: Path) -> None:
+    assert ledger.verify(connect(tmp_path)) == 0
