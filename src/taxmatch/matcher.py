@@ -1,0 +1,97 @@
+"""Score requests against the reference index with the saved Splink model.
+
+The engine edge of the pipeline: it runs SQL (DuckDB by default) and returns,
+per request, one candidate per taxpayer (that taxpayer's best-scoring address
+row), with the comparison labels the decision reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from taxmatch import duck, model
+from taxmatch.decide import Candidate
+from taxmatch.reference import Reference
+
+log = logging.getLogger(__name__)
+# Splink orders a pair's sides by dataset name: requests sort first, so they are "_l".
+REQUESTS = "a_requests"
+GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
+
+
+def name_level(surname: str, first: str) -> str:
+    """One agreement for the whole name from the surname's and the given name's."""
+    if model.MISSING in (surname, first):
+        return model.MISSING
+    if model.DISAGREE in (surname, first):
+        return model.DISAGREE
+    if first == model.PARTIAL:
+        return model.PARTIAL
+    return model.EXACT if surname == first == model.EXACT else model.FUZZY
+
+
+def _label(table: list[str], gamma: int) -> str:
+    return model.MISSING if gamma < 0 else table[gamma]
+
+
+def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
+    level = {g: _label(labels[g], row[f"gamma_{g}"]) for g in GAMMAS}
+    return Candidate(
+        tin=row["tin"],
+        match_weight=float(row["match_weight"]),
+        match_probability=float(row["match_probability"]),
+        name=name_level(level["surname"], level["first_name"]),
+        address=level["address"],
+        tin_level=level["tin"],
+        dob=level["dob"],
+        suffix=level["suffix"],
+    )
+
+
+def score(requests: pa.Table, reference: Reference, threads: int | None = None) -> dict[int, list[Candidate]]:
+    """Candidates per request uid. `requests` holds `uid` and the standard columns."""
+    trained = reference.model()
+    labels = model.labels(trained)
+    con = duckdb.connect()
+    if threads:
+        duck.run(con, f"SET threads = {int(threads)}")
+    columns = ", ".join(model.COMPARED_COLUMNS)
+    duck.run(
+        con,
+        f"CREATE TABLE master_std AS SELECT uid, tin, {columns} FROM read_parquet(?)",
+        [str(reference.parquet)],
+    )
+    con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
+    duck.run(con, "CREATE TABLE requests_std AS SELECT * FROM requests_arrow")
+    db = DuckDBAPI(connection=con)
+    tables = [
+        db.register("requests_std", dataset_display_name=REQUESTS),
+        db.register("master_std", dataset_display_name="b_master"),
+    ]
+    linker = Linker(tables, trained, log_level=None)
+    for column in model.TF_COLUMNS:
+        duck.run(
+            con,
+            f"CREATE TABLE tf_{column}_lookup AS SELECT * FROM read_parquet(?)",
+            [str(reference.tf_path(column))],
+        )
+        linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}_lookup"), column)
+    predictions = linker.inference.predict()
+    gammas = ", ".join(f"gamma_{g}" for g in GAMMAS)
+    best = con.sql(f"""
+        SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas}
+        FROM {predictions.physical_name} AS p JOIN master_std AS m ON m.uid = p.uid_r
+        WHERE p.source_dataset_l = '{REQUESTS}'
+        QUALIFY row_number() OVER (PARTITION BY p.uid_l, m.tin ORDER BY p.match_weight DESC, p.uid_r) = 1
+    """).to_arrow_table()
+    con.close()
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    for row in best.to_pylist():
+        found[row["request_uid"]].append(_candidate(row, labels))
+    return dict(found)
