@@ -23,9 +23,6 @@ def _level(label: str, sql: str, *, null: bool = False, tf: str | None = None) -
     if tf:
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = 1.0
-    if tf and not sql.startswith(f'"{tf}_l" = "{tf}_r"'):
-        # A composite level (house + street + unit) adjusts by its own u, not a street-only level's.
-        level["disable_tf_exact_match_detection"] = True
     return level
 
 
@@ -75,13 +72,7 @@ COMPARISONS: list[dict[str, Any]] = [
         "house number, street, unit and locality",
         [
             _null("house_number", "street_name"),
-            _level(
-                EXACT,
-                f"{SAME_STREET} AND coalesce(\"unit_std_l\", '') = coalesce(\"unit_std_r\", '') "
-                f'AND {LOCALITY} AND ("street_suffix_l" IS NULL OR "street_suffix_r" IS NULL '
-                'OR "street_suffix_l" = "street_suffix_r")',
-                tf="street_name",
-            ),
+            _level(EXACT, '"address_key_l" = "address_key_r"', tf="address_key"),
             _level(FUZZY, f"{SAME_STREET} AND NOT {UNITS_CLASH} AND {LOCALITY}"),
             _level(
                 FUZZY,
@@ -135,7 +126,9 @@ BLOCKING_RULES: list[str] = [
     "l.state_std = r.state_std AND l.city_std = r.city_std AND l.house_number = r.house_number "
     "AND l.street_name = r.street_name",
 ]
-TF_COLUMNS: tuple[str, ...] = ("surname_std", "first_std", "street_name")
+# address_key is house, street, unit and ZIP: its frequency is how many people the master holds at
+# that one address, so a match at a crowded address (a shared home, a large complex) counts for less.
+TF_COLUMNS: tuple[str, ...] = ("surname_std", "first_std", "address_key")
 COMPARED_COLUMNS: tuple[str, ...] = (
     "first_std",
     "first_forms",
@@ -153,6 +146,7 @@ COMPARED_COLUMNS: tuple[str, ...] = (
     "zip5",
     "city_std",
     "state_std",
+    "address_key",
 )
 
 

@@ -35,6 +35,7 @@ STANDARD_COLUMNS: tuple[str, ...] = (
     "zip5",
     "city_std",
     "state_std",
+    "address_key",
 )
 _SURNAME = pa.struct(
     [("text", pa.string()), ("tokens", pa.list_(pa.string())), ("key", pa.string()), ("suffix", pa.string())]
@@ -133,6 +134,15 @@ def standardise(table: pa.Table, today: dt.date) -> pa.Table:
         "city_std": _text(col("city"), addresses.city),
         "state_std": _text(col("state"), addresses.state),
     }
+    columns["address_key"] = _address_key(columns)
     for name in STANDARD_COLUMNS:
         table = table.append_column(name, columns[name])
     return table
+
+
+def _address_key(columns: dict[str, pa.Array]) -> pa.Array:
+    """House, street, unit and ZIP as one value; null unless house, street and ZIP are known."""
+    unit = pc.fill_null(columns["unit_std"], "")
+    return pc.binary_join_element_wise(
+        columns["house_number"], columns["street_full"], unit, columns["zip5"], "|", null_handling="emit_null"
+    )
