@@ -179,7 +179,8 @@ def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -
         QUALIFY row_number() OVER (PARTITION BY tin ORDER BY address_as_of DESC, uid DESC) = 1
         ORDER BY hash(tin), tin LIMIT {training.SAMPLE}""").to_arrow_table()
     con.close()
-    training.save(training.train(sample, int(taxpayers), today), staging / "model.json")
+    trained = training.train(sample, staging / "reference.parquet", int(taxpayers), today)
+    training.save(trained, staging / "model.json")
     meta = {
         "master_file": str(path),
         "master_sha256": digest,

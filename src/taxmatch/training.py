@@ -4,9 +4,9 @@ Splink needs pairs it can trust. From a sample of the master, taxmatch makes a
 perturbed copy of each record (the variations requesters really send:
 nicknames, typos, abbreviations, dropped units, absent TIN or birth date) and
 links copy to original: the m-probabilities come from those known pairs
-(`estimate_m_from_label_column`), the u-probabilities from random pairs
-(`estimate_u_using_random_sampling`, capped by `max_pairs`). The prior is one
-true match per taxpayer.
+(`estimate_m_from_label_column`), the u-probabilities from random pairs of
+the whole master (`estimate_u_using_random_sampling`, capped by `max_pairs`).
+The prior is one true match per taxpayer.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from taxmatch.synth import NICKNAMES, typo, vary_street
 
 log = logging.getLogger(__name__)
 SAMPLE = 20_000
-U_MAX_PAIRS = 2_000_000
+U_MAX_PAIRS = 10_000_000
 
 
 def _perturb(row: dict[str, str], rng: random.Random) -> dict[str, str]:
@@ -50,31 +50,60 @@ def _perturb(row: dict[str, str], rng: random.Random) -> dict[str, str]:
     return out
 
 
-def train(sample: pa.Table, taxpayers: int, today: dt.date, seed: int = 7) -> dict[str, Any]:
-    """Estimate the model on a sample of master rows (one per taxpayer); returns the model JSON."""
+def _m_from_perturbed_copies(sample: pa.Table, today: dt.date, seed: int) -> dict[str, Any]:
+    """m-probabilities from known pairs: each sampled record against its perturbed copy."""
     rng = random.Random(seed)
-    originals = sample.to_pylist()
-    copies = [_perturb(r, rng) for r in originals]
-    base = standardise(sample, today)
-    columns = ["truth", *model.COMPARED_COLUMNS]
-    left = pa.Table.from_pylist(copies, schema=sample.schema)
-    left = standardise(left, today)
-    ids = pa.array(range(len(originals)), pa.int64())
+    copies = pa.Table.from_pylist([_perturb(r, rng) for r in sample.to_pylist()], schema=sample.schema)
+    ids = pa.array(range(sample.num_rows), pa.int64())
     con = duckdb.connect()
     db = DuckDBAPI(connection=con)
     tables = []
-    for name, table in (("a_copies", left), ("b_master", base)):
-        table = table.append_column("truth", ids).append_column(model.UID, ids).select([model.UID, *columns])
-        con.register(f"{name}_arrow", table)
+    for name, table in (("a_copies", copies), ("b_master", sample)):
+        table = standardise(table, today).append_column("truth", ids).append_column(model.UID, ids)
+        con.register(f"{name}_arrow", table.select([model.UID, "truth", *model.COMPARED_COLUMNS]))
         duck.run(con, f"CREATE TABLE {name}_std AS SELECT * FROM {name}_arrow")
         tables.append(db.register(f"{name}_std", dataset_display_name=name))
-    linker = Linker(tables, model.settings(1.0 / max(taxpayers, 2)), log_level=logging.WARNING)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    linker = Linker(tables, model.settings(0.5), log_level=logging.WARNING)
     linker.training.estimate_m_from_label_column("truth")
     trained: dict[str, Any] = linker.misc.save_model_to_json()
+    con.close()
+    return trained
+
+
+def _u_from_the_master(reference_parquet: Path, seed: int) -> dict[str, Any]:
+    """u-probabilities from random pairs of the whole master, so they fit its size.
+
+    A sample would overstate how often two strangers share an address or a
+    birth date by the ratio of the master's size to the sample's.
+    """
+    con = duckdb.connect()
+    columns = ", ".join(model.COMPARED_COLUMNS)
+    duck.run(
+        con,
+        f"CREATE TABLE master_std AS SELECT {model.UID}, {columns} FROM read_parquet(?)",
+        [str(reference_parquet)],
+    )
+    settings = {**model.settings(0.5), "link_type": "dedupe_only"}
+    db = DuckDBAPI(connection=con)
+    linker = Linker(db.register("master_std"), settings, log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    trained: dict[str, Any] = linker.misc.save_model_to_json()
+    con.close()
+    return trained
+
+
+def train(
+    sample: pa.Table, reference_parquet: Path, taxpayers: int, today: dt.date, seed: int = 7
+) -> dict[str, Any]:
+    """The model JSON: m from perturbed copies of `sample`, u from the master, prior 1/taxpayers."""
+    trained = _m_from_perturbed_copies(sample, today, seed)
+    with_u = _u_from_the_master(reference_parquet, seed)
+    for comparison, source in zip(trained["comparisons"], with_u["comparisons"], strict=True):
+        for level, other in zip(comparison["comparison_levels"], source["comparison_levels"], strict=True):
+            if not level.get("is_null_level"):
+                level["u_probability"] = other.get("u_probability")
     trained["probability_two_random_records_match"] = 1.0 / max(taxpayers, 2)
     trained.pop("linker_uid", None)  # a random id: without it the same master gives a byte-identical model
-    con.close()
     return smooth(trained)
 
 
