@@ -121,3 +121,35 @@ def test_street_ignores_case(line: str) -> None:
         == addresses.street(line.lower()).text
         == addresses.street(line.upper()).text
     )
+
+
+@pytest.mark.parametrize(
+    ("typo", "right"),
+    [
+        ("6628 Seevnth Avenue", "6628 Seventh Avenue"),
+        ("4548 23rd Parkawy", "4548 23rd Parkway"),
+        ("801 North East Cricle", "801 North East Circle"),
+        ("3283 East oBulevard", "3283 East Boulevard"),
+        ("7 Main Stret", "7 Main Street"),
+    ],
+)
+def test_one_edit_typos_of_usps_words_are_corrected(typo: str, right: str) -> None:
+    assert addresses.street(typo).text == addresses.street(right).text
+
+
+@pytest.mark.parametrize("word", ["PARKS", "MAPLE", "HICKORY", "SUNSET", "WALNUT"])
+def test_street_names_are_not_corrected_into_usps_words(word: str) -> None:
+    assert addresses.correct_typo(word) == word
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("1886 East Front Lane", "FRONT"),
+        ("12 Lake Front Rd", "LAKE FRONT"),
+        ("5 Upper Mill Rd", "UPPER MILL"),
+    ],
+)
+def test_unit_words_without_a_number_stay_in_the_street(line: str, name: str) -> None:
+    parsed = addresses.street(line)
+    assert name in parsed.name and parsed.unit == ""

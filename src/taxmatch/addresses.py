@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from scourgify import address_constants as usps
 from unidecode import unidecode
@@ -65,6 +66,38 @@ _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _PO_BOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX|BOX)\b")
 
 
+def _one_edit_away(word: str) -> set[str]:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
+    inserts = {a + c + b for a, b in splits for c in letters}
+    return (deletes | swaps | replaces | inserts) - {word}
+
+
+@cache
+def _typo_table() -> dict[str, str]:
+    """Misspellings one edit away from a USPS word of five letters or more, when unambiguous."""
+    standard = {**UNIT_OF, **ORDINALS, **DIRECTION_OF, **SUFFIX_OF}
+    vocabulary = {w for w in standard if len(w) >= 5 and w.isalpha()}
+    seen: dict[str, set[str]] = {}
+    for word in vocabulary:
+        for typo in _one_edit_away(word):
+            seen.setdefault(typo, set()).add(word)
+    # 'PARKAWY' is one edit from both PARKWAY and PARKWY: no matter, both are PKWY.
+    return {
+        typo: min(words)
+        for typo, words in seen.items()
+        if typo not in standard and len({standard[w] for w in words}) == 1
+    }
+
+
+def correct_typo(token: str) -> str:
+    """'PARKAWY' -> 'PARKWAY', 'SEEVNTH' -> 'SEVENTH'; other tokens unchanged."""
+    return _typo_table().get(token, token) if len(token) >= 5 else token
+
+
 def _tokens(text: str | None) -> list[str]:
     upper = unidecode(text or "").upper()
     upper = upper.replace("#", " # ").replace("½", " 1/2")
@@ -105,12 +138,21 @@ def _house(tokens: list[str]) -> tuple[str, list[str]]:
     return "", tokens
 
 
+def _is_unit_number(token: str) -> bool:
+    return bool(re.search(r"\d", token)) or (len(token) == 1 and token.isalpha())
+
+
 def _unit(tokens: list[str]) -> tuple[list[str], str]:
-    """Split off a unit designator and its number; '#' and APT and UNIT compare equal."""
+    """Split off a unit designator and its number; '#' and APT and UNIT compare equal.
+
+    A designator counts only when a number (or a lone letter) follows it, so
+    'Front Lane' and 'Lake Front Rd' keep their street words.
+    """
     for i, token in enumerate(tokens):
-        if i == 0 and token in UNIT_OF and len(tokens) > 1 and re.search(r"\d", tokens[1]):
+        numbered = i + 1 < len(tokens) and (token == "#" or _is_unit_number(tokens[i + 1]))
+        if i == 0 and token in UNIT_OF and numbered:
             return [], "".join(tokens[1:])  # "45 Apt 3": a unit, but no street
-        if i > 0 and token in UNIT_OF and i + 1 < len(tokens):
+        if i > 0 and token in UNIT_OF and numbered:
             return tokens[:i], "".join(t for t in tokens[i + 1 :] if t != "-")
         if i > 0 and token == "#" and i + 1 == len(tokens):
             return tokens[:i], ""
@@ -132,7 +174,7 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
         return Street(po_box=True)
     if not re.search(r"[A-Z]", text) or _PLACEHOLDER.search(text.replace("/", " ")):
         return Street(placeholder=True)
-    house, rest = _house(_tokens(line))
+    house, rest = _house([correct_typo(t) for t in _tokens(line)])
     rest, glued_unit = _unit([t for t in rest if t != "/"])
     rest = [t for t in rest if t not in {"-", "#"}]
     pre = post = sfx = ""
