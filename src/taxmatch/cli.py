@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -236,6 +237,8 @@ def demo(
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     store = out_dir / "store"
+    if (store / "reference" / "reference.json").exists():
+        shutil.rmtree(store)  # the demo's own synthetic store: each run starts a fresh ledger
     paths = {
         n: out_dir / f
         for n, f in (

@@ -1,0 +1,105 @@
+"""Benchmark: wall time and peak memory per stage, at national-master scale.
+
+    python scripts/benchmark.py [--taxpayers 1000000] [--requests 100000] [--dir bench]
+
+Each stage runs as its own `taxmatch` process so that its peak resident set
+size is its own (from wait4's rusage). Prints a Markdown table for
+docs/benchmarks.md. Figures depend on the machine: record which one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TAXMATCH = [sys.executable, "-m", "taxmatch"]
+
+
+def stage(name: str, args: list[str]) -> tuple[str, float, float]:
+    started = time.perf_counter()
+    proc = subprocess.Popen([*TAXMATCH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
+        raise SystemExit(f"stage {name!r} failed")
+    return name, seconds, usage.ru_maxrss / 1024  # KiB -> MiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taxpayers", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--dir", type=Path, default=Path("bench"))
+    args = parser.parse_args()
+    work: Path = args.dir
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    store = str(work / "store")
+    f = {n: str(work / n) for n in ("master.csv", "requests.csv", "truth.csv", "manifest.json", "out")}
+    rows = [
+        stage("synth master", ["synth", "master", f["master.csv"], "--taxpayers", str(args.taxpayers)]),
+        stage(
+            "synth requests",
+            [
+                "synth",
+                "requests",
+                f["master.csv"],
+                f["requests.csv"],
+                "--truth",
+                f["truth.csv"],
+                "--manifest",
+                f["manifest.json"],
+                "--rows",
+                str(args.requests),
+            ],
+        ),
+        stage("master load", ["master", "load", f["master.csv"], "--store", store]),
+        stage(
+            "process batch",
+            [
+                "process",
+                f["requests.csv"],
+                "--manifest",
+                f["manifest.json"],
+                "--out",
+                f["out"],
+                "--store",
+                store,
+            ],
+        ),
+        stage("ledger verify", ["ledger", "verify", "--store", store]),
+    ]
+    with open(f["master.csv"], encoding="utf-8") as handle:
+        master_rows = sum(1 for _ in handle) - 1
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"master: {args.taxpayers:,} taxpayers ({master_rows:,} rows); batch: {args.requests:,} requests\n")
+    print("| stage | wall time (s) | peak RSS (MiB) |")
+    print("|---|---:|---:|")
+    for name, seconds, rss in rows:
+        print(f"| {name} | {seconds:.1f} | {rss:.0f} |")
+    subprocess.run(
+        [
+            *TAXMATCH,
+            "evaluate",
+            f["out"],
+            "--truth",
+            f["truth.csv"],
+            "--requests",
+            f["requests.csv"],
+            "--store",
+            store,
+        ],
+        check=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
