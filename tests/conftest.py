@@ -8,6 +8,22 @@ from taxmatch import agreement
 
 TODAY = dt.date(2026, 11, 25)
 SIGNED = dt.date(2026, 11, 2)
+# Street lines the 2025 TIN path let through, and other things that are not addresses.
+NOT_ADDRESSES = (
+    "UNKNOWN ADDRESS",
+    "Failed to Provide 12345",
+    "Failed to Provide",
+    "Don't Care",
+    "N/A",
+    "See case file",
+    "12345",
+    "12345-6789",
+    "",
+    "  ",
+    "none",
+    "TBD",
+    "PO Box 7",
+)
 
 
 @pytest.fixture(scope="session")

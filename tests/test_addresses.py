@@ -4,6 +4,8 @@ from hypothesis import strategies as st
 
 from taxmatch import addresses
 
+from .conftest import NOT_ADDRESSES
+
 
 @pytest.mark.parametrize(
     ("a", "b"),
@@ -45,25 +47,10 @@ def test_queens_style_house_numbers() -> None:
     assert addresses.street("12-34 31st Ave").house_number == "12-34"
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "UNKNOWN ADDRESS",
-        "Failed to Provide 12345",
-        "Failed to Provide",
-        "Don't Care",
-        "N/A",
-        "See case file",
-        "12345",
-        "12345-6789",
-        "",
-        "none",
-        "TBD",
-    ],
-)
+@pytest.mark.parametrize("line", NOT_ADDRESSES)
 def test_placeholders_are_never_addresses(line: str) -> None:
     parsed = addresses.street(line)
-    assert parsed.placeholder or not parsed.house_number
+    assert parsed.placeholder or parsed.po_box or not parsed.house_number
 
 
 def test_po_box_is_not_a_street_address() -> None:

@@ -9,7 +9,7 @@ from taxmatch.agreement import Agreement
 from taxmatch.decide import Authority, Candidate, decide
 from taxmatch.reasons import Outcome, Reason
 
-from .conftest import SIGNED, TODAY, request_row
+from .conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
 
 OK = Authority(in_force_today=True, safeguards_in_good_standing=True)
 LEVELS = ["exact", "fuzzy", "partial", "disagree", "missing"]
@@ -139,19 +139,7 @@ candidates = st.builds(
     suffix=st.sampled_from(["exact", "disagree", "missing"]),
 )
 not_an_address = st.one_of(
-    st.sampled_from(
-        [
-            "UNKNOWN ADDRESS",
-            "Failed to Provide 12345",
-            "Failed to Provide",
-            "Don't Care",
-            "N/A",
-            "See case file",
-            "",
-            "  ",
-            "PO Box 7",
-        ]
-    ),
+    st.sampled_from(NOT_ADDRESSES),
     st.from_regex(r"[0-9]{5}(-?[0-9]{4})?", fullmatch=True),
     st.from_regex(r"[A-Za-z ]{1,30}", fullmatch=True),
 )

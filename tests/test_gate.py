@@ -6,7 +6,7 @@ from taxmatch import gate
 from taxmatch.agreement import Agreement
 from taxmatch.reasons import Reason
 
-from .conftest import SIGNED, TODAY, request_row
+from .conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
 
 
 def reasons(terms: Agreement, **overrides: str) -> list[Reason]:
@@ -65,19 +65,7 @@ def test_tin_and_dob_when_given_must_be_well_formed(terms: Agreement) -> None:
     assert reasons(terms, date_of_birth="1980-13-01") == [Reason.DOB_MALFORMED]
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "UNKNOWN ADDRESS",
-        "Failed to Provide 12345",
-        "Don't Care",
-        "N/A",
-        "See case file",
-        "12345",
-        "62701-1234",
-        "",
-    ],
-)
+@pytest.mark.parametrize("line", NOT_ADDRESSES)
 def test_placeholder_addresses_are_rejected_whatever_the_tin(terms: Agreement, line: str) -> None:
     got = reasons(terms, street_address=line, tin="123-45-6789")
     assert Reason.ADDRESS_PLACEHOLDER in got or Reason.ADDRESS_NO_HOUSE_NUMBER in got

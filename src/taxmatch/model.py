@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from taxmatch.standardise import STANDARD_COLUMNS
+
 MISSING, EXACT, FUZZY, PARTIAL, DISAGREE = "missing", "exact", "fuzzy", "partial", "disagree"
 UID = "uid"
 LOCALITY = '("zip5_l" = "zip5_r" OR ("city_std_l" = "city_std_r" AND "state_std_l" = "state_std_r"))'
@@ -129,25 +131,8 @@ BLOCKING_RULES: list[str] = [
 # address_key is house, street, unit and ZIP: its frequency is how many people the master holds at
 # that one address, so a match at a crowded address (a shared home, a large complex) counts for less.
 TF_COLUMNS: tuple[str, ...] = ("surname_std", "first_std", "address_key")
-COMPARED_COLUMNS: tuple[str, ...] = (
-    "first_std",
-    "first_forms",
-    "surname_std",
-    "surname_tokens",
-    "surname_key",
-    "suffix_std",
-    "dob",
-    "tin_std",
-    "house_number",
-    "street_name",
-    "street_suffix",
-    "street_full",
-    "unit_std",
-    "zip5",
-    "city_std",
-    "state_std",
-    "address_key",
-)
+# Every standard column but the middle initial, which the model does not compare (yet).
+COMPARED_COLUMNS: tuple[str, ...] = tuple(c for c in STANDARD_COLUMNS if c != "middle_initial")
 
 
 def settings(probability_two_random_records_match: float) -> dict[str, Any]:
