@@ -62,8 +62,17 @@ def test_dob_disagreement_is_no_match(terms: Agreement) -> None:
     assert decide([], [cand(dob="disagree")], terms, OK).reasons == (Reason.DOB_MISMATCH,)
 
 
-def test_transposed_dob_goes_to_review(terms: Agreement) -> None:
-    assert decide([], [cand(dob="fuzzy")], terms, OK).outcome is Outcome.REVIEW
+@pytest.mark.parametrize(
+    "levels", [{"dob": "fuzzy"}, {"tin_level": "fuzzy"}, {"tin_level": "fuzzy", "dob": "exact"}]
+)
+def test_a_one_slip_identifier_goes_to_review(terms: Agreement, levels: dict[str, str]) -> None:
+    d = decide([], [cand(**levels)], terms, OK)
+    assert (d.outcome, d.reasons) == (Outcome.REVIEW, (Reason.IDENTIFIER_NEAR_MISS,))
+
+
+def test_a_slip_beside_an_outright_disagreement_is_no_match(terms: Agreement) -> None:
+    d = decide([], [cand(tin_level="fuzzy", dob="disagree")], terms, OK)
+    assert d.outcome is Outcome.NO_MATCH
 
 
 def test_no_candidates(terms: Agreement) -> None:

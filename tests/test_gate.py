@@ -80,8 +80,14 @@ def test_address_needs_city_and_state_or_a_zip(terms: Agreement) -> None:
     assert reasons(terms, city="", state="") == []
     assert reasons(terms, zip="") == []
     assert reasons(terms, zip="", city="") == [Reason.ADDRESS_NO_LOCALITY]
-    assert reasons(terms, zip="6270") == [Reason.ZIP_INVALID]
-    assert reasons(terms, state="ZZ") == [Reason.STATE_INVALID]
+    assert reasons(terms, zip="6270", city="") == [Reason.ZIP_INVALID]
+    assert reasons(terms, state="ZZ", zip="") == [Reason.STATE_INVALID]
+
+
+def test_a_malformed_state_or_zip_is_not_needed_when_the_other_places_the_address(terms: Agreement) -> None:
+    assert reasons(terms, zip="6270") == []
+    assert reasons(terms, state="ZZ") == []
+    assert reasons(terms, state="ZZ", zip="6270") == [Reason.STATE_INVALID, Reason.ZIP_INVALID]
 
 
 def test_hostile_fields_are_invalid(terms: Agreement) -> None:

@@ -35,6 +35,12 @@ class Candidate:
         return self.name in AGREES and self.address in AGREES and self.suffix != "disagree"
 
     @property
+    def near_miss(self) -> bool:
+        """No identifier disagrees outright, and one is a single slip away."""
+        levels = {self.tin_level, self.dob}
+        return "fuzzy" in levels and levels <= {"exact", "fuzzy", "missing"}
+
+    @property
     def identifiers_agree(self) -> bool:
         return self.tin_level in {"exact", "missing"} and self.dob in {"exact", "missing"}
 
@@ -113,8 +119,8 @@ def decide(
         return _answer(Outcome.NO_MATCH, _no_match(ranked), ranked)
     consistent = [c for c in plausible if c.identifiers_agree]
     if not consistent:
-        if any(c.dob == "fuzzy" and c.tin_level in {"exact", "missing"} for c in plausible):
-            return _answer(Outcome.REVIEW, [Reason.BELOW_THRESHOLD], ranked)
+        if any(c.near_miss for c in plausible):
+            return _answer(Outcome.REVIEW, [Reason.IDENTIFIER_NEAR_MISS], ranked)
         return _answer(Outcome.NO_MATCH, _mismatch(plausible[0], ranked), ranked)
     top = consistent[0]
     if (

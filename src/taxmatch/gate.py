@@ -118,16 +118,23 @@ def address_reasons(row: Row) -> list[Reason]:
             reasons.append(Reason.ADDRESS_NO_HOUSE_NUMBER)
         if not re.search(r"[A-Z]", parsed.name):
             reasons.append(Reason.ADDRESS_NO_STREET)
+    return reasons + _locality(row)
+
+
+def _locality(row: Row) -> list[Reason]:
+    """A ZIP, or a city and state, must place the address.
+
+    A malformed state or ZIP is named only when nothing else places it; when
+    something does, the malformed part is simply not used for matching.
+    """
     state_text, zip_text = row.get("state", "").strip(), row.get("zip", "").strip()
     state_code, zip_code = addresses.state(state_text), addresses.zip5(zip_text)
-    if state_text and not state_code:
-        reasons.append(Reason.STATE_INVALID)
+    if zip_code or (addresses.city(row.get("city")) and state_code):
+        return []
+    malformed = [Reason.STATE_INVALID] if state_text and not state_code else []
     if zip_text and not zip_code:
-        reasons.append(Reason.ZIP_INVALID)
-    has_city = bool(addresses.city(row.get("city")))
-    if not zip_code and not (has_city and state_code):
-        reasons.append(Reason.ADDRESS_NO_LOCALITY)
-    return reasons
+        malformed.append(Reason.ZIP_INVALID)
+    return malformed or [Reason.ADDRESS_NO_LOCALITY]
 
 
 def check_row(row: Row, agreement: Agreement, signed_on: dt.date, today: dt.date) -> list[Reason]:

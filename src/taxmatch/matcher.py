@@ -33,6 +33,8 @@ def name_level(surname: str, first: str) -> str:
         return model.DISAGREE
     if first == model.PARTIAL:
         return model.PARTIAL
+    if model.SWAPPED in (surname, first):
+        return model.FUZZY if surname == first else model.DISAGREE
     return model.EXACT if surname == first == model.EXACT else model.FUZZY
 
 

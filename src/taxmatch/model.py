@@ -12,8 +12,16 @@ from typing import Any
 from taxmatch.standardise import STANDARD_COLUMNS
 
 MISSING, EXACT, FUZZY, PARTIAL, DISAGREE = "missing", "exact", "fuzzy", "partial", "disagree"
+SWAPPED = "swapped"  # given name and surname exchanged; counts as fuzzy when both comparisons say so
+SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
+_ONE_EDIT = 'length("{c}_l") >= 4 AND damerau_levenshtein("{c}_l", "{c}_r") <= 1'
 UID = "uid"
-LOCALITY = '("zip5_l" = "zip5_r" OR ("city_std_l" = "city_std_r" AND "state_std_l" = "state_std_r"))'
+# One slip in the ZIP and the city still places the same house on the same street.
+LOCALITY = (
+    '("zip5_l" = "zip5_r" OR ("city_std_l" = "city_std_r" AND "state_std_l" = "state_std_r") '
+    'OR (damerau_levenshtein("zip5_l", "zip5_r") <= 1 '
+    'AND jaro_winkler_similarity("city_std_l", "city_std_r") >= 0.85))'
+)
 SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
 UNITS_CLASH = '("unit_std_l" IS NOT NULL AND "unit_std_r" IS NOT NULL AND "unit_std_l" <> "unit_std_r")'
 
@@ -50,6 +58,8 @@ COMPARISONS: list[dict[str, Any]] = [
             _level(EXACT, '"surname_std_l" = "surname_std_r"', tf="surname_std"),
             _level(FUZZY, 'list_has_any("surname_tokens_l", "surname_tokens_r")'),
             _level(FUZZY, 'jaro_winkler_similarity("surname_std_l", "surname_std_r") >= 0.92'),
+            _level(FUZZY, _ONE_EDIT.format(c="surname_std")),
+            _level(SWAPPED, SWAPPED_NAMES),
             _else(),
         ],
     ),
@@ -61,6 +71,8 @@ COMPARISONS: list[dict[str, Any]] = [
             _level(EXACT, '"first_std_l" = "first_std_r"', tf="first_std"),
             _level(FUZZY, 'list_has_any("first_forms_l", "first_forms_r")'),
             _level(FUZZY, 'jaro_winkler_similarity("first_std_l", "first_std_r") >= 0.90'),
+            _level(FUZZY, _ONE_EDIT.format(c="first_std")),
+            _level(SWAPPED, SWAPPED_NAMES),
             _level(
                 PARTIAL,
                 '(length("first_std_l") = 1 OR length("first_std_r") = 1) '

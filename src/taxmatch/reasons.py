@@ -54,6 +54,7 @@ class Reason(StrEnum):
     NAMESAKE_AT_ADDRESS = "NAMESAKE_AT_ADDRESS"
     AGREEMENT_NOT_IN_FORCE = "AGREEMENT_NOT_IN_FORCE"
     RECIPIENT_SAFEGUARDS_OPEN = "RECIPIENT_SAFEGUARDS_OPEN"
+    IDENTIFIER_NEAR_MISS = "IDENTIFIER_NEAR_MISS"
     # VERIFIED: why the disclosure was allowed.
     MATCH_NAME_ADDRESS = "MATCH_NAME_ADDRESS"
     MATCH_TIN_CONFIRMED = "MATCH_TIN_CONFIRMED"
@@ -123,6 +124,10 @@ _describe(
         Reason.AGREEMENT_NOT_IN_FORCE: "The agreement is not in force today; nothing may be disclosed.",
         Reason.RECIPIENT_SAFEGUARDS_OPEN: (
             "The recipient has open safeguard findings without a corrective action plan."
+        ),
+        Reason.IDENTIFIER_NEAR_MISS: (
+            "Name and address match, but the TIN or date of birth given is one character off or has day "
+            "and month swapped; a reviewer decides."
         ),
     },
 )

@@ -29,6 +29,7 @@ from taxmatch.synth import NICKNAMES, typo, vary_street
 log = logging.getLogger(__name__)
 SAMPLE = 20_000
 U_MAX_PAIRS = 10_000_000
+U_PAIRS_PER_ROW = 200  # a small master needs far fewer random pairs for the same precision
 
 
 def _perturb(row: dict[str, str], rng: random.Random) -> dict[str, str]:
@@ -86,7 +87,9 @@ def _u_from_the_master(reference_parquet: Path, seed: int) -> dict[str, Any]:
     settings = {**model.settings(0.5), "link_type": "dedupe_only"}
     db = DuckDBAPI(connection=con)
     linker = Linker(db.register("master_std"), settings, log_level=logging.WARNING)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    rows = con.sql("SELECT count(*) FROM master_std").fetchall()[0][0]
+    pairs = min(U_MAX_PAIRS, U_PAIRS_PER_ROW * rows)
+    linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
     trained: dict[str, Any] = linker.misc.save_model_to_json()
     con.close()
     return trained
