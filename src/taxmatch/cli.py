@@ -177,6 +177,20 @@ def _print_evaluation(result: evaluate.Evaluation) -> None:
     for name, t in rows:
         table.add_row(name, f"{t.disclosures:,}", f"{t.unlawful:,}", f"{t.wrong_person:,}")
     out.print(table)
+    origins = Table(title="by surname origin (census majority)")
+    for column in ("origin", "rows", "findable", "recall", "held for review", "missed", "wrong person"):
+        origins.add_column(column, justify="left" if column == "origin" else "right")
+    for name, g in result.by_origin.items():
+        origins.add_row(
+            name,
+            f"{g.rows:,}",
+            f"{g.findable:,}",
+            f"{g.recall:.4f}",
+            f"{g.reviewed:,}",
+            f"{g.missed:,}",
+            f"{g.wrong_person:,}",
+        )
+    out.print(origins)
     out.print(
         f"findable {result.findable:,}; disclosed for the right person {result.recalled:,}; "
         f"recall {result.recall:.4f}; REVIEW rate {result.review_rate:.4f}"

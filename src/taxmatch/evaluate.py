@@ -26,6 +26,22 @@ class Tally:
     wrong_person: int = 0
 
 
+@dataclass(frozen=True)
+class Group:
+    """Error rates for one group of rows (by surname origin), so a disparity is visible."""
+
+    rows: int = 0
+    findable: int = 0
+    recalled: int = 0
+    reviewed: int = 0  # findable rows held for a reviewer
+    missed: int = 0  # findable rows answered NO_MATCH or REJECTED
+    wrong_person: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.recalled / self.findable if self.findable else 0.0
+
+
 @dataclass
 class Evaluation:
     rows: int
@@ -35,6 +51,7 @@ class Evaluation:
     taxmatch: Tally
     baseline: Tally | None = None
     by_kind: dict[str, Counter[str]] = field(default_factory=dict)
+    by_origin: dict[str, Group] = field(default_factory=dict)
 
     @property
     def recall(self) -> float:
@@ -65,6 +82,22 @@ def tally(disclosed: dict[str, str], truth: dict[str, dict[str, str]]) -> Tally:
     return Tally(len(disclosed), unlawful, wrong)
 
 
+def by_origin(decisions: list[dict[str, str]], truth: dict[str, dict[str, str]]) -> dict[str, Group]:
+    counts: dict[str, Counter[str]] = {}
+    for d in decisions:
+        t = truth[d["request_id"]]
+        c = counts.setdefault(t.get("origin") or "unknown", Counter())
+        c["rows"] += 1
+        verified = d["outcome"] == "VERIFIED"
+        c["wrong_person"] += verified and d["matched_tin"] != t["true_tin"]
+        if t["expected_outcome"] == "VERIFIED":
+            c["findable"] += 1
+            c["recalled"] += verified and d["matched_tin"] == t["true_tin"]
+            c["reviewed"] += d["outcome"] == "REVIEW"
+            c["missed"] += d["outcome"] in {"NO_MATCH", "REJECTED"}
+    return {origin: Group(**c) for origin, c in sorted(counts.items())}
+
+
 def evaluate(results_dir: Path, truth_path: Path, baseline: dict[str, str] | None = None) -> Evaluation:
     decisions = _read(results_dir / "decisions.csv")
     truth = {t["request_id"]: t for t in _read(truth_path)}
@@ -89,4 +122,5 @@ def evaluate(results_dir: Path, truth_path: Path, baseline: dict[str, str] | Non
         taxmatch=tally(disclosed, truth),
         baseline=tally(baseline, truth) if baseline is not None else None,
         by_kind=by_kind,
+        by_origin=by_origin(decisions, truth),
     )

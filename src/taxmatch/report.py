@@ -60,6 +60,16 @@ def render(report: BatchReport, evaluation: Evaluation | None) -> str:
                     ("REVIEW rate", f"{evaluation.review_rate:.4f}"),
                 ],
             ),
+            "<h2>Error rates by surname origin</h2>",
+            "<p>Origin is the census majority for the surname (hispanic, asian, other), so that a "
+            "disparity in recall or in rows held for review is visible.</p>",
+            _table(
+                ["origin", "rows", "findable", "recall", "held for review", "missed", "wrong person"],
+                [
+                    (o, g.rows, g.findable, f"{g.recall:.4f}", g.reviewed, g.missed, g.wrong_person)
+                    for o, g in evaluation.by_origin.items()
+                ],
+            ),
             "<h2>Outcomes by kind of request</h2>",
             _table(
                 ["kind", "VERIFIED", "NO_MATCH", "REVIEW", "REJECTED"],

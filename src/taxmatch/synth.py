@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
-from taxmatch.population import ACCENTED, Generator, Place, Taxpayer
+from taxmatch.names import surname
+from taxmatch.population import ACCENTED, Generator, Place, Taxpayer, surname_origin
 
 MIX: tuple[tuple[str, float], ...] = (
     ("exact", 0.18),
@@ -37,7 +38,15 @@ MIX: tuple[tuple[str, float], ...] = (
     ("not_on_file", 0.10),
     ("legal_defect", 0.16),
 )
-TRUTH_COLUMNS = ("request_id", "kind", "variation", "true_tin", "expected_outcome", "lawful_address")
+TRUTH_COLUMNS = (
+    "request_id",
+    "kind",
+    "variation",
+    "true_tin",
+    "expected_outcome",
+    "lawful_address",
+    "origin",
+)
 PLACEHOLDERS = (
     "UNKNOWN ADDRESS",
     "Failed to Provide 12345",
@@ -84,6 +93,12 @@ NICKNAMES = {
 UNACCENT = {v: k.title() for k, v in ACCENTED.items()}
 
 
+def origin_of(last_name: str) -> str:
+    """The census origin of a surname's first token; 'other' when census data does not know it."""
+    tokens = surname(last_name).tokens
+    return surname_origin().get(tokens[0], "other") if tokens else "other"
+
+
 @dataclass(frozen=True)
 class Truth:
     request_id: str
@@ -92,6 +107,7 @@ class Truth:
     true_tin: str
     expected_outcome: str
     lawful_address: bool
+    origin: str  # of the surname, by census majority: hispanic, asian or other
 
 
 def typo(rng: random.Random, word: str) -> str:
@@ -273,7 +289,7 @@ class Batch:
                 date_of_birth=stranger.date_of_birth,
                 tin=self.rng.choice(["", stranger.tin]),
             )
-            expected, tin = "NO_MATCH", ""
+            expected, tin, person = "NO_MATCH", "", stranger
         elif kind == "legal_defect":
             variation, expected, lawful = self._defect(row), "REJECTED", False
         if (
@@ -281,10 +297,11 @@ class Batch:
             and person.suffix
             and not row["tin"]
             and not row["suffix"]
+            and not row["date_of_birth"]
             and expected == "VERIFIED"
         ):
             expected = "REVIEW"  # a Jr/Sr named without suffix, TIN or birth date cannot be told apart
-        return row, Truth(rid, kind, variation, tin, expected, lawful)
+        return row, Truth(rid, kind, variation, tin, expected, lawful, origin_of(person.last_name))
 
 
 OVERLOADED = "Assistant Director Overload"
