@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from taxmatch import agreement, report
+from taxmatch.answers import Answer, BatchReport
 from taxmatch.decide import Decision
 from taxmatch.errors import AgreementError
 from taxmatch.evaluate import Evaluation, Tally
-from taxmatch.pipeline import Answer, BatchReport
 from taxmatch.reasons import Outcome, Reason
 
 

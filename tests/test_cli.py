@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -121,4 +122,9 @@ def test_the_whole_contract_from_the_command_line(tmp_path: Path) -> None:
         store,
     )
     assert "2025-style" in report
+    with (tmp_path / "out" / "decisions.csv").open(encoding="utf-8") as handle:
+        verified = next(row for row in csv.DictReader(handle) if row["outcome"] == "VERIFIED")
+    story = ok("explain", "IRS-DHS", verified["request_id"], "--store", store)
+    assert "VERIFIED" in story and "prior" in story and "running total" in story
+    assert verified["matched_tin"] in story
     assert "ledger verifies" in ok("ledger", "verify", "--store", store)

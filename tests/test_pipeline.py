@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from taxmatch import agreement, baseline, evaluate, ledger, pipeline, reference, synth
+from taxmatch.answers import BatchReport
 from taxmatch.errors import InputError, ManifestError, NoMasterLoaded
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.store import connect
@@ -27,7 +28,7 @@ class Batch:
     manifest: Path
     truth: Path
     out: Path
-    report: pipeline.BatchReport
+    report: BatchReport
 
 
 @pytest.fixture(scope="module")

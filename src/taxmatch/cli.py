@@ -19,6 +19,8 @@ from rich.table import Table
 
 from taxmatch import agreement as agreement_mod
 from taxmatch import baseline, evaluate, intake, ledger, pipeline, reasons, reference, report, synth
+from taxmatch import explain as explain_mod
+from taxmatch.answers import BatchReport
 from taxmatch.errors import LedgerError, StoreError, TaxmatchError
 from taxmatch.settings import store_dir
 from taxmatch.store import connect
@@ -100,7 +102,7 @@ def master_load(
 
 def _process(
     request_file: Path, manifest: Path, out_dir: Path, agreement: Path | None, store: Path | None
-) -> pipeline.BatchReport:
+) -> BatchReport:
     terms = agreement_mod.load(agreement)
     with _steps("process") as step:
         return pipeline.process(
@@ -108,7 +110,7 @@ def _process(
         )
 
 
-def _summary(batch: pipeline.BatchReport) -> None:
+def _summary(batch: BatchReport) -> None:
     table = Table(title=f"batch {batch.batch_id}")
     table.add_column("outcome")
     table.add_column("rows", justify="right")
@@ -228,6 +230,43 @@ def ledger_verify(store: StoreOpt = None) -> None:
     except TaxmatchError as exc:
         _fail(exc)
     out.print(f"ledger verifies: {count:,} entries")
+
+
+@app.command()
+def explain(
+    batch: Annotated[str, typer.Argument(help="Batch id as `process` printed it, or a unique prefix.")],
+    request_id: Annotated[str, typer.Argument(help="The request_id of the row.")],
+    store: StoreOpt = None,
+) -> None:
+    """Show why a row got its answer: outcome, reasons, and the waterfall of match weights."""
+    try:
+        row = explain_mod.find(connect(store_dir(store)), batch, request_id)
+    except TaxmatchError as exc:
+        _fail(exc)
+    out.print(
+        f"[bold]{row['request_id']}[/] in batch {row['batch_id']}: [bold]{row['outcome']}[/] "
+        f"({row['reason_codes']})",
+        highlight=False,
+    )
+    story = row["explanation"] or {}
+    for role in ("subject", "runner_up"):
+        candidate = story.get(role)
+        if not candidate:
+            continue
+        table = Table(
+            title=f"{'best candidate' if role == 'subject' else 'runner-up'}: TIN {candidate['tin']}"
+        )
+        for column in ("comparison", "level", "bits", "running total"):
+            table.add_column(column, justify="right" if column in {"bits", "running total"} else "left")
+        for step in explain_mod.waterfall(story["prior_bits"], candidate["weights"]):
+            table.add_row(step.comparison, step.level, f"{step.bits:+.2f}", f"{step.total:+.2f}")
+        out.print(table)
+        out.print(
+            f"match weight {candidate['match_weight']:+.2f} bits, "
+            f"probability {candidate['match_probability']:.6f}"
+        )
+    if not story.get("subject"):
+        out.print("no candidate was scored: the row was rejected before matching, or nobody was found.")
 
 
 @app.command("reasons")

@@ -29,6 +29,8 @@ class Candidate:
     tin_level: str  # exact | fuzzy | disagree | missing
     dob: str  # exact | fuzzy | disagree | missing
     suffix: str  # exact | disagree | missing
+    # What the model added up, for explanation only: (comparison, level, bits).
+    weights: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def on_name_and_address(self) -> bool:

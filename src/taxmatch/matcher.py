@@ -42,6 +42,17 @@ def _label(table: list[str], gamma: int) -> str:
     return model.MISSING if gamma < 0 else table[gamma]
 
 
+def _weights(row: dict[str, Any], level: dict[str, str]) -> tuple[tuple[str, str, float], ...]:
+    """Each comparison's match weight in bits, and its term-frequency adjustment where it has one."""
+    parts: list[tuple[str, str, float]] = []
+    for g in GAMMAS:
+        parts.append((g, level[g], float(row[f"mw_{g}"] or 0.0)))
+        adjustment = row.get(f"mw_tf_adj_{g}")
+        if adjustment:
+            parts.append((g, "frequency of the value", float(adjustment)))
+    return tuple(parts)
+
+
 def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
     level = {g: _label(labels[g], row[f"gamma_{g}"]) for g in GAMMAS}
     return Candidate(
@@ -53,6 +64,7 @@ def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
         tin_level=level["tin"],
         dob=level["dob"],
         suffix=level["suffix"],
+        weights=_weights(row, level),
     )
 
 
@@ -85,7 +97,10 @@ def score(requests: pa.Table, reference: Reference, threads: int | None = None) 
         )
         linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}_lookup"), column)
     predictions = linker.inference.predict()
-    gammas = ", ".join(f"gamma_{g}" for g in GAMMAS)
+    available = set(con.sql(f"SELECT * FROM {predictions.physical_name} LIMIT 0").columns)
+    wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
+    wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
+    gammas = ", ".join(f"p.{c}" for c in wanted)
     best = con.sql(f"""
         SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas}
         FROM {predictions.physical_name} AS p JOIN master_std AS m ON m.uid = p.uid_r

@@ -8,54 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from taxmatch import answers as answers_mod
 from taxmatch import gate, intake, ledger, matcher, reference
 from taxmatch.agreement import Agreement
+from taxmatch.answers import Answer, BatchReport, batch_id
 from taxmatch.decide import Authority, Candidate, Decision, decide
 from taxmatch.errors import Location, ManifestError
-from taxmatch.interchange import DECISION_COLUMNS, DISCLOSED_COLUMNS, RESULT_COLUMNS
+from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.output import write_csv_files
-from taxmatch.reasons import join
 from taxmatch.standardise import standardise
-from taxmatch.store import batches, connect, decisions
+from taxmatch.store import connect
 
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
-LEVELS = ("name_agreement", "address_agreement", "tin_agreement", "dob_agreement")
-
-
-@dataclass(frozen=True)
-class Answer:
-    request_id: str
-    decision: Decision
-    disclosure_id: str = ""
-    disclosed: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BatchReport:
-    batch_id: str
-    answers: list[Answer]
-
-    @property
-    def outcomes(self) -> Counter[str]:
-        return Counter(a.decision.outcome.value for a in self.answers)
-
-    @property
-    def reasons(self) -> Counter[str]:
-        return Counter(r.value for a in self.answers for r in a.decision.reasons)
-
-
-def batch_id(manifest: gate.Manifest) -> str:
-    return f"{manifest.agreement_id}:{manifest.request_file_sha256.strip().lower()[:20]}"
 
 
 def _match(
@@ -79,42 +51,6 @@ def _last_known(ref: reference.Reference, tins: list[str]) -> dict[str, tuple[st
     ).fetchall()
     con.close()
     return {row[0]: tuple(row[1:]) for row in found}
-
-
-def _levels(decision: Decision) -> dict[str, str]:
-    c = decision.chosen or decision.best
-    if c is None:
-        return dict.fromkeys(LEVELS, "")
-    return dict(zip(LEVELS, (c.name, c.address, c.tin_level, c.dob), strict=True))
-
-
-def _decision_row(answer: Answer) -> dict[str, Any]:
-    d = answer.decision
-    subject = d.chosen or d.best
-    runner = d.best if d.chosen is not None and d.best is not d.chosen else d.runner_up
-    return {
-        "request_id": answer.request_id,
-        "outcome": d.outcome.value,
-        "reason_codes": join(list(d.reasons)),
-        "disclosure_id": answer.disclosure_id,
-        "matched_tin": d.chosen.tin if d.chosen else "",
-        "candidates": d.candidates,
-        "match_probability": f"{subject.match_probability:.6g}" if subject else "",
-        "runner_up_probability": f"{runner.match_probability:.6g}" if runner else "",
-        **_levels(d),
-    }
-
-
-def _result_row(answer: Answer) -> dict[str, Any]:
-    d = answer.decision
-    row: dict[str, Any] = {
-        "request_id": answer.request_id,
-        "outcome": d.outcome.value,
-        "reason_codes": join(list(d.reasons)),
-        "disclosure_id": answer.disclosure_id,
-    }
-    row.update(zip(DISCLOSED_COLUMNS, answer.disclosed or ("",) * 5, strict=True))
-    return row
 
 
 def process(
@@ -153,11 +89,11 @@ def process(
     decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]
     answers = _account(requests.rows, decided, batch_id(manifest), agreement, ref, engine, now)
     step("writing results")
-    _persist(engine, manifest, requests, answers, now)
+    answers_mod.persist(engine, manifest, requests, answers, now, ref.prior_bits)
     write_csv_files(
         {
-            out_dir / "results.csv": (RESULT_COLUMNS, (_result_row(a) for a in answers)),
-            out_dir / "decisions.csv": (DECISION_COLUMNS, (_decision_row(a) for a in answers)),
+            out_dir / "results.csv": (RESULT_COLUMNS, (answers_mod.result_row(a) for a in answers)),
+            out_dir / "decisions.csv": (DECISION_COLUMNS, (answers_mod.decision_row(a) for a in answers)),
         }
     )
     return BatchReport(batch_id(manifest), answers)
@@ -200,54 +136,3 @@ def _account(
         )
         for row, d in zip(rows, decided, strict=True)
     ]
-
-
-def _persist(
-    engine: Any,
-    manifest: gate.Manifest,
-    requests: intake.RequestFile,
-    answers: list[Answer],
-    now: dt.datetime,
-) -> None:
-    bid = batch_id(manifest)
-    outcomes = Counter(a.decision.outcome.value for a in answers)
-    with engine.begin() as conn:
-        conn.execute(batches.delete().where(batches.c.batch_id == bid))
-        conn.execute(decisions.delete().where(decisions.c.batch_id == bid))
-        conn.execute(
-            batches.insert(),
-            [
-                {
-                    "batch_id": bid,
-                    "agreement_id": manifest.agreement_id,
-                    "requesting_agency": manifest.requesting_agency,
-                    "signer_name": manifest.signer_name,
-                    "signer_title": manifest.signer_title,
-                    "signed_on": manifest.signed_on,
-                    "request_file": str(requests.path),
-                    "request_file_sha256": requests.sha256,
-                    "rows": len(answers),
-                    "outcomes": dict(outcomes),
-                    "processed_at": now,
-                }
-            ],
-        )
-        conn.execute(decisions.insert(), [_stored_decision(bid, a) for a in answers])
-
-
-def _stored_decision(bid: str, answer: Answer) -> dict[str, Any]:
-    row = _decision_row(answer)
-    return {
-        "batch_id": bid,
-        "request_id": answer.request_id,
-        "outcome": row["outcome"],
-        "reason_codes": row["reason_codes"],
-        "matched_tin": row["matched_tin"] or None,
-        "candidates": row["candidates"],
-        "match_probability": float(row["match_probability"]) if row["match_probability"] else None,
-        "runner_up_probability": float(row["runner_up_probability"])
-        if row["runner_up_probability"]
-        else None,
-        "levels": {k: row[k] for k in LEVELS},
-        "disclosure_id": answer.disclosure_id or None,
-    }

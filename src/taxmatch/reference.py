@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,12 @@ class Reference:
 
     def tf_path(self, column: str) -> Path:
         return self.directory / f"tf_{column}.parquet"
+
+    @property
+    def prior_bits(self) -> float:
+        """The model's prior as match weight: log2 of the odds that two random records match."""
+        prior = float(self.model()["probability_two_random_records_match"])
+        return math.log2(prior / (1 - prior))
 
     def model(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.model_path.read_text(encoding="utf-8"))

@@ -6,8 +6,8 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from taxmatch.answers import BatchReport
 from taxmatch.evaluate import Evaluation, Tally
-from taxmatch.pipeline import BatchReport
 from taxmatch.reasons import DESCRIPTION, Reason
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}

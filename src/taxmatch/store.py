@@ -60,6 +60,7 @@ decisions = Table(
     Column("runner_up_probability", Float),
     Column("levels", JSON, nullable=False),
     Column("disclosure_id", String(32)),
+    Column("explanation", JSON),
 )
 
 ledger = Table(

@@ -1,0 +1,155 @@
+"""The answer to each request row, and the permanent record of it.
+
+Every row of every batch is recorded (6103(p)(3)(A) accounting covers
+requests, not only disclosures): outcome, reasons, the taxpayer matched,
+the comparison levels and what the model added up to reach them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from taxmatch import gate, intake
+from taxmatch.decide import Candidate, Decision
+from taxmatch.interchange import DISCLOSED_COLUMNS
+from taxmatch.reasons import join
+from taxmatch.store import batches, decisions
+
+LEVELS = ("name_agreement", "address_agreement", "tin_agreement", "dob_agreement")
+
+
+@dataclass(frozen=True)
+class Answer:
+    request_id: str
+    decision: Decision
+    disclosure_id: str = ""
+    disclosed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    batch_id: str
+    answers: list[Answer]
+
+    @property
+    def outcomes(self) -> Counter[str]:
+        return Counter(a.decision.outcome.value for a in self.answers)
+
+    @property
+    def reasons(self) -> Counter[str]:
+        return Counter(r.value for a in self.answers for r in a.decision.reasons)
+
+
+def _levels(decision: Decision) -> dict[str, str]:
+    c = decision.chosen or decision.best
+    if c is None:
+        return dict.fromkeys(LEVELS, "")
+    return dict(zip(LEVELS, (c.name, c.address, c.tin_level, c.dob), strict=True))
+
+
+def decision_row(answer: Answer) -> dict[str, Any]:
+    d = answer.decision
+    subject = d.chosen or d.best
+    runner = d.best if d.chosen is not None and d.best is not d.chosen else d.runner_up
+    return {
+        "request_id": answer.request_id,
+        "outcome": d.outcome.value,
+        "reason_codes": join(list(d.reasons)),
+        "disclosure_id": answer.disclosure_id,
+        "matched_tin": d.chosen.tin if d.chosen else "",
+        "candidates": d.candidates,
+        "match_probability": f"{subject.match_probability:.6g}" if subject else "",
+        "runner_up_probability": f"{runner.match_probability:.6g}" if runner else "",
+        **_levels(d),
+    }
+
+
+def result_row(answer: Answer) -> dict[str, Any]:
+    d = answer.decision
+    row: dict[str, Any] = {
+        "request_id": answer.request_id,
+        "outcome": d.outcome.value,
+        "reason_codes": join(list(d.reasons)),
+        "disclosure_id": answer.disclosure_id,
+    }
+    row.update(zip(DISCLOSED_COLUMNS, answer.disclosed or ("",) * 5, strict=True))
+    return row
+
+
+def batch_id(manifest: gate.Manifest) -> str:
+    """One batch per agreement and request-file digest: the same file sent twice is the same batch."""
+    return f"{manifest.agreement_id}:{manifest.request_file_sha256.strip().lower()[:20]}"
+
+
+def persist(
+    engine: Engine,
+    manifest: gate.Manifest,
+    requests: intake.RequestFile,
+    answers: list[Answer],
+    now: dt.datetime,
+    prior_bits: float,
+) -> None:
+    """Record the batch and one decision per row, replacing an earlier run of the same batch."""
+    bid = batch_id(manifest)
+    outcomes = Counter(a.decision.outcome.value for a in answers)
+    with engine.begin() as conn:
+        conn.execute(batches.delete().where(batches.c.batch_id == bid))
+        conn.execute(decisions.delete().where(decisions.c.batch_id == bid))
+        conn.execute(
+            batches.insert(),
+            [
+                {
+                    "batch_id": bid,
+                    "agreement_id": manifest.agreement_id,
+                    "requesting_agency": manifest.requesting_agency,
+                    "signer_name": manifest.signer_name,
+                    "signer_title": manifest.signer_title,
+                    "signed_on": manifest.signed_on,
+                    "request_file": str(requests.path),
+                    "request_file_sha256": requests.sha256,
+                    "rows": len(answers),
+                    "outcomes": dict(outcomes),
+                    "processed_at": now,
+                }
+            ],
+        )
+        conn.execute(decisions.insert(), [_stored_decision(bid, a, prior_bits) for a in answers])
+
+
+def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
+    if candidate is None:
+        return None
+    return {
+        "tin": candidate.tin,
+        "match_weight": candidate.match_weight,
+        "match_probability": candidate.match_probability,
+        "weights": [list(w) for w in candidate.weights],
+    }
+
+
+def _stored_decision(bid: str, answer: Answer, prior_bits: float) -> dict[str, Any]:
+    row = decision_row(answer)
+    return {
+        "batch_id": bid,
+        "request_id": answer.request_id,
+        "outcome": row["outcome"],
+        "reason_codes": row["reason_codes"],
+        "matched_tin": row["matched_tin"] or None,
+        "candidates": row["candidates"],
+        "match_probability": float(row["match_probability"]) if row["match_probability"] else None,
+        "runner_up_probability": float(row["runner_up_probability"])
+        if row["runner_up_probability"]
+        else None,
+        "levels": {k: row[k] for k in LEVELS},
+        "disclosure_id": answer.disclosure_id or None,
+        "explanation": {
+            "prior_bits": prior_bits,
+            "subject": _explained(answer.decision.chosen or answer.decision.best),
+            "runner_up": _explained(answer.decision.runner_up),
+        },
+    }
