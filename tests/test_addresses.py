@@ -140,3 +140,24 @@ def test_street_names_are_not_corrected_into_usps_words(word: str) -> None:
 def test_unit_words_without_a_number_stay_in_the_street(line: str, name: str) -> None:
     parsed = addresses.street(line)
     assert name in parsed.name and parsed.unit == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "parts"),
+    [
+        ("5801 North Highway 763", ("N", "HWY 763", "", "")),
+        ("1341 State Road 75", ("", "STATE RD 75", "", "")),
+        ("219 South Dearborn Second Floor", ("S", "DEARBORN", "", "SECOND")),
+        ("111 E. Wacker 25th Flr", ("E", "WACKER", "", "25TH")),
+        ("1620 L Street N.W.", ("", "L", "ST", "")),
+        ("1020 West Bryn Mawr 211", ("W", "BRYN MAWR", "", "211")),
+    ],
+)
+def test_routes_floors_and_dotted_directionals(line: str, parts: tuple[str, str, str, str]) -> None:
+    parsed = addresses.street(line)
+    assert (parsed.predirectional, parsed.name, parsed.suffix, parsed.unit) == parts
+
+
+def test_dotted_postdirectional() -> None:
+    assert addresses.street("1620 L Street N.W.").postdirectional == "NW"
+    assert addresses.street("985 Cox Ave., S. W.").postdirectional == "SW"

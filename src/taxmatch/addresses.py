@@ -36,6 +36,8 @@ ORDINALS = {
     "NINTH": "9TH",
     "TENTH": "10TH",
 }
+ROUTE_TYPES = frozenset({"HWY", "RTE", "RD", "EXPY", "FWY", "PIKE", "TPKE"})
+FLOOR_WORDS = frozenset({"FLOOR", "FL", "FLR", "LEVEL", "LVL"})
 CITY_WORDS = {"ST": "SAINT", "STE": "SAINTE", "MT": "MOUNT", "FT": "FORT"}
 
 PLACEHOLDER_WORDS = (
@@ -101,6 +103,8 @@ def correct_typo(token: str) -> str:
 def _tokens(text: str | None) -> list[str]:
     upper = unidecode(text or "").upper()
     upper = upper.replace("#", " # ").replace("½", " 1/2")
+    # "N.W." and "S. W." are one directional, NW and SW.
+    upper = re.sub(r"\b([NS])\s*\.?\s*([EW])\b\.?", r"\1\2", upper)
     return re.sub(r"[^A-Z0-9/# -]+", " ", upper.replace("-", " - ")).split()
 
 
@@ -176,27 +180,47 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
         return Street(placeholder=True)
     house, rest = _house([correct_typo(t) for t in _tokens(line)])
     rest, glued_unit = _unit([t for t in rest if t != "/"])
-    rest = [t for t in rest if t not in {"-", "#"}]
-    pre = post = sfx = ""
-    if len(rest) > 2 and rest[-2] in SUFFIX_OF and re.search(r"\d", rest[-1]):
-        glued_unit = glued_unit or rest[-1]  # "123 Main St 4B": a unit without designator
-        rest = rest[:-1]
-    if len(rest) > 1 and rest[-1] in DIRECTION_OF:
-        post, rest = DIRECTION_OF[rest[-1]], rest[:-1]
-    if len(rest) > 1 and rest[-1] in SUFFIX_OF:
-        sfx, rest = SUFFIX_OF[rest[-1]], rest[:-1]
-    if len(rest) > 1 and rest[0] in DIRECTION_OF:
-        pre, rest = DIRECTION_OF[rest[0]], rest[1:]
-    # A lone directional is the street's name: "North Street" and "N St" are one street.
-    words = [ORDINALS.get(w, DIRECTION_OF.get(w, w) if len(rest) == 1 else w) for w in rest]
+    rest, trailing_unit = _trailing_unit([t for t in rest if t not in {"-", "#"}])
+    pre, words, sfx, post = _roles(rest)
     return Street(
         house_number=house,
         predirectional=pre,
         name=" ".join(words),
         suffix=sfx,
         postdirectional=post,
-        unit=unit(unit_field) or glued_unit,
+        unit=unit(unit_field) or glued_unit or trailing_unit,
     )
+
+
+def _is_route(tokens: list[str]) -> bool:
+    """'Highway 763', 'US Hwy 278', 'State Road 75': the number is the street's name, not a unit."""
+    return len(tokens) >= 2 and SUFFIX_OF.get(tokens[-2]) in ROUTE_TYPES and tokens[-1][:1].isdigit()
+
+
+def _trailing_unit(rest: list[str]) -> tuple[list[str], str]:
+    """A unit written after the street without a designator: 'Main St 4B', 'Dearborn Second Floor'."""
+    if len(rest) > 2 and rest[-1] in FLOOR_WORDS:
+        return rest[:-2], rest[-2]
+    if len(rest) > 2 and re.search(r"\d", rest[-1]) and _is_unit_number(rest[-1]) and not _is_route(rest):
+        return rest[:-1], rest[-1]
+    return rest, ""
+
+
+def _roles(rest: list[str]) -> tuple[str, list[str], str, str]:
+    """Predirectional, street-name words, suffix and postdirectional of what is left of a line."""
+    pre = post = sfx = ""
+    if len(rest) > 1 and rest[-1] in DIRECTION_OF:
+        post, rest = DIRECTION_OF[rest[-1]], rest[:-1]
+    if _is_route(rest):
+        if len(rest) > 2 and rest[0] in DIRECTION_OF:
+            pre, rest = DIRECTION_OF[rest[0]], rest[1:]
+        return pre, [SUFFIX_OF.get(w, w) for w in rest], "", post
+    if len(rest) > 1 and rest[-1] in SUFFIX_OF:
+        sfx, rest = SUFFIX_OF[rest[-1]], rest[:-1]
+    if len(rest) > 1 and rest[0] in DIRECTION_OF:
+        pre, rest = DIRECTION_OF[rest[0]], rest[1:]
+    # A lone directional is the street's name: "North Street" and "N St" are one street.
+    return pre, [ORDINALS.get(w, DIRECTION_OF.get(w, w) if len(rest) == 1 else w) for w in rest], sfx, post
 
 
 def zip5(value: str | None) -> str:
