@@ -46,9 +46,16 @@ def _person(r: dict[str, str]) -> dict[str, str]:
     street = " ".join(p for p in (r["street_number"], r["address_1"]) if p)
     return {
         "tin": "1" + r["soc_sec_id"].zfill(8) if r["soc_sec_id"] else "",
-        "first_name": r["given_name"], "middle_name": "", "last_name": r["surname"], "suffix": "",
-        "date_of_birth": _date(r["date_of_birth"]), "street_address": street, "unit": "", "city": r["suburb"],
-        "state": STATES.get(r["state"].lower(), r["state"].upper()), "zip": r["postcode"].zfill(5) if r["postcode"] else "",
+        "first_name": r["given_name"],
+        "middle_name": "",
+        "last_name": r["surname"],
+        "suffix": "",
+        "date_of_birth": _date(r["date_of_birth"]),
+        "street_address": street,
+        "unit": "",
+        "city": r["suburb"],
+        "state": STATES.get(r["state"].lower(), r["state"].upper()),
+        "zip": r["postcode"].zfill(5) if r["postcode"] else "",
     }
 
 
@@ -62,8 +69,14 @@ def _truth(rid: str, person: dict[str, str], true_tin: str) -> dict[str, str]:
     has_street = bool(person["street_address"]) and not person["street_address"].isdigit()
     complete = bool(person["first_name"] and person["last_name"] and has_street)
     expected = "VERIFIED" if complete and true_tin else "NO_MATCH" if complete else "REJECTED"
-    return {"request_id": rid, "kind": "febrl4", "variation": "" if complete else "incomplete",
-            "true_tin": true_tin, "expected_outcome": expected, "lawful_address": str(has_street)}
+    return {
+        "request_id": rid,
+        "kind": "febrl4",
+        "variation": "" if complete else "incomplete",
+        "true_tin": true_tin,
+        "expected_outcome": expected,
+        "lawful_address": str(has_street),
+    }
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> None:
@@ -77,26 +90,66 @@ def main(source: str, target: str) -> None:
     src, out = Path(source), Path(target)
     out.mkdir(parents=True, exist_ok=True)
     originals = _read(src / "dataset4a.csv")
-    master = [{**_person(r), "tin_type": "SSN", "address_as_of": "2020-01-15",
-               "address_source": "return"} for r in originals]
-    columns = ["tin", "tin_type", "first_name", "middle_name", "last_name", "suffix", "date_of_birth",
-               "street_address", "unit", "city", "state", "zip", "address_as_of", "address_source"]
+    master = [
+        {**_person(r), "tin_type": "SSN", "address_as_of": "2020-01-15", "address_source": "return"}
+        for r in originals
+    ]
+    columns = [
+        "tin",
+        "tin_type",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "suffix",
+        "date_of_birth",
+        "street_address",
+        "unit",
+        "city",
+        "state",
+        "zip",
+        "address_as_of",
+        "address_source",
+    ]
     required = [c for c in columns if c not in {"middle_name", "suffix", "date_of_birth", "unit"}]
     complete = [m for m in master if all(m[c] for c in required)]
     print(f"master: {len(complete)} of {len(master)} FEBRL4 A records have every required field")
     _write(out / "master.csv", [{c: m[c] for c in columns} for m in complete])
     kept = {m["tin"] for m in complete}
-    tin_of = {r["rec_id"].split("-")[1]: m["tin"] for r, m in zip(originals, master, strict=True) if m["tin"] in kept}
+    tin_of = {
+        r["rec_id"].split("-")[1]: m["tin"]
+        for r, m in zip(originals, master, strict=True)
+        if m["tin"] in kept
+    }
     requests, truth = [], []
     for i, r in enumerate(_read(src / "dataset4b.csv")):
         person = _person(r)
-        requests.append({
-            "request_id": r["rec_id"], "case_number": f"F{i:06d}", "statute": "8 U.S.C. 1253(a)(1)",
-            "taxable_periods": "2023;2024", "reason": "FEBRL4 evaluation row.",
-            "official_name": f"Officer {i % 200:04d}", "official_title": "Deportation Officer",
-            **{k: person[k] for k in ("first_name", "middle_name", "last_name", "suffix", "date_of_birth", "tin",
-                                      "street_address", "unit", "city", "state", "zip")},
-        })
+        requests.append(
+            {
+                "request_id": r["rec_id"],
+                "case_number": f"F{i:06d}",
+                "statute": "8 U.S.C. 1253(a)(1)",
+                "taxable_periods": "2023;2024",
+                "reason": "FEBRL4 evaluation row.",
+                "official_name": f"Officer {i % 200:04d}",
+                "official_title": "Deportation Officer",
+                **{
+                    k: person[k]
+                    for k in (
+                        "first_name",
+                        "middle_name",
+                        "last_name",
+                        "suffix",
+                        "date_of_birth",
+                        "tin",
+                        "street_address",
+                        "unit",
+                        "city",
+                        "state",
+                        "zip",
+                    )
+                },
+            }
+        )
         truth.append(_truth(r["rec_id"], person, tin_of.get(r["rec_id"].split("-")[1], "")))
     _write(out / "requests.csv", requests)
     _write(out / "truth.csv", truth)

@@ -19,13 +19,35 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 STREET_TAGS = {
-    "AddressNumberPrefix", "AddressNumber", "AddressNumberSuffix", "StreetNamePreModifier",
-    "StreetNamePreDirectional", "StreetNamePreType", "StreetName", "StreetNamePostType",
-    "StreetNamePostDirectional", "StreetNamePostModifier", "OccupancyType", "OccupancyIdentifier",
-    "SubaddressType", "SubaddressIdentifier",
+    "AddressNumberPrefix",
+    "AddressNumber",
+    "AddressNumberSuffix",
+    "StreetNamePreModifier",
+    "StreetNamePreDirectional",
+    "StreetNamePreType",
+    "StreetName",
+    "StreetNamePostType",
+    "StreetNamePostDirectional",
+    "StreetNamePostModifier",
+    "OccupancyType",
+    "OccupancyIdentifier",
+    "SubaddressType",
+    "SubaddressIdentifier",
 }
-COLUMNS = ["index", "street_line", "kind", "AddressNumber", "AddressNumberSuffix", "StreetNamePreDirectional", "StreetNamePreType",
-           "StreetName", "StreetNamePostType", "StreetNamePostDirectional", "OccupancyIdentifier", "ZipCode"]
+COLUMNS = [
+    "index",
+    "street_line",
+    "kind",
+    "AddressNumber",
+    "AddressNumberSuffix",
+    "StreetNamePreDirectional",
+    "StreetNamePreType",
+    "StreetName",
+    "StreetNamePostType",
+    "StreetNamePostDirectional",
+    "OccupancyIdentifier",
+    "ZipCode",
+]
 
 
 def main(source: str, target: str) -> None:
@@ -33,17 +55,26 @@ def main(source: str, target: str) -> None:
     for index, address in enumerate(ET.parse(source).getroot()):
         tags = [(child.tag, (child.text or "").strip()) for child in address]
         names = {t for t, _ in tags}
-        kind = ("po_box" if any(t.startswith("USPSBox") for t in names)
-                else "intersection" if "IntersectionSeparator" in names
-                else "no_number" if "AddressNumber" not in names else "street")
+        kind = (
+            "po_box"
+            if any(t.startswith("USPSBox") for t in names)
+            else "intersection"
+            if "IntersectionSeparator" in names
+            else "no_number"
+            if "AddressNumber" not in names
+            else "street"
+        )
         parts: dict[str, list[str]] = {}
         for tag, text in tags:
             parts.setdefault(tag, []).append(text)
-        rows.append({
-            "index": str(index), "kind": kind,
-            "street_line": " ".join(text for tag, text in tags if tag in STREET_TAGS),
-            **{c: " ".join(parts.get(c, [])) for c in COLUMNS[3:]},
-        })
+        rows.append(
+            {
+                "index": str(index),
+                "kind": kind,
+                "street_line": " ".join(text for tag, text in tags if tag in STREET_TAGS),
+                **{c: " ".join(parts.get(c, [])) for c in COLUMNS[3:]},
+            }
+        )
     with Path(target).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()

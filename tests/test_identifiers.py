@@ -43,4 +43,21 @@ def test_birth_date_must_be_real_and_past() -> None:
     assert identifiers.birth_date("1981-02-29", today) is None
     assert identifiers.birth_date("2030-01-01", today) is None
     assert identifiers.birth_date("1899-12-31", today) is None
-    assert identifiers.birth_date("02/03/1980", today) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("1980-02-03", "1980-02-03"),
+        ("02/03/1980", "1980-02-03"),
+        ("2/3/1980", "1980-02-03"),
+        ("02-03-1980", "1980-02-03"),
+        ("19800203", "1980-02-03"),
+        ("13/02/1980", None),
+        ("1980/02/03", None),
+        ("Feb 3 1980", None),
+    ],
+)
+def test_birth_dates_in_the_usual_us_forms(raw: str, iso: str | None) -> None:
+    day = identifiers.birth_date(raw, dt.date(2026, 11, 25))
+    assert (day.isoformat() if day else None) == iso

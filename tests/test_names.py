@@ -89,3 +89,35 @@ def test_clean_ignores_case_and_accents(text: str) -> None:
 def test_surname_text_is_stable_under_restandardising(text: str) -> None:
     first = names.surname(text)
     assert names.surname(first.text).tokens == first.tokens
+
+
+@pytest.mark.parametrize(
+    ("raw", "also"),
+    [
+        ("Delacruz", ("CRUZ",)),
+        ("DeLaCruz", ("CRUZ",)),
+        ("Delgado", ()),
+        ("Diaz", ()),
+        ("Vanderberg", ("BERG",)),
+        ("De La Cruz", ()),
+    ],
+)
+def test_glued_particles_yield_the_surname_inside(raw: str, also: tuple[str, ...]) -> None:
+    assert names.surname(raw).also == also
+
+
+def test_de_la_cruz_in_three_spellings_share_a_token() -> None:
+    spellings = [names.surname(s) for s in ("De La Cruz", "Delacruz", "Cruz")]
+    assert all("CRUZ" in {*s.tokens, *s.also} for s in spellings)
+
+
+def test_saint_is_spelled_out_in_surnames() -> None:
+    assert names.surname("St. John").tokens == names.surname("Saint John").tokens == ("SAINT", "JOHN")
+    assert names.surname("St").tokens == ("ST",)
+
+
+def test_given_tokens_hold_every_given_word() -> None:
+    assert names.given_name("Juan Carlos").tokens == ("JUAN", "CARLOS")
+    assert names.given_name("Juan", "Carlos").tokens == ("JUAN", "CARLOS")
+    assert names.given_name("J", "Carlos").tokens == ("CARLOS",)
+    assert set(names.given_name("Juan Carlos").tokens) & set(names.given_name("Carlos").tokens)

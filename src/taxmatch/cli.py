@@ -162,10 +162,13 @@ def synth_requests(
         Path | None, typer.Option("--manifest", help="Also write a signed manifest here.")
     ] = None,
     rows: Annotated[int, typer.Option("--rows", min=1, help="How many request rows.")] = 10_000,
+    hard: Annotated[
+        bool, typer.Option("--hard", help="More namesakes, two variations per varied row.")
+    ] = False,
     seed: SeedOpt = 2,
 ) -> None:
     """Write a synthetic request batch shaped like the 2025 ones, with its ground truth."""
-    synth.write_requests(out_file, truth, synth.read_people(master_file), rows, seed)
+    synth.write_requests(out_file, truth, synth.read_people(master_file), rows, seed, hard)
     if manifest:
         synth.write_manifest(manifest, out_file)
     out.print(f"wrote {rows:,} requests to {out_file} and the truth to {truth}")

@@ -47,9 +47,32 @@ def iso_date(value: str | None) -> dt.date | None:
         return None
 
 
+_US = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def us_date(value: str | None) -> dt.date | None:
+    """A date in the usual forms: YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY, MM-DD-YYYY or YYYYMMDD.
+
+    Slashed dates are read the US way, month first; a day-month swap is left to
+    the matcher's 'transposed' level, never guessed here.
+    """
+    text = (value or "").strip()
+    if (us := _US.match(text)) is not None:
+        month, day, year = (int(g) for g in us.groups())
+    elif (compact := _COMPACT.match(text)) is not None:
+        year, month, day = (int(g) for g in compact.groups())
+    else:
+        return iso_date(text)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def birth_date(value: str | None, today: dt.date) -> dt.date | None:
-    """A plausible date of birth: a real date between 1900-01-01 and today."""
-    day = iso_date(value)
+    """A plausible date of birth: a real date between 1900-01-01 and today, in any usual form."""
+    day = us_date(value)
     if day is None or not dt.date(1900, 1, 1) <= day <= today:
         return None
     return day

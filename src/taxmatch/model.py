@@ -71,6 +71,7 @@ COMPARISONS: list[dict[str, Any]] = [
             _level(EXACT, '"first_std_l" = "first_std_r"', tf="first_std"),
             _level(FUZZY, 'list_has_any("first_forms_l", "first_forms_r")'),
             _level(FUZZY, 'jaro_winkler_similarity("first_std_l", "first_std_r") >= 0.90'),
+            _level(FUZZY, 'list_has_any("given_tokens_l", "given_tokens_r")'),
             _level(FUZZY, _ONE_EDIT.format(c="first_std")),
             _level(SWAPPED, SWAPPED_NAMES),
             _level(

@@ -18,6 +18,10 @@ from importlib import resources
 from nicknames import NickNamer
 from unidecode import unidecode
 
+from taxmatch import census
+
+SAINTS = {"ST": "SAINT", "STE": "SAINTE"}
+GLUED_PARTICLES = ("DELOS", "DELAS", "DELA", "DEL", "DE", "VANDER", "VANDEN", "VAN", "VON", "DI", "DA", "DU")
 PARTICLES = frozenset(
     {
         "DE",
@@ -72,10 +76,15 @@ def suffix(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Surname:
-    """A surname as tokens without particles; `text` joins them."""
+    """A surname as tokens without particles; `text` joins them.
+
+    `also` holds surnames found glued to a particle ('DELACRUZ' also 'CRUZ'),
+    compared like tokens but not part of the text.
+    """
 
     tokens: tuple[str, ...]
     suffix: str
+    also: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -86,11 +95,26 @@ def surname(value: str | None) -> Surname:
     """Split a surname into tokens, drop particles, and pull off a trailing suffix."""
     words = clean(value).split()
     found = ""
-    if len(words) > 1 and words[-1] in SUFFIXES:
+    # A lone trailing 'V' is more often an initial than 'the fifth'; the suffix column can still say V.
+    if len(words) > 1 and words[-1] in SUFFIXES and words[-1] != "V":
         found = SUFFIXES[words.pop()]
+    words = [SAINTS.get(w, w) if i + 1 < len(words) else w for i, w in enumerate(words)]
     tokens = tuple(w for w in words if w not in PARTICLES)
     # A surname that is all particles ("De La") keeps its words rather than vanishing.
-    return Surname(tokens or tuple(words), found)
+    tokens = tokens or tuple(words)
+    return Surname(tokens, found, tuple(u for u in map(unglued, tokens) if u and u not in tokens))
+
+
+def unglued(token: str) -> str:
+    """'DELACRUZ' -> 'CRUZ' when what follows a glued particle is itself a census surname; else ''.
+
+    The census check keeps 'DELGADO' and 'DIAZ' whole: 'GADO' and 'AZ' are not surnames.
+    """
+    for prefix in GLUED_PARTICLES:
+        rest = token[len(prefix) :]
+        if token.startswith(prefix) and len(rest) >= 3 and rest in census.surnames():
+            return rest
+    return ""
 
 
 def name_control(value: str | None) -> str:
@@ -132,6 +156,7 @@ class GivenName:
     first: str
     middle_initial: str
     forms: frozenset[str]
+    tokens: tuple[str, ...] = ()  # every given word, first and middle, for "Juan Carlos" against "Carlos"
 
 
 def given_name(first: str | None, middle: str | None = None) -> GivenName:
@@ -143,4 +168,5 @@ def given_name(first: str | None, middle: str | None = None) -> GivenName:
     words = clean(first).split()
     head = words[0] if words else ""
     middle_words = clean(middle).split() or words[1:]
-    return GivenName(head, middle_words[0][:1] if middle_words else "", given_name_forms(head))
+    tokens = tuple(dict.fromkeys(w for w in [*words, *clean(middle).split()] if len(w) > 1))
+    return GivenName(head, middle_words[0][:1] if middle_words else "", given_name_forms(head), tokens)

@@ -23,6 +23,7 @@ from taxmatch.decide import Authority, Candidate, Decision, decide
 from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.output import write_csv_files
+from taxmatch.reasons import Reason
 from taxmatch.standardise import standardise
 from taxmatch.store import connect
 
@@ -53,6 +54,24 @@ def _last_known(ref: reference.Reference, tins: list[str]) -> dict[str, tuple[st
     return {row[0]: tuple(row[1:]) for row in found}
 
 
+def assess(
+    rows: list[dict[str, str]],
+    agreement: Agreement,
+    signed_on: dt.date,
+    ref: reference.Reference,
+    today: dt.date,
+    step: Step = lambda _: None,
+) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
+    """The gate's reasons for every row, and the scored candidates of the lawful ones (by row index)."""
+    step("checking each request against the law and the agreement")
+    in_batch = gate.check_batch(rows, agreement)
+    reasons = [
+        gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
+    ]
+    step("matching lawful requests against the master file")
+    return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], ref, today)
+
+
 def process(
     request_path: Path,
     manifest_path: Path,
@@ -76,14 +95,7 @@ def process(
         )
     ref = reference.open_reference(store)
     engine = connect(store)
-    step("checking each request against the law and the agreement")
-    in_batch = gate.check_batch(requests.rows, agreement)
-    reasons = [
-        gate.check_row(r, agreement, manifest.signed_on, today) + in_batch.get(i, [])
-        for i, r in enumerate(requests.rows)
-    ]
-    step("matching lawful requests against the master file")
-    found = _match(requests.rows, [i for i, r in enumerate(reasons) if not r], ref, today)
+    reasons, found = assess(requests.rows, agreement, manifest.signed_on, ref, today, step)
     step("deciding")
     authority = Authority.of(agreement, today)
     decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]

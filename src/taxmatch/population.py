@@ -10,16 +10,16 @@ taxpayers hold an ITIN, and each taxpayer has one to three addresses over time.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 
 import zipcodes
+
+from taxmatch import census
 
 STREET_NAMES = (
     "Main",
@@ -180,25 +180,9 @@ class _Weighted:
 
 
 @cache
-def _census(name: str) -> list[dict[str, str]]:
-    with (resources.files("taxmatch") / "data" / name).open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-@cache
-def surname_origin() -> dict[str, str]:
-    """'hispanic', 'asian' or 'other' per census surname, by majority share."""
-    origin = {}
-    for row in _census("census_surnames.csv"):
-        share_h, share_a = float(row["pcthispanic"]), float(row["pctapi"])
-        origin[row["name"]] = "hispanic" if share_h >= 50 else "asian" if share_a >= 50 else "other"
-    return origin
-
-
-@cache
 def _tables() -> dict[str, _Weighted]:
-    surnames = _census("census_surnames.csv")
-    firsts = _census("census_first_names.csv")
+    surnames = census.table("census_surnames.csv")
+    firsts = census.table("census_first_names.csv")
     hispanic = [r for r in surnames if float(r["pcthispanic"]) >= 50]
     return {
         "surname": _Weighted([r["name"] for r in surnames], [float(r["count"]) for r in surnames]),
@@ -273,7 +257,7 @@ class Generator:
         hispanic = self.rng.random() < 0.19
         if not hispanic:
             name = self.tables["surname"].draw(self.rng)
-            return name.title(), surname_origin().get(name) == "hispanic"
+            return name.title(), census.surname_origin().get(name) == "hispanic"
         first = _title(self.tables["hispanic"].draw(self.rng), self.rng, 0.4)
         if self.rng.random() < 0.45:
             second = _title(self.tables["hispanic"].draw(self.rng), self.rng, 0.4)

@@ -20,6 +20,7 @@ from taxmatch import addresses, identifiers, names
 STANDARD_COLUMNS: tuple[str, ...] = (
     "first_std",
     "first_forms",
+    "given_tokens",
     "middle_initial",
     "surname_std",
     "surname_tokens",
@@ -37,6 +38,7 @@ STANDARD_COLUMNS: tuple[str, ...] = (
     "state_std",
     "address_key",
 )
+_SEP = "\x1f"  # joins two columns into one distinct value; never in a cleaned name
 _SURNAME = pa.struct(
     [("text", pa.string()), ("tokens", pa.list_(pa.string())), ("key", pa.string()), ("suffix", pa.string())]
 )
@@ -77,7 +79,7 @@ def _surname(value: str) -> dict[str, Any]:
     parsed = names.surname(value)
     return {
         "text": parsed.text,
-        "tokens": list(parsed.tokens),
+        "tokens": [*parsed.tokens, *parsed.also],
         "key": parsed.tokens[0] if parsed.tokens else "",
         "suffix": parsed.suffix,
     }
@@ -100,6 +102,11 @@ def _forms(value: str) -> list[str] | None:
     return sorted(names.given_name(value).forms) or None
 
 
+def _given_tokens(first_and_middle: str) -> list[str] | None:
+    first, _, middle = first_and_middle.partition(_SEP)
+    return list(names.given_name(first, middle).tokens) or None
+
+
 def _dob(today: dt.date) -> Callable[[str], str]:
     def parse(value: str) -> str:
         day = identifiers.birth_date(value, today)
@@ -118,6 +125,13 @@ def standardise(table: pa.Table, today: dt.date) -> pa.Table:
     columns = {
         "first_std": _text(col("first_name"), lambda v: names.given_name(v).first),
         "first_forms": _map_distinct(col("first_name"), _forms, pa.list_(pa.string())),
+        "given_tokens": _map_distinct(
+            pc.binary_join_element_wise(
+                pc.fill_null(col("first_name"), ""), pc.fill_null(col("middle_name"), ""), _SEP
+            ),
+            _given_tokens,
+            pa.list_(pa.string()),
+        ),
         "middle_initial": pc.coalesce(middle_typed, middle_in_first),
         "surname_std": _field(surname, "text"),
         "surname_tokens": pc.struct_field(surname, "tokens"),

@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from taxmatch.census import surname_origin
 from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
 from taxmatch.names import surname
-from taxmatch.population import ACCENTED, Generator, Place, Taxpayer, surname_origin
+from taxmatch.population import ACCENTED, Generator, Place, Taxpayer
 
 MIX: tuple[tuple[str, float], ...] = (
     ("exact", 0.18),
@@ -37,6 +38,17 @@ MIX: tuple[tuple[str, float], ...] = (
     ("other_tin", 0.04),
     ("not_on_file", 0.10),
     ("legal_defect", 0.16),
+)
+# Harder than the demo's: more Jr/Sr namesakes, fewer exact rows, two variations per variant row.
+HARD_MIX: tuple[tuple[str, float], ...] = (
+    ("exact", 0.08),
+    ("variant", 0.40),
+    ("namesake", 0.06),
+    ("placeholder_address", 0.10),
+    ("wrong_address", 0.08),
+    ("other_tin", 0.06),
+    ("not_on_file", 0.10),
+    ("legal_defect", 0.12),
 )
 TRUTH_COLUMNS = (
     "request_id",
@@ -154,15 +166,13 @@ VARIATIONS: tuple[str, ...] = (
 class Batch:
     """Builds request rows about a population, with the truth for each."""
 
-    def __init__(self, people: list[Taxpayer], seed: int) -> None:
+    def __init__(self, people: list[Taxpayer], seed: int, hard: bool = False) -> None:
         self.people = people
         self.rng = random.Random(seed)
         self.gen = Generator(seed + 1)
         self.gen.issued = {p.tin for p in people}
-        self.by_address: dict[tuple[str, str, str], list[Taxpayer]] = {}
-        for p in people:
-            place = p.addresses[-1][0]
-            self.by_address.setdefault((place.street_address, place.unit, place.zip), []).append(p)
+        self.hard = hard
+        self.mix = HARD_MIX if hard else MIX
         homes = {p.addresses[-1][0].zip: p.addresses[-1][0] for p in people}
         self.zips = [{"zip": z, "city": h.city, "state": h.state} for z, h in sorted(homes.items())]
 
@@ -255,7 +265,7 @@ class Batch:
 
     def request(self, index: int) -> tuple[dict[str, str], Truth]:
         rid = f"R{index:07d}"
-        kind = self.rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]
+        kind = self.rng.choices([k for k, _ in self.mix], weights=[w for _, w in self.mix])[0]
         person = self.rng.choice(self.people)
         if kind == "namesake":
             person = self._namesake_pair() or person
@@ -265,6 +275,8 @@ class Batch:
         variation, expected, lawful, tin = "", "VERIFIED", True, person.tin
         if kind == "variant":
             variation = self._variant(row, person)
+            if self.hard:  # two variations at once: a nickname and a street typo, say
+                variation += "+" + self._variant(row, person)
         elif kind == "namesake":
             row.update(suffix="", tin="", date_of_birth="")
             expected = "REVIEW"
@@ -381,8 +393,10 @@ def write_master(path: Path, taxpayers: int, seed: int) -> list[Taxpayer]:
     return people
 
 
-def write_requests(path: Path, truth_path: Path, people: list[Taxpayer], count: int, seed: int) -> None:
-    batch = Batch(people, seed)
+def write_requests(
+    path: Path, truth_path: Path, people: list[Taxpayer], count: int, seed: int, hard: bool = False
+) -> None:
+    batch = Batch(people, seed, hard)
     made = [batch.request(i) for i in range(1, count + 1)]
     made = _overload(made)
     _write_csv(path, REQUEST_COLUMNS, (r for r, _ in made))

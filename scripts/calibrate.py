@@ -1,0 +1,53 @@
+"""Calibration curve: wrong-person disclosures against automatic recall, per threshold and margin.
+
+    python scripts/calibrate.py [--taxpayers 1000000] [--requests 100000] [--hard] [--dir calib]
+
+Generates a synthetic master and a (hard) request batch, loads the master,
+gates and scores the batch once, then re-decides it under each setting.
+Prints a Markdown table for docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+from taxmatch import agreement, calibration, intake, pipeline, reference, synth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taxpayers", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--hard", action="store_true")
+    parser.add_argument("--dir", type=Path, default=Path("calib"))
+    args = parser.parse_args()
+    work: Path = args.dir
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    started = time.perf_counter()
+    people = synth.write_master(work / "master.csv", args.taxpayers, seed=21)
+    synth.write_requests(
+        work / "requests.csv", work / "truth.csv", people, args.requests, seed=22, hard=args.hard
+    )
+    del people
+    today = dt.date.today()
+    ref = reference.load(work / "master.csv", work / "store", today)
+    rows = intake.read_requests(work / "requests.csv").rows
+    terms = agreement.load()
+    reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), ref, today)
+    with (work / "truth.csv").open(encoding="utf-8", newline="") as handle:
+        truth = list(csv.DictReader(handle))
+    points = calibration.sweep(reasons, found, truth, terms)
+    mix = "hard" if args.hard else "demo"
+    elapsed = time.perf_counter() - started
+    print(f"master {args.taxpayers:,} taxpayers; {args.requests:,} requests ({mix} mix); {elapsed:.0f} s\n")
+    print(calibration.markdown(points))
+
+
+if __name__ == "__main__":
+    main()
