@@ -24,28 +24,31 @@ def main() -> None:
     parser.add_argument("--taxpayers", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--hard", action="store_true")
+    parser.add_argument("--febrl", action="store_true", help="use FEBRL4 (tests/data/febrl4) instead")
     parser.add_argument("--dir", type=Path, default=Path("calib"))
     args = parser.parse_args()
     work: Path = args.dir
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     started = time.perf_counter()
-    people = synth.write_master(work / "master.csv", args.taxpayers, seed=21)
-    synth.write_requests(
-        work / "requests.csv", work / "truth.csv", people, args.requests, seed=22, hard=args.hard
-    )
-    del people
+    if args.febrl:
+        data, label = Path(__file__).resolve().parents[1] / "tests" / "data" / "febrl4", "FEBRL4"
+    else:
+        data = work
+        people = synth.write_master(work / "master.csv", args.taxpayers, seed=21)
+        synth.write_requests(work / "requests.csv", work / "truth.csv", people, args.requests, 22, args.hard)
+        del people
+        mix = "hard" if args.hard else "demo"
+        label = f"{args.taxpayers:,} taxpayers, {args.requests:,} requests ({mix} mix)"
     today = dt.date.today()
-    ref = reference.load(work / "master.csv", work / "store", today)
-    rows = intake.read_requests(work / "requests.csv").rows
+    ref = reference.load(data / "master.csv", work / "store", today)
+    rows = intake.read_requests(data / "requests.csv").rows
     terms = agreement.load()
     reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), ref, today)
-    with (work / "truth.csv").open(encoding="utf-8", newline="") as handle:
+    with (data / "truth.csv").open(encoding="utf-8", newline="") as handle:
         truth = list(csv.DictReader(handle))
     points = calibration.sweep(reasons, found, truth, terms)
-    mix = "hard" if args.hard else "demo"
-    elapsed = time.perf_counter() - started
-    print(f"master {args.taxpayers:,} taxpayers; {args.requests:,} requests ({mix} mix); {elapsed:.0f} s\n")
+    print(f"{label}; {time.perf_counter() - started:.0f} s\n")
     print(calibration.markdown(points))
 
 

@@ -61,3 +61,4 @@ def test_report_shows_counts_and_escapes_text() -> None:
     assert "B&lt;1&gt;" in html and "<kind>" not in html
     assert "ADDRESS_PLACEHOLDER" in html and "2025-style process" in html
     assert '<td>2025-style process</td><td class="n">2</td>' in html
+    assert html.count("<svg") == 3 and "unlawful disclosures" in html

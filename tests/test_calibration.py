@@ -28,6 +28,7 @@ def test_sweep_trades_wrong_person_against_recall(terms: Agreement) -> None:
         0: [cand("111111111", 0.999999, 40)],
         1: [cand("222222222", 0.995, 8)],
         2: [cand("333333333", 0.95, 4)],
+        3: [cand("444444444", 0.99, 9)],  # a rejected row never counts, even alone
     }
     reasons: list[list[Reason]] = [[], [], [], [Reason.STATUTE_NOT_AUTHORISED]]
     points = {
@@ -37,4 +38,5 @@ def test_sweep_trades_wrong_person_against_recall(terms: Agreement) -> None:
     assert (points[0.99].verified, points[0.99].wrong_person, points[0.99].recalled) == (2, 0, 2)
     assert (points[0.999].verified, points[0.999].recall) == (1, 0.5)
     assert points[0.999].reviewed == 2 and points[0.999].review_rate == 0.5
-    assert "| 0.999 | 10 | 1 | 0 | 0.5000 | 0.5000 |" in calibration.markdown(list(points.values()))
+    assert "| 0.999 | 10 | 1 | 0 | 0.5000 | 0.5000 | 0 |" in calibration.markdown(list(points.values()))
+    assert points[0.9].wrong_by_probability_alone == 1

@@ -28,6 +28,8 @@ class Point:
     findable: int
     reviewed: int
     rows: int
+    # Wrong-person disclosures had the probability alone decided (no name/address/identifier rule).
+    wrong_by_probability_alone: int = 0
 
     @property
     def recall(self) -> float:
@@ -55,26 +57,32 @@ def sweep(
             terms = agreement.model_copy(
                 update={"match_threshold": threshold, "ambiguity_margin_bits": margin}
             )
-            verified = wrong = right = reviewed = 0
+            verified = wrong = right = reviewed = alone = 0
             for i, t in enumerate(truth):
+                best = max(found.get(i, []), key=lambda c: c.match_weight, default=None)
+                if best is not None and not reasons[i] and best.match_probability >= threshold:
+                    alone += best.tin != t["true_tin"]
                 d = decide(reasons[i], found.get(i, []), terms, authority)
                 reviewed += d.outcome is Outcome.REVIEW
                 if d.chosen is not None:
                     verified += 1
                     wrong += d.chosen.tin != t["true_tin"]
                     right += d.chosen.tin == t["true_tin"] and t["expected_outcome"] == "VERIFIED"
-            points.append(Point(threshold, margin, verified, wrong, right, findable, reviewed, len(truth)))
+            points.append(
+                Point(threshold, margin, verified, wrong, right, findable, reviewed, len(truth), alone)
+            )
     return points
 
 
 def markdown(points: Sequence[Point]) -> str:
     lines = [
-        "| threshold | margin (bits) | verified | wrong person | automatic recall | REVIEW rate |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| threshold | margin (bits) | verified | wrong person | automatic recall | REVIEW rate "
+        "| wrong person, probability alone |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
         f"| {p.threshold} | {p.margin_bits:g} | {p.verified:,} | {p.wrong_person} | {p.recall:.4f} | "
-        f"{p.review_rate:.4f} |"
+        f"{p.review_rate:.4f} | {p.wrong_by_probability_alone:,} |"
         for p in points
     ]
     return "\n".join(lines)

@@ -163,7 +163,7 @@ def synth_requests(
     ] = None,
     rows: Annotated[int, typer.Option("--rows", min=1, help="How many request rows.")] = 10_000,
     hard: Annotated[
-        bool, typer.Option("--hard", help="More namesakes, two variations per varied row.")
+        bool, typer.Option("--hard", help="Fewer exact rows, two variations per varied row.")
     ] = False,
     seed: SeedOpt = 2,
 ) -> None:

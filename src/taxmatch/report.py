@@ -29,6 +29,26 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def bars(title: str, items: Sequence[tuple[str, float]], unit: str = "") -> str:
+    """A horizontal bar chart as inline SVG: no script, no network, prints as it shows."""
+    top = max((v for _, v in items), default=0.0) or 1.0
+    height = 22 * len(items) + 30
+    rows = []
+    for i, (label, value) in enumerate(items):
+        y = 26 + 22 * i
+        width = 360 * value / top
+        rows.append(
+            f'<text x="0" y="{y + 12}" font-size="12">{html.escape(label)}</text>'
+            f'<rect x="170" y="{y}" width="{width:.1f}" height="16" fill="#4a6fa5"/>'
+            f'<text x="{176 + width:.1f}" y="{y + 12}" font-size="12">{value:,.4g}{html.escape(unit)}</text>'
+        )
+    return (
+        f'<svg role="img" aria-label="{html.escape(title)}" width="640" height="{height}">'
+        f'<text x="0" y="14" font-size="13" font-weight="bold">{html.escape(title)}</text>'
+        f"{''.join(rows)}</svg>"
+    )
+
+
 def _tally_row(name: str, t: Tally) -> list[object]:
     return [name, t.disclosures, t.unlawful, t.wrong_person]
 
@@ -37,6 +57,7 @@ def render(report: BatchReport, evaluation: Evaluation | None) -> str:
     parts = [
         f"<h1>taxmatch batch {html.escape(report.batch_id)}</h1>",
         "<h2>Outcomes</h2>",
+        bars("rows per outcome", [(o, float(n)) for o, n in sorted(report.outcomes.items())]),
         _table(["outcome", "rows"], sorted(report.outcomes.items())),
         "<h2>Reason codes</h2>",
         _table(
@@ -45,11 +66,13 @@ def render(report: BatchReport, evaluation: Evaluation | None) -> str:
         ),
     ]
     if evaluation is not None:
-        tallies = [_tally_row("taxmatch", evaluation.taxmatch)]
+        processes = [("taxmatch", evaluation.taxmatch)]
         if evaluation.baseline is not None:
-            tallies.append(_tally_row("2025-style process", evaluation.baseline))
+            processes.append(("2025-style process", evaluation.baseline))
+        tallies = [_tally_row(name, t) for name, t in processes]
         parts += [
             "<h2>Against ground truth</h2>",
+            bars("unlawful disclosures", [(name, float(t.unlawful)) for name, t in processes]),
             _table(["process", "disclosures", "unlawful", "wrong person"], tallies),
             _table(
                 ["measure", "value"],
@@ -63,6 +86,7 @@ def render(report: BatchReport, evaluation: Evaluation | None) -> str:
             "<h2>Error rates by surname origin</h2>",
             "<p>Origin is the census majority for the surname (hispanic, asian, other), so that a "
             "disparity in recall or in rows held for review is visible.</p>",
+            bars("recall of findable requests", [(o, g.recall) for o, g in evaluation.by_origin.items()]),
             _table(
                 ["origin", "rows", "findable", "recall", "held for review", "missed", "wrong person"],
                 [

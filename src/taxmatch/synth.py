@@ -39,11 +39,12 @@ MIX: tuple[tuple[str, float], ...] = (
     ("not_on_file", 0.10),
     ("legal_defect", 0.16),
 )
-# Harder than the demo's: more Jr/Sr namesakes, fewer exact rows, two variations per variant row.
+# Harder than the demo's: fewer exact rows, more varied ones with two variations each, more
+# someone-else's-TIN rows. Namesakes stay rare: each is a REVIEW by design.
 HARD_MIX: tuple[tuple[str, float], ...] = (
     ("exact", 0.08),
-    ("variant", 0.40),
-    ("namesake", 0.06),
+    ("variant", 0.445),
+    ("namesake", 0.015),
     ("placeholder_address", 0.10),
     ("wrong_address", 0.08),
     ("other_tin", 0.06),
