@@ -161,3 +161,17 @@ def test_routes_floors_and_dotted_directionals(line: str, parts: tuple[str, str,
 def test_dotted_postdirectional() -> None:
     assert addresses.street("1620 L Street N.W.").postdirectional == "NW"
     assert addresses.street("985 Cox Ave., S. W.").postdirectional == "SW"
+
+
+@pytest.mark.parametrize(
+    ("name", "zip_code", "canonical"),
+    [
+        ("Hollywood", "90028", "LOS ANGELES"),
+        ("Manhattan", "10001", "NEW YORK"),
+        ("New York City", "10001", "NEW YORK"),
+        ("Brooklyn", "10001", "BROOKLYN"),
+        ("Hollywood", "", "HOLLYWOOD"),
+    ],
+)
+def test_city_aliases_of_a_zip_become_its_usps_city(name: str, zip_code: str, canonical: str) -> None:
+    assert addresses.canonical_city(name, zip_code) == canonical

@@ -56,3 +56,12 @@ def test_many_rows_one_distinct_value_each() -> None:
     rows = [request_row(request_id=str(i), last_name="Smith" if i % 2 else "Núñez") for i in range(1000)]
     out = standardise(table(*rows), TODAY).column("surname_std").to_pylist()
     assert out[:4] == ["NUNEZ", "SMITH", "NUNEZ", "SMITH"]
+
+
+def test_a_city_alias_of_the_zip_standardises_to_the_usps_city() -> None:
+    rows = [
+        request_row(city="Hollywood", state="CA", zip="90028"),
+        request_row(city="Los Angeles", zip="90028"),
+    ]
+    out = standardise(table(*rows), TODAY).column("city_std").to_pylist()
+    assert out == ["LOS ANGELES", "LOS ANGELES"]

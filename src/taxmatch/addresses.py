@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+import zipcodes
 from scourgify import address_constants as usps
 from unidecode import unidecode
 
@@ -239,6 +241,24 @@ def city(value: str | None) -> str:
     """City name in capitals with Saint/Mount/Fort spelled out."""
     words = re.sub(r"[^A-Z ]+", " ", unidecode(value or "").upper()).split()
     return " ".join(CITY_WORDS.get(w, w) for w in words)
+
+
+@cache
+def _zip_cities() -> dict[str, tuple[str, frozenset[str]]]:
+    """Per ZIP, its USPS city and every other name people use for it (from the `zipcodes` data)."""
+    table = {}
+    every: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]
+    for z in every:
+        names = {city(n) for n in (*z["acceptable_cities"], *z["unacceptable_cities"])}
+        table[z["zip_code"]] = (city(z["city"]), frozenset(names))
+    return table
+
+
+def canonical_city(name: str | None, zip_code: str | None) -> str:
+    """The ZIP's USPS city when `name` is one of its known aliases ('Hollywood' in 90028); else the name."""
+    cleaned = city(name)
+    known = _zip_cities().get(zip5(zip_code))
+    return known[0] if known and cleaned in known[1] else cleaned
 
 
 def is_zip_only(value: str | None) -> bool:

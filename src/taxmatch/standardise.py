@@ -145,7 +145,10 @@ def standardise(table: pa.Table, today: dt.date) -> pa.Table:
         "street_full": _field(street, "full"),
         "unit_std": pc.coalesce(_text(col("unit"), addresses.unit), _field(street, "unit")),
         "zip5": _text(col("zip"), addresses.zip5),
-        "city_std": _text(col("city"), addresses.city),
+        "city_std": _text(
+            pc.binary_join_element_wise(pc.fill_null(col("city"), ""), pc.fill_null(col("zip"), ""), _SEP),
+            lambda v: addresses.canonical_city(*v.partition(_SEP)[::2]),
+        ),
         "state_std": _text(col("state"), addresses.state),
     }
     columns["address_key"] = _address_key(columns)
