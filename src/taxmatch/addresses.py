@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import zipcodes
@@ -66,6 +66,7 @@ PLACEHOLDER_WORDS = (
 )
 _PLACEHOLDER = re.compile(r"\b(" + "|".join(re.escape(w) for w in PLACEHOLDER_WORDS) + r")\b")
 _HOUSE = re.compile(r"^\d+[A-Z]?$|^\d+-\d+[A-Z]?$")
+_LETTER = re.compile(r"[A-Z]")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _PO_BOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX|BOX)\b")
 
@@ -173,14 +174,16 @@ def unit(value: str | None) -> str:
     return "".join(tokens)
 
 
+@lru_cache(maxsize=1 << 18)
 def street(line: str | None, unit_field: str | None = None) -> Street:
     """Parse and standardise a street line (and the separate unit column, if any)."""
-    text = " ".join(_tokens(line)).replace(" - ", " - ")
+    tokens = _tokens(line)
+    text = " ".join(tokens)
     if _PO_BOX.search(text):
         return Street(po_box=True)
-    if not re.search(r"[A-Z]", text) or _PLACEHOLDER.search(text.replace("/", " ")):
+    if not _LETTER.search(text) or _PLACEHOLDER.search(text.replace("/", " ")):
         return Street(placeholder=True)
-    house, rest = _house([correct_typo(t) for t in _tokens(line)])
+    house, rest = _house([correct_typo(t) for t in tokens])
     rest, glued_unit = _unit([t for t in rest if t != "/"])
     rest, trailing_unit = _trailing_unit([t for t in rest if t not in {"-", "#"}])
     pre, words, sfx, post = _roles(rest)

@@ -91,10 +91,11 @@ def persist(
     manifest: gate.Manifest,
     requests: intake.RequestFile,
     answers: list[Answer],
+    rows: list[dict[str, Any]],
     now: dt.datetime,
     prior_bits: float,
 ) -> None:
-    """Record the batch and one decision per row, replacing an earlier run of the same batch."""
+    """Record the batch and one decision per row (`rows`: their decision_row), replacing an earlier run."""
     bid = batch_id(manifest)
     outcomes = Counter(a.decision.outcome.value for a in answers)
     with engine.begin() as conn:
@@ -118,7 +119,10 @@ def persist(
                 }
             ],
         )
-        conn.execute(decisions.insert(), [_stored_decision(bid, a, prior_bits) for a in answers])
+        conn.execute(
+            decisions.insert(),
+            [_stored_decision(bid, a, r, prior_bits) for a, r in zip(answers, rows, strict=True)],
+        )
 
 
 def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
@@ -128,12 +132,11 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
         "tin": candidate.tin,
         "match_weight": candidate.match_weight,
         "match_probability": candidate.match_probability,
-        "weights": [list(w) for w in candidate.weights],
+        "weights": candidate.weights,
     }
 
 
-def _stored_decision(bid: str, answer: Answer, prior_bits: float) -> dict[str, Any]:
-    row = decision_row(answer)
+def _stored_decision(bid: str, answer: Answer, row: dict[str, Any], prior_bits: float) -> dict[str, Any]:
     return {
         "batch_id": bid,
         "request_id": answer.request_id,

@@ -23,6 +23,7 @@ def surname_origin() -> dict[str, str]:
     return origin
 
 
+@cache
 def surnames() -> frozenset[str]:
     """The 8,000 most common census surnames, upper case."""
     return frozenset(surname_origin())

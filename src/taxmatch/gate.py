@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from taxmatch import addresses, identifiers, names
 from taxmatch.agreement import Agreement
@@ -35,6 +36,7 @@ class Manifest:
     request_file_sha256: str
 
 
+@lru_cache(maxsize=1024)
 def statute_key(text: str) -> str:
     """One spelling for a statute citation: '8 U.S.C. § 1253(a)(1)' -> '8USC1253(A)(1)'."""
     return re.sub(r"[^0-9A-Z()]", "", text.upper().replace("§", ""))
@@ -63,10 +65,9 @@ def check_manifest(manifest: Manifest, agreement: Agreement, file_sha256: str) -
 
 
 def _fields(row: Row, agreement: Agreement) -> list[Reason]:
-    for column in REQUEST_COLUMNS:
-        value = row.get(column, "")
-        if len(value) > agreement.max_field_length or _CONTROL.search(value):
-            return [Reason.FIELD_INVALID]
+    values = [row.get(column, "") for column in REQUEST_COLUMNS]
+    if max(map(len, values)) > agreement.max_field_length or _CONTROL.search("".join(values)):
+        return [Reason.FIELD_INVALID]
     return []
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from nicknames import NickNamer
@@ -60,6 +60,7 @@ _NOT_LETTER = re.compile(r"[^A-Z' -]+")
 _SPACES = re.compile(r"[\s-]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def clean(text: str | None) -> str:
     """Upper-case ASCII letters and single spaces; hyphens become spaces."""
     if not text:
@@ -91,6 +92,7 @@ class Surname:
         return " ".join(self.tokens)
 
 
+@lru_cache(maxsize=1 << 16)
 def surname(value: str | None) -> Surname:
     """Split a surname into tokens, drop particles, and pull off a trailing suffix."""
     words = clean(value).split()

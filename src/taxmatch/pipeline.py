@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from taxmatch import answers as answers_mod
-from taxmatch import gate, intake, ledger, matcher, reference
+from taxmatch import gate, intake, ledger, matcher, reference, runtime
 from taxmatch.agreement import Agreement
 from taxmatch.answers import Answer, BatchReport, batch_id
 from taxmatch.decide import Authority, Candidate, Decision, decide
@@ -82,6 +82,19 @@ def process(
     step: Step = lambda _: None,
 ) -> BatchReport:
     """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed."""
+    with runtime.fewer_collections():
+        return _process(request_path, manifest_path, out_dir, store, agreement, now, step)
+
+
+def _process(
+    request_path: Path,
+    manifest_path: Path,
+    out_dir: Path,
+    store: Path,
+    agreement: Agreement,
+    now: dt.datetime,
+    step: Step,
+) -> BatchReport:
     today = now.date()
     step("reading the manifest and request file")
     manifest = intake.read_manifest(manifest_path)
@@ -101,11 +114,12 @@ def process(
     decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]
     answers = _account(requests.rows, decided, batch_id(manifest), agreement, ref, engine, now)
     step("writing results")
-    answers_mod.persist(engine, manifest, requests, answers, now, ref.prior_bits)
+    decision_rows = [answers_mod.decision_row(a) for a in answers]
+    answers_mod.persist(engine, manifest, requests, answers, decision_rows, now, ref.prior_bits)
     write_csv_files(
         {
             out_dir / "results.csv": (RESULT_COLUMNS, (answers_mod.result_row(a) for a in answers)),
-            out_dir / "decisions.csv": (DECISION_COLUMNS, (answers_mod.decision_row(a) for a in answers)),
+            out_dir / "decisions.csv": (DECISION_COLUMNS, decision_rows),
         }
     )
     return BatchReport(batch_id(manifest), answers)

@@ -141,10 +141,12 @@ _describe(
 )
 
 
+_RANK: dict[str, int] = {code.value: i for i, code in enumerate(Reason)}
+
+
 def join(codes: list[Reason]) -> str:
     """The wire form of a list of codes: `;`-separated, in enum order, no repeats."""
-    present = set(codes)
-    return ";".join(code.value for code in Reason if code in present)
+    return ";".join(sorted({c.value for c in codes}, key=_RANK.__getitem__))
 
 
 def markdown() -> str:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from taxmatch import duck, model, training
+from taxmatch import duck, model, runtime, training
 from taxmatch.errors import InputError, Location, NoMasterLoaded
 from taxmatch.intake import check_header
 from taxmatch.interchange import ADDRESS_SOURCES, MASTER_COLUMNS, MASTER_OPTIONAL
@@ -152,6 +152,11 @@ def _check(path: Path, table: pa.Table) -> None:
 
 def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -> Reference:
     """Standardise the master once, build the index, train and save the model."""
+    with runtime.fewer_collections():
+        return _load(path, store, today, step)
+
+
+def _load(path: Path, store: Path, today: dt.date, step: Step) -> Reference:
     step("reading the master file")
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     if not digest:

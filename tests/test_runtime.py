@@ -1,0 +1,13 @@
+import gc
+
+import pytest
+
+from taxmatch import runtime
+
+
+def test_collector_setting_is_restored_even_on_error() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), runtime.fewer_collections():
+        assert gc.get_threshold()[0] == 200_000
+        raise RuntimeError
+    assert gc.get_threshold() == before
