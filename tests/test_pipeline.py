@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement, baseline, evaluate, ledger, pipeline, reference, runtime, synth
+from taxmatch import agreement, baseline, evaluate, ledger, pipeline, reference, synth
 from taxmatch.answers import BatchReport
 from taxmatch.errors import InputError, ManifestError, NoMasterLoaded
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
