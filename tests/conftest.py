@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, make_url
 
 from taxmatch import agreement
+from taxmatch.store import connect
 
 TODAY = dt.date(2026, 11, 25)
 SIGNED = dt.date(2026, 11, 2)
@@ -55,3 +61,45 @@ def request_row(**overrides: str) -> dict[str, str]:
     }
     row.update(overrides)
     return row
+
+
+PG_SERVER = os.environ.get("TAXMATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test session, dropped afterwards."""
+    name = f"taxmatch_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store directory; for the PostgreSQL run its database is the session's, emptied first."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for table in ("ledger", "decisions", "batches", "alembic_version"):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        engine.dispose()
+        monkeypatch.setenv("TAXMATCH_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def engine(store_dir: Path) -> Iterator[Engine]:
+    """The store's engine, disposed after the test so no connection outlives it."""
+    made = connect(store_dir)
+    yield made
+    made.dispose()

@@ -1,12 +1,10 @@
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from taxmatch import ledger
 from taxmatch.errors import LedgerError
-from taxmatch.store import connect
 from taxmatch.store import ledger as table
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -26,15 +24,13 @@ def item(rid: str, batch: str = "B1") -> ledger.Disclosure:
     )
 
 
-def test_append_and_verify(tmp_path: Path) -> None:
-    engine = connect(tmp_path)
+def test_append_and_verify(engine: Engine) -> None:
     ids = ledger.append(engine, [item("r1"), item("r2")], NOW)
     assert ids == {"r1": "TXM-0000000001", "r2": "TXM-0000000002"}
     assert ledger.verify(engine) == 2
 
 
-def test_reprocessing_a_row_adds_no_second_entry(tmp_path: Path) -> None:
-    engine = connect(tmp_path)
+def test_reprocessing_a_row_adds_no_second_entry(engine: Engine) -> None:
     first = ledger.append(engine, [item("r1")], NOW)
     again = ledger.append(engine, [item("r1"), item("r2")], NOW)
     assert again["r1"] == first["r1"]
@@ -42,8 +38,7 @@ def test_reprocessing_a_row_adds_no_second_entry(tmp_path: Path) -> None:
     assert ledger.append(engine, [item("r1", batch="B2")], NOW)["r1"] == "TXM-0000000003"
 
 
-def test_a_changed_entry_is_named(tmp_path: Path) -> None:
-    engine = connect(tmp_path)
+def test_a_changed_entry_is_named(engine: Engine) -> None:
     ledger.append(engine, [item("r1"), item("r2"), item("r3")], NOW)
     with engine.begin() as conn:
         conn.execute(update(table).where(table.c.seq == 2).values(tin="999999999"))
@@ -51,8 +46,7 @@ def test_a_changed_entry_is_named(tmp_path: Path) -> None:
         ledger.verify(engine)
 
 
-def test_a_removed_entry_is_detected(tmp_path: Path) -> None:
-    engine = connect(tmp_path)
+def test_a_removed_entry_is_detected(engine: Engine) -> None:
     ledger.append(engine, [item("r1"), item("r2"), item("r3")], NOW)
     with engine.begin() as conn:
         conn.execute(table.delete().where(table.c.seq == 2))
@@ -60,5 +54,5 @@ def test_a_removed_entry_is_detected(tmp_path: Path) -> None:
         ledger.verify(engine)
 
 
-def test_empty_ledger_verifies(tmp_path: Path) -> None:
-    assert ledger.verify(connect(tmp_path)) == 0
+def test_empty_ledger_verifies(engine: Engine) -> None:
+    assert ledger.verify(engine) == 0

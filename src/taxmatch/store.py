@@ -10,6 +10,8 @@ import logging
 import os
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import (
     JSON,
     Column,
@@ -89,7 +91,7 @@ def database_url(store: Path) -> str:
 
 
 def connect(store: Path) -> Engine:
-    """An engine for the store, with the schema created if it is new."""
+    """An engine for the store, its schema migrated to the newest revision."""
     try:
         store.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -99,5 +101,14 @@ def connect(store: Path) -> Engine:
             fix="Pass a writable --store directory or set TAXMATCH_STORE.",
         ) from exc
     engine = create_engine(database_url(store))
-    metadata.create_all(engine)
+    migrate(engine)
     return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations (src/taxmatch/migrations) up to `revision` on this engine."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

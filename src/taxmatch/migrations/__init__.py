@@ -1,0 +1,1 @@
+"""Alembic migrations of the store's database (upgraded on every connect)."""

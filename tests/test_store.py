@@ -1,0 +1,23 @@
+"""The schema comes from the migrations, the same on SQLite and PostgreSQL."""
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from taxmatch.store import connect, metadata
+
+
+def test_migrations_from_empty_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diffs == []
+    assert {"batches", "decisions", "ledger", "alembic_version"} <= set(inspect(engine).get_table_names())
+
+
+def test_connecting_twice_migrates_once(store_dir: Path, engine: Engine) -> None:
+    again = connect(store_dir)
+    with again.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0001"]
+    again.dispose()
