@@ -88,7 +88,7 @@ def store_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
         url = request.getfixturevalue("pg_url")
         engine = create_engine(url)
         with engine.begin() as conn:
-            for table in ("ledger", "decisions", "batches", "alembic_version"):
+            for table in ("ledger", "decisions", "batches", "clients", "jobs", "alembic_version"):
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
         engine.dispose()
         monkeypatch.setenv("TAXMATCH_DATABASE_URL", url)

@@ -19,5 +19,5 @@ def test_migrations_from_empty_match_the_models(engine: Engine) -> None:
 def test_connecting_twice_migrates_once(store_dir: Path, engine: Engine) -> None:
     again = connect(store_dir)
     with again.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0001"]
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0002"]
     again.dispose()

@@ -12,7 +12,13 @@ error here knows about HTTP.
     │   └── AgreementError    the agreement file is invalid
     ├── StoreError            the store is missing, empty or inconsistent
     │   └── NoMasterLoaded    processing was asked for before `master load`
-    └── LedgerError           the accounting ledger does not verify
+    ├── LedgerError           the accounting ledger does not verify
+    ├── AccessDenied          the client is not authenticated, or its role may not do this
+    ├── NotFound              no such batch (or not one this client may see)
+    ├── Conflict              the request is valid but the batch is not in a state to allow it
+    └── LimitExceeded         a limit of the agreement or settings was reached
+        ├── TooLarge          an upload or a batch is bigger than allowed
+        └── RateLimited       too many batches or calls in the period
 """
 
 from __future__ import annotations
@@ -74,3 +80,31 @@ class NoMasterLoaded(StoreError):
 
 class LedgerError(TaxmatchError):
     """The accounting ledger's hash chain does not verify."""
+
+
+class AccessDenied(TaxmatchError):
+    """No valid credentials, a revoked client, or a role that may not do this."""
+
+    def __init__(self, what: str, *, fix: str = "", authenticated: bool = True) -> None:
+        super().__init__(what, fix=fix)
+        self.authenticated = authenticated
+
+
+class NotFound(TaxmatchError):
+    """No such batch, or none this client may see (the two are not told apart)."""
+
+
+class Conflict(TaxmatchError):
+    """The batch is not in a state that allows this (not processed, not released, already approved)."""
+
+
+class LimitExceeded(TaxmatchError):
+    """A size or rate limit was reached."""
+
+
+class TooLarge(LimitExceeded):
+    """An upload or a batch is bigger than the settings allow."""
+
+
+class RateLimited(LimitExceeded):
+    """Too many batches or calls in the period."""

@@ -86,6 +86,35 @@ ledger = Table(
 )
 
 
+clients = Table(
+    "clients",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("agency", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# One job per batch: durable state of a submitted batch, from upload to release.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("batch_id", String(80), primary_key=True),
+    Column("agency", String(200), nullable=False),
+    Column("submitted_by", String(40), nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | processed | failed | released
+    Column("rows", Integer, nullable=False),
+    Column("worker", String(80)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("approved_by", String(40)),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def database_url(store: Path) -> str:
     return os.environ.get("TAXMATCH_DATABASE_URL") or f"sqlite:///{store / 'taxmatch.db'}"
 

@@ -1,0 +1,91 @@
+"""API clients: agencies and officers, each with one role, authenticated by a secret stored only as a hash.
+
+A credential is `CLIENT_ID.SECRET`, shown once when issued. The store keeps an
+argon2 hash of the secret; a revoked client is refused from then on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, select, update
+
+from taxmatch.errors import AccessDenied, NotFound
+from taxmatch.store import clients
+
+_hasher = PasswordHasher()
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"
+    DISCLOSURE_OFFICER = "disclosure_officer"
+    REVIEWER = "reviewer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    agency: str
+    role: Role
+
+
+def issue(engine: Engine, agency: str, role: Role, now: dt.datetime) -> tuple[Client, str]:
+    """A new client and its credential (`CLIENT_ID.SECRET`), which is never stored or shown again."""
+    client_id = "c_" + secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(
+            clients.insert().values(
+                client_id=client_id,
+                agency=agency,
+                role=role.value,
+                secret_hash=_hasher.hash(secret),
+                created_at=now,
+            )
+        )
+    return Client(client_id, agency, role), f"{client_id}.{secret}"
+
+
+def revoke(engine: Engine, client_id: str, now: dt.datetime) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(clients)
+            .where(clients.c.client_id == client_id, clients.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    if done.rowcount != 1:
+        raise NotFound(f"no active client {client_id!r}", fix="List clients with `taxmatch clients list`.")
+
+
+def authenticate(engine: Engine, credential: str) -> Client:
+    """The client a credential belongs to; AccessDenied for anything else, with one message for all."""
+    client_id, _, secret = credential.partition(".")
+    with engine.connect() as conn:
+        row = conn.execute(select(clients).where(clients.c.client_id == client_id)).mappings().first()
+    refused = AccessDenied(
+        "invalid or revoked credentials",
+        authenticated=False,
+        fix="Send 'Authorization: Bearer CLIENT_ID.SECRET' as issued by the disclosure office.",
+    )
+    if row is None or row["revoked_at"] is not None or not secret:
+        raise refused
+    try:
+        _hasher.verify(row["secret_hash"], secret)
+    except (VerificationError, InvalidHashError):
+        raise refused from None
+    return Client(row["client_id"], row["agency"], Role(row["role"]))
+
+
+def listing(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        query = select(
+            clients.c.client_id, clients.c.agency, clients.c.role, clients.c.created_at, clients.c.revoked_at
+        ).order_by(clients.c.created_at)
+        return [dict(r) for r in conn.execute(query).mappings()]
