@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -13,16 +15,30 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from taxmatch import agreement as agreement_mod
-from taxmatch import baseline, evaluate, intake, ledger, pipeline, reasons, reference, report, synth
+from taxmatch import (
+    baseline,
+    clients,
+    evaluate,
+    intake,
+    jobs,
+    ledger,
+    pipeline,
+    reasons,
+    reference,
+    report,
+    synth,
+)
 from taxmatch import explain as explain_mod
 from taxmatch.answers import BatchReport
+from taxmatch.clients import Role
 from taxmatch.errors import LedgerError, StoreError, TaxmatchError
-from taxmatch.settings import store_dir
+from taxmatch.settings import Settings, store_dir
 from taxmatch.store import connect
 
 app = typer.Typer(
@@ -38,6 +54,8 @@ ledger_app = typer.Typer(help="The accounting ledger of disclosures.", no_args_i
 app.add_typer(master_app, name="master")
 app.add_typer(synth_app, name="synth")
 app.add_typer(ledger_app, name="ledger")
+clients_app = typer.Typer(help="API clients: issue and revoke credentials.", no_args_is_help=True)
+app.add_typer(clients_app, name="clients")
 out = Console()
 err = Console(stderr=True)
 
@@ -270,6 +288,83 @@ def explain(
         )
     if not story.get("subject"):
         out.print("no candidate was scored: the row was rejected before matching, or nobody was found.")
+
+
+@clients_app.command("issue")
+def clients_issue(
+    agency: Annotated[str, typer.Option("--agency", help="The agency the client acts for, e.g. DHS/ICE.")],
+    role: Annotated[Role, typer.Option("--role", help="What the client may do.")],
+    store: StoreOpt = None,
+) -> None:
+    """Issue a credential; it is printed once and only its hash is kept."""
+    who, credential = clients.issue(connect(store_dir(store)), agency, role, dt.datetime.now(dt.UTC))
+    out.print(f"client {who.client_id} ({who.role.value}, {who.agency})")
+    sys.stdout.write(credential + "\n")
+
+
+@clients_app.command("revoke")
+def clients_revoke(
+    client_id: Annotated[str, typer.Argument(help="The client id to revoke.")], store: StoreOpt = None
+) -> None:
+    """Revoke a client: its credential is refused from now on."""
+    try:
+        clients.revoke(connect(store_dir(store)), client_id, dt.datetime.now(dt.UTC))
+    except TaxmatchError as exc:
+        _fail(exc)
+    out.print(f"revoked {client_id}")
+
+
+@clients_app.command("list")
+def clients_list(store: StoreOpt = None) -> None:
+    """List clients (never their secrets)."""
+    table = Table()
+    for column in ("client_id", "agency", "role", "created_at", "revoked_at"):
+        table.add_column(column)
+    for row in clients.listing(connect(store_dir(store))):
+        table.add_row(
+            *(str(row[c] or "") for c in ("client_id", "agency", "role", "created_at", "revoked_at"))
+        )
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (store and database from TAXMATCH_STORE / TAXMATCH_DATABASE_URL)."""
+    import uvicorn
+
+    from taxmatch.api import create_app
+
+    try:
+        application = create_app(Settings())
+    except ValidationError as exc:
+        err.print(f"[bold red]error:[/] unsafe or invalid settings: {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    uvicorn.run(application, host=host, port=port)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Process at most one job, then stop.")] = False,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between looks for work.")] = 2.0,
+    store: StoreOpt = None,
+) -> None:
+    """Process submitted batches, one at a time; safe to kill and restart at any point."""
+    root = store_dir(store)
+    engine = connect(root)
+    terms = agreement_mod.load()
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    while True:
+        batch_id = jobs.claim(engine, name, dt.datetime.now(dt.UTC))
+        if batch_id is not None:
+            status = jobs.run(engine, root, terms, batch_id, dt.datetime.now(dt.UTC))
+            out.print(f"{batch_id}: {status}")
+        if once:
+            return
+        if batch_id is None:
+            time.sleep(poll)
 
 
 @app.command("reasons")

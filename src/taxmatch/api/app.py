@@ -1,0 +1,27 @@
+"""The FastAPI app, made by a factory from settings read at start-up (no import-time globals)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from taxmatch import agreement
+from taxmatch.api import errors
+from taxmatch.api.routers import batches, health, ledger
+from taxmatch.settings import Settings
+from taxmatch.store import connect
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="taxmatch",
+        summary="Answers a requesting agency's batches only within IRC 6103(i)(2) and the agreement.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.engine = connect(settings.store_path)
+    app.state.agreement = agreement.load()
+    errors.install(app)
+    for router in (health.router, batches.router, ledger.router):
+        app.include_router(router)
+    return app

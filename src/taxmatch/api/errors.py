@@ -1,0 +1,78 @@
+"""One JSON error shape for every failure, and no stack trace to any client.
+
+{"error": {"type": "not_found", "message": "...", "where": "...", "fix": "..."}}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from taxmatch import errors
+
+log = logging.getLogger(__name__)
+STATUS: list[tuple[type[errors.TaxmatchError], int]] = [
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.TooLarge, 413),
+    (errors.RateLimited, 429),
+    (errors.StoreError, 503),
+    (errors.InputError, 422),
+    (errors.LedgerError, 500),
+]
+
+
+def body(kind: str, message: str, where: str = "", fix: str = "") -> dict[str, dict[str, str]]:
+    return {"error": {"type": kind, "message": message, "where": where, "fix": fix}}
+
+
+def _kind(exc: Exception) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def _status(exc: errors.TaxmatchError) -> int:
+    if isinstance(exc, errors.AccessDenied):
+        return 403 if exc.authenticated else 401
+    return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.TaxmatchError)
+    async def _taxmatch(_: Request, exc: errors.TaxmatchError) -> JSONResponse:
+        where = str(exc.where) if exc.where else ""
+        headers = {"WWW-Authenticate": "Bearer"} if _status(exc) == 401 else None
+        return JSONResponse(
+            body(_kind(exc), exc.what, where, exc.fix), status_code=_status(exc), headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"msg": "invalid request", "loc": ()}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse(
+            body("invalid_request", str(first.get("msg")), where, "See /docs for the schema."),
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(
+            body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(
+            body(
+                "internal_error",
+                "the service failed; the error is logged",
+                fix="Try again; if it persists, tell the disclosure office.",
+            ),
+            status_code=500,
+        )

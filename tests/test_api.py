@@ -1,0 +1,238 @@
+"""The HTTP service end to end: authentication, roles, the batch life cycle, hostile uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from taxmatch import clients, jobs, reference, synth
+from taxmatch.api import create_app
+from taxmatch.clients import Client, Role
+from taxmatch.errors import AccessDenied
+from taxmatch.settings import Settings
+from taxmatch.store import connect
+
+pytestmark = pytest.mark.slow
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class World:
+    store: Path
+    requests: bytes
+    manifest: bytes
+    tokens: dict[str, str]  # role name (and "other_agency") -> bearer credential
+    ids: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("api")
+    people = synth.write_master(root / "master.csv", 1500, seed=31)
+    synth.write_requests(root / "requests.csv", root / "truth.csv", people, 150, seed=32)
+    synth.write_manifest(root / "manifest.json", root / "requests.csv")
+    reference.load(root / "master.csv", root / "store", NOW.date())
+    engine = connect(root / "store")
+    tokens, ids = {}, {}
+    for role in Role:
+        who, tokens[role.value] = clients.issue(
+            engine, "DHS/ICE" if role is Role.REQUESTER else "IRS", role, NOW
+        )
+        ids[role.value] = who.client_id
+    other, tokens["other_agency"] = clients.issue(engine, "DOJ/FBI", Role.REQUESTER, NOW)
+    ids["other_agency"] = other.client_id
+    engine.dispose()
+    return World(
+        root / "store",
+        (root / "requests.csv").read_bytes(),
+        (root / "manifest.json").read_bytes(),
+        tokens,
+        ids,
+    )
+
+
+@pytest.fixture
+def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)
+    app = create_app(Settings(store=world.store))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    app.state.engine.dispose()
+
+
+def auth(world: World, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.tokens[role]}"}
+
+
+def submit(
+    api: TestClient,
+    world: World,
+    requests: bytes | None = None,
+    name: str = "requests.csv",
+    role: str = "requester",
+) -> tuple[int, dict[str, object]]:
+    files = {
+        "manifest": ("manifest.json", world.manifest, "application/json"),
+        "requests": (name, world.requests if requests is None else requests, "text/csv"),
+    }
+    response = api.post("/batches", files=files, headers=auth(world, role))
+    return response.status_code, response.json()
+
+
+def processed_batch(api: TestClient, world: World) -> str:
+    code, body = submit(api, world)
+    assert code == 202
+    engine = connect(world.store)
+    while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
+        jobs.run(engine, world.store, api.app.state.agreement, claimed, NOW)  # type: ignore[attr-defined]
+    engine.dispose()
+    return str(body["batch_id"])
+
+
+def test_health_is_open_and_ready_needs_the_master(api: TestClient) -> None:
+    assert api.get("/health").json() == {"status": "ok"}
+    ready = api.get("/ready").json()
+    assert ready["status"] == "ready" and ready["taxpayers"] == 1500
+
+
+@pytest.mark.parametrize(
+    "path", ["/batches", "/ledger", "/ledger/verify", "/batches/x", "/batches/x/results"]
+)
+def test_everything_else_needs_credentials(api: TestClient, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert set(response.json()["error"]) == {"type", "message", "where", "fix"}
+
+
+def test_bad_and_revoked_credentials_are_refused(api: TestClient, world: World) -> None:
+    assert api.get("/batches", headers={"Authorization": "Bearer c_nope.secret"}).status_code == 401
+    token = world.tokens["requester"]
+    assert api.get("/batches", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    engine = connect(world.store)
+    who, credential = clients.issue(engine, "DHS/ICE", Role.REQUESTER, NOW)
+    assert api.get("/batches", headers={"Authorization": f"Bearer {credential}"}).status_code == 200
+    clients.revoke(engine, who.client_id, NOW)
+    engine.dispose()
+    assert api.get("/batches", headers={"Authorization": f"Bearer {credential}"}).status_code == 401
+
+
+def test_the_batch_life_cycle_with_two_person_release(api: TestClient, world: World) -> None:
+    batch = processed_batch(api, world)
+    again = submit(api, world)
+    assert again == (202, {"batch_id": batch, "created": False})
+    mine = auth(world, "requester")
+    assert api.get(f"/batches/{batch}", headers=mine).json()["status"] == "processed"
+    early = api.get(f"/batches/{batch}/results", headers=mine)
+    assert early.status_code == 409 and early.json()["error"]["type"] == "conflict"
+    assert api.post(f"/batches/{batch}/approve", headers=mine).status_code == 403
+    released = api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer"))
+    assert released.json()["status"] == "released"
+    results = api.get(f"/batches/{batch}/results", headers=mine)
+    assert results.status_code == 200
+    lines = results.text.strip().splitlines()
+    assert lines[0].startswith("request_id,outcome,reason_codes,disclosed_street_address")
+    assert len(lines) == 151
+    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer")).status_code == 409
+
+
+def test_the_submitter_may_never_approve(world: World) -> None:
+    engine = connect(world.store)
+    batch = next(j for j in jobs.listing(engine, Client("x", "IRS", Role.ADMIN)))
+    same = Client(batch["submitted_by"], "IRS", Role.DISCLOSURE_OFFICER)
+    with pytest.raises(AccessDenied, match="may not approve"):
+        jobs.approve(engine, batch["batch_id"], same, NOW)
+    engine.dispose()
+
+
+def test_requesters_see_only_their_agency_and_never_decisions(api: TestClient, world: World) -> None:
+    batch = processed_batch(api, world)
+    other = auth(world, "other_agency")
+    assert api.get(f"/batches/{batch}", headers=other).status_code == 404
+    assert batch not in {b["batch_id"] for b in api.get("/batches", headers=other).json()}
+    assert api.get(f"/batches/{batch}/decisions", headers=auth(world, "requester")).status_code == 403
+    decisions = api.get(f"/batches/{batch}/decisions", headers=auth(world, "auditor"))
+    assert decisions.status_code == 200 and "matched_tin" in decisions.text.splitlines()[0]
+
+
+# (method, path template, roles allowed); {b} is a processed batch of DHS/ICE.
+MATRIX = [
+    ("GET", "/batches", {"requester", "disclosure_officer", "reviewer", "auditor", "admin", "other_agency"}),
+    ("GET", "/batches/{b}", {"requester", "disclosure_officer", "reviewer", "auditor", "admin"}),
+    ("GET", "/batches/{b}/decisions", {"disclosure_officer", "auditor", "admin"}),
+    ("POST", "/batches/{b}/approve", {"disclosure_officer"}),
+    ("GET", "/ledger", {"disclosure_officer", "auditor", "admin"}),
+    ("GET", "/ledger/verify", {"disclosure_officer", "auditor", "admin"}),
+    # Only a requester of the agency the manifest names (DHS/ICE) may submit it.
+    ("POST", "/batches", {"requester"}),
+]
+ROLES = [r.value for r in Role] + ["other_agency"]
+
+
+def test_authorisation_matrix(api: TestClient, world: World) -> None:
+    batch = processed_batch(api, world)
+    checked = 0
+    for method, template, allowed in MATRIX:
+        for role in ROLES:
+            if method == "POST" and template == "/batches":
+                code = submit(api, world, role=role)[0]
+            else:
+                code = api.request(method, template.format(b=batch), headers=auth(world, role)).status_code
+            denied = code in {401, 403, 404}
+            assert denied == (role not in allowed), f"{role} {method} {template} -> {code}"
+            checked += 1
+    assert checked == len(MATRIX) * len(ROLES)
+
+
+@pytest.mark.parametrize(
+    ("payload", "name", "status", "kind"),
+    [
+        (b"", "requests.csv", 422, "input_error"),
+        (b"request_id\n\x00\n", "requests.csv", 422, "input_error"),
+        (b"\xff\xfe not utf8", "requests.csv", 422, "input_error"),
+        (b"x" * 10, "requests.xlsx", 422, "input_error"),
+    ],
+)
+def test_hostile_uploads_get_a_clear_4xx_and_nothing_is_stored(
+    api: TestClient, world: World, payload: bytes, name: str, status: int, kind: str
+) -> None:
+    before = sorted(p.name for p in (world.store / "uploads").iterdir())
+    code, body = submit(api, world, payload, name)
+    assert (code, body["error"]["type"]) == (status, kind)  # type: ignore[index]
+    assert sorted(p.name for p in (world.store / "uploads").iterdir()) == before
+
+
+def test_a_manifest_that_does_not_cover_the_file_is_refused(api: TestClient, world: World) -> None:
+    code, body = submit(api, world, world.requests + b"")  # same bytes: accepted
+    assert code == 202
+    tampered = world.requests.replace(b"R0000001", b"R9999999", 1)
+    code, body = submit(api, world, tampered)
+    assert code == 422 and "digest" in body["error"]["message"]  # type: ignore[index]
+
+
+def test_upload_over_the_limit_is_413(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)
+    app = create_app(Settings(store=world.store, max_upload_bytes=2048))
+    with TestClient(app) as small:
+        code, body = submit(small, world)
+    app.state.engine.dispose()
+    assert code == 413 and body["error"]["type"] == "too_large"  # type: ignore[index]
+
+
+def test_wrong_content_type_is_a_422_in_the_one_shape(api: TestClient, world: World) -> None:
+    response = api.post("/batches", content=json.dumps({"x": 1}), headers=auth(world, "requester"))
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "invalid_request"
+
+
+def test_settings_refuse_the_default_secret_outside_development() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(env="production")
+    assert Settings(env="production", secret_key="s3cret-from-the-vault").env == "production"
