@@ -349,6 +349,10 @@ def serve(
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Process at most one job, then stop.")] = False,
     poll: Annotated[float, typer.Option("--poll", help="Seconds between looks for work.")] = 2.0,
+    stale_after: Annotated[
+        float,
+        typer.Option("--stale-after", help="Seconds without a heartbeat before a running job is taken over."),
+    ] = jobs.STALE_AFTER.total_seconds(),
     store: StoreOpt = None,
 ) -> None:
     """Process submitted batches, one at a time; safe to kill and restart at any point."""
@@ -357,7 +361,7 @@ def worker(
     terms = agreement_mod.load()
     name = f"{socket.gethostname()}:{os.getpid()}"
     while True:
-        batch_id = jobs.claim(engine, name, dt.datetime.now(dt.UTC))
+        batch_id = jobs.claim(engine, name, dt.datetime.now(dt.UTC), dt.timedelta(seconds=stale_after))
         if batch_id is not None:
             status = jobs.run(engine, root, terms, batch_id, dt.datetime.now(dt.UTC))
             out.print(f"{batch_id}: {status}")

@@ -124,11 +124,12 @@ def submit(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def claim(engine: Engine, worker: str, now: dt.datetime) -> str | None:
+def claim(
+    engine: Engine, worker: str, now: dt.datetime, stale_after: dt.timedelta = STALE_AFTER
+) -> str | None:
     """Take the oldest queued job, or one whose worker stopped beating; None when there is none."""
-    claimable = or_(
-        jobs.c.status == "queued", and_(jobs.c.status == "running", jobs.c.heartbeat_at < now - STALE_AFTER)
-    )
+    stale = and_(jobs.c.status == "running", jobs.c.heartbeat_at < now - stale_after)
+    claimable = or_(jobs.c.status == "queued", stale)
     with engine.begin() as conn:
         for (batch_id,) in conn.execute(select(jobs.c.batch_id).where(claimable).order_by(jobs.c.created_at)):
             taken = conn.execute(
