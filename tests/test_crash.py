@@ -22,7 +22,15 @@ from taxmatch.store import jobs as jobs_table
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-KILL_AFTER_SECONDS = (0.5, 1.5, 2.5, 4.0, 6.0)
+# (state to wait for, then seconds more): before it claims the job, and at several depths into processing.
+KILL_POINTS = (
+    ("queued", 0.3),
+    ("running", 0.0),
+    ("running", 0.3),
+    ("running", 0.6),
+    ("running", 1.0),
+    ("running", 1.5),
+)
 
 
 def worker(store: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -49,10 +57,12 @@ def status(store: Path, batch_id: str) -> str:
 KILLED_WHILE: list[str] = []
 
 
-@pytest.mark.parametrize("kill_after", KILL_AFTER_SECONDS)
-def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(tmp_path: Path, kill_after: float) -> None:
+@pytest.mark.parametrize(("wait_for", "then"), KILL_POINTS)
+def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(
+    tmp_path: Path, wait_for: str, then: float
+) -> None:
     people = synth.write_master(tmp_path / "master.csv", 3000, seed=41)
-    synth.write_requests(tmp_path / "requests.csv", tmp_path / "truth.csv", people, 2000, seed=42)
+    synth.write_requests(tmp_path / "requests.csv", tmp_path / "truth.csv", people, 8000, seed=42)
     synth.write_manifest(tmp_path / "manifest.json", tmp_path / "requests.csv")
     store = tmp_path / "store"
     reference.load(tmp_path / "master.csv", store, NOW.date())
@@ -71,7 +81,10 @@ def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(tmp_path: Pat
     engine.dispose()
 
     first = worker(store)
-    time.sleep(kill_after)
+    deadline = time.monotonic() + 60
+    while wait_for == "running" and status(store, batch_id) == "queued" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(then)
     first.send_signal(signal.SIGKILL)
     first.wait()
     KILLED_WHILE.append(status(store, batch_id))
@@ -97,5 +110,5 @@ def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(tmp_path: Pat
 
 def test_the_kills_fell_while_the_batch_was_being_processed() -> None:
     """Runs after the kills (file order): at least one must have hit a running job, or they proved little."""
-    assert len(KILLED_WHILE) == len(KILL_AFTER_SECONDS)
-    assert "running" in KILLED_WHILE, KILLED_WHILE
+    assert len(KILLED_WHILE) == len(KILL_POINTS)
+    assert KILLED_WHILE.count("running") >= 3, KILLED_WHILE
