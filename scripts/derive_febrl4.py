@@ -25,6 +25,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from taxmatch.interchange import MASTER_COLUMNS, MASTER_OPTIONAL
+
 STATES = {"nsw": "NY", "vic": "VA", "qld": "FL", "sa": "SC", "wa": "WA", "tas": "TX", "act": "DC", "nt": "NC"}
 
 
@@ -94,23 +96,8 @@ def main(source: str, target: str) -> None:
         {**_person(r), "tin_type": "SSN", "address_as_of": "2020-01-15", "address_source": "return"}
         for r in originals
     ]
-    columns = [
-        "tin",
-        "tin_type",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "suffix",
-        "date_of_birth",
-        "street_address",
-        "unit",
-        "city",
-        "state",
-        "zip",
-        "address_as_of",
-        "address_source",
-    ]
-    required = [c for c in columns if c not in {"middle_name", "suffix", "date_of_birth", "unit"}]
+    columns = list(MASTER_COLUMNS)
+    required = [c for c in columns if c not in MASTER_OPTIONAL]
     complete = [m for m in master if all(m[c] for c in required)]
     print(f"master: {len(complete)} of {len(master)} FEBRL4 A records have every required field")
     _write(out / "master.csv", [{c: m[c] for c in columns} for m in complete])

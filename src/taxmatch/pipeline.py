@@ -72,6 +72,7 @@ def assess(
     return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], ref, today)
 
 
+@runtime.fewer_collections()
 def process(
     request_path: Path,
     manifest_path: Path,
@@ -82,19 +83,6 @@ def process(
     step: Step = lambda _: None,
 ) -> BatchReport:
     """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed."""
-    with runtime.fewer_collections():
-        return _process(request_path, manifest_path, out_dir, store, agreement, now, step)
-
-
-def _process(
-    request_path: Path,
-    manifest_path: Path,
-    out_dir: Path,
-    store: Path,
-    agreement: Agreement,
-    now: dt.datetime,
-    step: Step,
-) -> BatchReport:
     today = now.date()
     step("reading the manifest and request file")
     manifest = intake.read_manifest(manifest_path)

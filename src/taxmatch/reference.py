@@ -150,13 +150,9 @@ def _check(path: Path, table: pa.Table) -> None:
     )
 
 
+@runtime.fewer_collections()
 def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -> Reference:
     """Standardise the master once, build the index, train and save the model."""
-    with runtime.fewer_collections():
-        return _load(path, store, today, step)
-
-
-def _load(path: Path, store: Path, today: dt.date, step: Step) -> Reference:
     step("reading the master file")
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     if not digest:
