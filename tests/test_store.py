@@ -21,3 +21,11 @@ def test_connecting_twice_migrates_once(store_dir: Path, engine: Engine) -> None
     with again.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0002"]
     again.dispose()
+
+
+def test_an_explicit_url_wins_over_the_store_default(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.db"
+    engine = connect(tmp_path / "store", f"sqlite:///{elsewhere}")
+    engine.dispose()
+    assert elsewhere.exists()
+    assert not (tmp_path / "store" / "taxmatch.db").exists()

@@ -119,8 +119,8 @@ def database_url(store: Path) -> str:
     return os.environ.get("TAXMATCH_DATABASE_URL") or f"sqlite:///{store / 'taxmatch.db'}"
 
 
-def connect(store: Path) -> Engine:
-    """An engine for the store, its schema migrated to the newest revision."""
+def connect(store: Path, url: str | None = None) -> Engine:
+    """An engine for the store (or for `url`), its schema migrated to the newest revision."""
     try:
         store.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -129,7 +129,7 @@ def connect(store: Path) -> Engine:
             where=Location(str(store)),
             fix="Pass a writable --store directory or set TAXMATCH_STORE.",
         ) from exc
-    engine = create_engine(database_url(store))
+    engine = create_engine(url or database_url(store))
     migrate(engine)
     return engine
 

@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
-    app.state.engine = connect(settings.store_path)
+    app.state.engine = connect(settings.store_path, settings.database_url)
     app.state.agreement = agreement.load()
     errors.install(app)
     for router in (health.router, batches.router, ledger.router):
