@@ -26,7 +26,7 @@ def verify(engine: EngineDep, _: Auditor) -> dict[str, object]:
 def entries(
     engine: EngineDep,
     _: Auditor,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Ledger entries in order, from sequence number `after` + 1."""
