@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from taxmatch.store import connect
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 TOKENS: dict[str, str] = {}
+# CI replays a fixed exploration so that main stays green on unrelated changes; a developer's run
+# explores afresh each time (that is how the 64-bit overflow in GET /ledger was found).
+DERANDOMIZE = bool(os.environ.get("CI"))
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,13 @@ def test_no_server_errors(api_schema: schemathesis.schemas.BaseSchema) -> None:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=DERANDOMIZE,
+        )
         def no_5xx(case: schemathesis.Case) -> None:
             for role in ("anonymous", *TOKENS):
                 headers = {} if role == "anonymous" else {"Authorization": f"Bearer {TOKENS[role]}"}
