@@ -25,7 +25,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from taxmatch.interchange import MASTER_COLUMNS, MASTER_OPTIONAL
+from taxmatch.interchange import MASTER_COLUMNS, MASTER_OPTIONAL, REQUEST_COLUMNS
 
 STATES = {"nsw": "NY", "vic": "VA", "qld": "FL", "sa": "SC", "wa": "WA", "tas": "TX", "act": "DC", "nt": "NC"}
 
@@ -119,22 +119,7 @@ def main(source: str, target: str) -> None:
                 "reason": "FEBRL4 evaluation row.",
                 "official_name": f"Officer {i % 200:04d}",
                 "official_title": "Deportation Officer",
-                **{
-                    k: person[k]
-                    for k in (
-                        "first_name",
-                        "middle_name",
-                        "last_name",
-                        "suffix",
-                        "date_of_birth",
-                        "tin",
-                        "street_address",
-                        "unit",
-                        "city",
-                        "state",
-                        "zip",
-                    )
-                },
+                **{k: person[k] for k in REQUEST_COLUMNS[REQUEST_COLUMNS.index("first_name") :]},
             }
         )
         truth.append(_truth(r["rec_id"], person, tin_of.get(r["rec_id"].split("-")[1], "")))
