@@ -170,6 +170,7 @@ MATRIX = [
     ("POST", "/batches/{b}/approve", {"disclosure_officer"}),
     ("GET", "/ledger", {"disclosure_officer", "auditor", "admin"}),
     ("GET", "/ledger/verify", {"disclosure_officer", "auditor", "admin"}),
+    ("GET", "/reviews", {"reviewer", "disclosure_officer", "auditor", "admin"}),
     # Only a requester of the agency the manifest names (DHS/ICE) may submit it.
     ("POST", "/batches", {"requester"}),
 ]
@@ -236,6 +237,16 @@ def test_settings_refuse_the_default_secret_outside_development() -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(env="production")
     assert Settings(env="production", secret_key="s3cret-from-the-vault").env == "production"
+
+
+def test_the_review_queue_holds_the_batch_s_review_rows_and_no_address(api: TestClient, world: World) -> None:
+    batch = processed_batch(api, world)
+    queue = api.get("/reviews", params={"batch": batch}, headers=auth(world, "reviewer")).json()
+    decisions = api.get(f"/batches/{batch}/decisions", headers=auth(world, "auditor")).text.splitlines()
+    held = [line.split(",")[0] for line in decisions[1:] if line.split(",")[1] == "REVIEW"]
+    assert held, "the synthetic batch always holds some namesakes for review"
+    assert [row["request_id"] for row in queue] == sorted(held)
+    assert all("disclosed_street_address" not in row and "matched_tin" not in row for row in queue)
 
 
 def test_out_of_range_numbers_are_a_422_not_a_crash(api: TestClient, world: World) -> None:

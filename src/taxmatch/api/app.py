@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from taxmatch import agreement
 from taxmatch.api import errors
-from taxmatch.api.routers import batches, health, ledger
+from taxmatch.api.routers import batches, health, ledger, reviews
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 
@@ -22,6 +22,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = connect(settings.store_path, settings.database_url)
     app.state.agreement = agreement.load()
     errors.install(app)
-    for router in (health.router, batches.router, ledger.router):
+    for router in (health.router, batches.router, ledger.router, reviews.router):
         app.include_router(router)
     return app
