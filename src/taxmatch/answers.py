@@ -52,10 +52,16 @@ def _levels(decision: Decision) -> dict[str, str]:
     return dict(zip(LEVELS, (c.name, c.address, c.tin_level, c.dob), strict=True))
 
 
-def decision_row(answer: Answer) -> dict[str, Any]:
-    d = answer.decision
+def _probabilities(d: Decision) -> tuple[float | None, float | None]:
+    """The probability of the candidate the row is about, and of the next best one."""
     subject = d.chosen or d.best
     runner = d.best if d.chosen is not None and d.best is not d.chosen else d.runner_up
+    return (subject.match_probability if subject else None, runner.match_probability if runner else None)
+
+
+def decision_row(answer: Answer) -> dict[str, Any]:
+    d = answer.decision
+    subject_p, runner_p = _probabilities(d)
     return {
         "request_id": answer.request_id,
         "outcome": d.outcome.value,
@@ -63,8 +69,8 @@ def decision_row(answer: Answer) -> dict[str, Any]:
         "disclosure_id": answer.disclosure_id,
         "matched_tin": d.chosen.tin if d.chosen else "",
         "candidates": d.candidates,
-        "match_probability": f"{subject.match_probability:.6g}" if subject else "",
-        "runner_up_probability": f"{runner.match_probability:.6g}" if runner else "",
+        "match_probability": "" if subject_p is None else f"{subject_p:.6g}",
+        "runner_up_probability": "" if runner_p is None else f"{runner_p:.6g}",
         **_levels(d),
     }
 
@@ -137,6 +143,7 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
 
 
 def _stored_decision(bid: str, answer: Answer, row: dict[str, Any], prior_bits: float) -> dict[str, Any]:
+    subject_p, runner_p = _probabilities(answer.decision)
     return {
         "batch_id": bid,
         "request_id": answer.request_id,
@@ -144,10 +151,8 @@ def _stored_decision(bid: str, answer: Answer, row: dict[str, Any], prior_bits: 
         "reason_codes": row["reason_codes"],
         "matched_tin": row["matched_tin"] or None,
         "candidates": row["candidates"],
-        "match_probability": float(row["match_probability"]) if row["match_probability"] else None,
-        "runner_up_probability": float(row["runner_up_probability"])
-        if row["runner_up_probability"]
-        else None,
+        "match_probability": subject_p,
+        "runner_up_probability": runner_p,
         "levels": {k: row[k] for k in LEVELS},
         "disclosure_id": answer.disclosure_id or None,
         "explanation": {

@@ -17,15 +17,13 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from taxmatch import answers, gate, intake, pipeline
+from taxmatch import answers, pipeline
 from taxmatch.agreement import Agreement
 from taxmatch.clients import Client, Role
 from taxmatch.errors import (
     AccessDenied,
     Conflict,
     InputError,
-    Location,
-    ManifestError,
     NotFound,
     RateLimited,
     TaxmatchError,
@@ -46,17 +44,14 @@ def results_file(store: Path, batch_id: str, name: str = "results.csv") -> Path:
     return _folder(store, "results", batch_id) / name
 
 
+def _request_file(folder: Path) -> Path:
+    return next(p for p in folder.iterdir() if p.stem == "requests")
+
+
 def _check_upload(folder: Path, client: Client, agreement: Agreement, settings: Settings) -> tuple[str, int]:
-    manifest = intake.read_manifest(folder / "manifest.json")
-    request_path = next(p for p in folder.iterdir() if p.stem == "requests")
-    requests = intake.read_requests(request_path)
-    problems = gate.check_manifest(manifest, agreement, requests.sha256)
-    if problems:
-        raise ManifestError(
-            "the batch is legally insufficient: " + "; ".join(problems),
-            where=Location("manifest"),
-            fix="Nothing was stored; send a corrected manifest.",
-        )
+    manifest, requests = pipeline.read_batch(
+        _request_file(folder), folder / "manifest.json", agreement, "manifest"
+    )
     if manifest.requesting_agency != client.agency:
         raise AccessDenied(f"this client acts for {client.agency!r}, not {manifest.requesting_agency!r}")
     if len(requests.rows) > settings.max_rows_per_batch:
@@ -153,7 +148,7 @@ def _beat(engine: Engine, batch_id: str) -> None:
 def run(engine: Engine, store: Path, agreement: Agreement, batch_id: str, now: dt.datetime) -> str:
     """Process a claimed job; its final status ('processed' or 'failed')."""
     folder = _folder(store, "uploads", batch_id)
-    request_path = next(p for p in folder.iterdir() if p.stem == "requests")
+    request_path = _request_file(folder)
     status, error = "processed", None
     try:
         pipeline.process(

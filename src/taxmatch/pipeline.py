@@ -72,6 +72,22 @@ def assess(
     return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], ref, today)
 
 
+def read_batch(
+    request_path: Path, manifest_path: Path, agreement: Agreement, manifest_label: str | None = None
+) -> tuple[gate.Manifest, intake.RequestFile]:
+    """Read a manifest and its request file, and refuse the batch whole if the manifest does not hold."""
+    manifest = intake.read_manifest(manifest_path)
+    requests = intake.read_requests(request_path)
+    problems = gate.check_manifest(manifest, agreement, requests.sha256)
+    if problems:
+        raise ManifestError(
+            "the batch is legally insufficient: " + "; ".join(problems),
+            where=Location(manifest_label or str(manifest_path)),
+            fix="Nothing was processed or stored; send a corrected manifest.",
+        )
+    return manifest, requests
+
+
 @runtime.fewer_collections()
 def process(
     request_path: Path,
@@ -85,15 +101,7 @@ def process(
     """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed."""
     today = now.date()
     step("reading the manifest and request file")
-    manifest = intake.read_manifest(manifest_path)
-    requests = intake.read_requests(request_path)
-    problems = gate.check_manifest(manifest, agreement, requests.sha256)
-    if problems:
-        raise ManifestError(
-            "the batch is legally insufficient: " + "; ".join(problems),
-            where=Location(str(manifest_path)),
-            fix="Nothing was processed; send a corrected manifest.",
-        )
+    manifest, requests = read_batch(request_path, manifest_path, agreement)
     ref = reference.open_reference(store)
     engine = connect(store)
     reasons, found = assess(requests.rows, agreement, manifest.signed_on, ref, today, step)
