@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, MetaData, create_engine, make_url
 
 from taxmatch import agreement
 from taxmatch.store import connect
@@ -87,9 +87,9 @@ def store_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     if request.param == "postgres":
         url = request.getfixturevalue("pg_url")
         engine = create_engine(url)
-        with engine.begin() as conn:
-            for table in ("ledger", "decisions", "batches", "clients", "jobs", "alembic_version"):
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        found = MetaData()
+        found.reflect(engine)
+        found.drop_all(engine)
         engine.dispose()
         monkeypatch.setenv("TAXMATCH_DATABASE_URL", url)
     else:

@@ -120,6 +120,22 @@ def test_at_the_cap_is_still_plausible(terms: Agreement) -> None:
     assert gate.check_batch(rows, terms) == {}
 
 
+def test_cases_answered_earlier_count_towards_the_cap(terms: Agreement) -> None:
+    rows = [request_row(request_id="new", case_number="C-NEW")]
+    official = gate.official_key(rows[0])
+    earlier = {f"C{i}" for i in range(terms.caseload_cap)}
+    assert gate.check_batch(rows, terms, {official: earlier}) == {0: [Reason.CASELOAD_IMPLAUSIBLE]}
+    # The same cases asked about again are not new cases, and other officials' cases do not count.
+    again = [request_row(request_id="again", case_number="c1")]
+    assert gate.check_batch(again, terms, {official: earlier}) == {}
+    assert gate.check_batch(rows, terms, {"SOMEONE ELSE": earlier | {"X"}}) == {}
+
+
+def test_official_spelling_does_not_split_a_caseload() -> None:
+    spaced = request_row(official_name="  jane   q.  officer ")
+    assert gate.official_key(spaced) == gate.official_key(request_row(official_name="JANE Q. OFFICER"))
+
+
 def manifest(**overrides: object) -> gate.Manifest:
     fields: dict[str, object] = {
         "agreement_id": "IRS-DHS-2025-04",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,3 +146,31 @@ def test_processing_before_a_master_is_loaded(batch: Batch, tmp_path: Path) -> N
         pipeline.process(
             batch.requests, batch.manifest, tmp_path / "out", tmp_path / "empty", agreement.load(), NOW
         )
+
+
+def test_a_caseload_spread_over_batches_is_still_counted(batch: Batch, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)
+    header, rows = read(batch.requests)
+    terms = agreement.load()
+    spread = [
+        {**row, "official_name": "Officer Spread", "case_number": f"S{i:03d}"}
+        for i, row in enumerate(rows[: terms.caseload_cap + 10])
+    ]
+    halves = (spread[: terms.caseload_cap // 2], spread[terms.caseload_cap // 2 :])
+    reports = []
+    for n, part in enumerate(halves):
+        requests, manifest = tmp_path / f"r{n}.csv", tmp_path / f"m{n}.json"
+        with requests.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, header)
+            writer.writeheader()
+            writer.writerows(part)
+        synth.write_manifest(manifest, requests)
+        reports.append(pipeline.process(requests, manifest, tmp_path / f"out{n}", store, terms, NOW))
+    assert reports[0].reasons["CASELOAD_IMPLAUSIBLE"] == 0
+    assert reports[1].reasons["CASELOAD_IMPLAUSIBLE"] == len(halves[1])
+    # Outside the window the earlier batch no longer counts.
+    later = NOW + dt.timedelta(days=terms.caseload_window_days + 1)
+    late = tmp_path / "late"
+    again = pipeline.process(tmp_path / "r1.csv", tmp_path / "m1.json", late, store, terms, later)
+    assert again.reasons["CASELOAD_IMPLAUSIBLE"] == 0

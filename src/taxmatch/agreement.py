@@ -42,6 +42,7 @@ class Agreement(BaseModel):
     period_years_back: int = Field(ge=0, le=10)
     disclosable_fields: tuple[DisclosableField, ...] = Field(min_length=1)
     caseload_cap: int = Field(ge=1)
+    caseload_window_days: int = Field(default=365, ge=1, le=3660)
     recipient_safeguards: Safeguards
     match_threshold: float = Field(ge=0.9, lt=1.0)
     ambiguity_margin_bits: float = Field(ge=1.0)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from taxmatch import gate, intake
 from taxmatch.decide import Candidate, Decision
@@ -127,8 +128,29 @@ def persist(
         )
         conn.execute(
             decisions.insert(),
-            [_stored_decision(bid, a, r, prior_bits) for a, r in zip(answers, rows, strict=True)],
+            [
+                _stored_decision(bid, a, r, q, prior_bits)
+                for a, r, q in zip(answers, rows, requests.rows, strict=True)
+            ],
         )
+
+
+def caseloads(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, set[str]]:
+    """Each named official's case numbers in requests answered since `since` (any batch, any outcome)."""
+    wanted = sorted({o for o in officials if o})
+    found: dict[str, set[str]] = {o: set() for o in wanted}
+    query = (
+        select(decisions.c.official, decisions.c.case_number)
+        .distinct()
+        .join(batches, batches.c.batch_id == decisions.c.batch_id)
+        .where(batches.c.processed_at >= since)
+    )
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = query.where(decisions.c.official.in_(wanted[start : start + 500]))
+            for official, case in conn.execute(chunk):
+                found[official].add(case)
+    return found
 
 
 def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
@@ -142,7 +164,9 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
     }
 
 
-def _stored_decision(bid: str, answer: Answer, row: dict[str, Any], prior_bits: float) -> dict[str, Any]:
+def _stored_decision(
+    bid: str, answer: Answer, row: dict[str, Any], request: Mapping[str, str], prior_bits: float
+) -> dict[str, Any]:
     subject_p, runner_p = _probabilities(answer.decision)
     return {
         "batch_id": bid,
@@ -155,6 +179,8 @@ def _stored_decision(bid: str, answer: Answer, row: dict[str, Any], prior_bits: 
         "runner_up_probability": runner_p,
         "levels": {k: row[k] for k in LEVELS},
         "disclosure_id": answer.disclosure_id or None,
+        "official": gate.official_key(request)[:200],
+        "case_number": gate.case_key(request)[:200],
         "explanation": {
             "prior_bits": prior_bits,
             "subject": _explained(answer.decision.chosen or answer.decision.best),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -160,12 +160,24 @@ def _person_key(row: Row) -> tuple[str, ...]:
     )
 
 
-def _official(row: Row) -> str:
+def official_key(row: Row) -> str:
+    """One spelling of the official a row names, for counting that official's cases."""
     return " ".join(row.get("official_name", "").upper().split())
 
 
-def check_batch(rows: Sequence[Row], agreement: Agreement) -> dict[int, list[Reason]]:
-    """Reasons that need the whole batch: duplicates and implausible caseloads."""
+def case_key(row: Row) -> str:
+    return row.get("case_number", "").strip().upper()
+
+
+def check_batch(
+    rows: Sequence[Row], agreement: Agreement, earlier: Mapping[str, Set[str]] | None = None
+) -> dict[int, list[Reason]]:
+    """Reasons that need the whole batch: duplicates and implausible caseloads.
+
+    `earlier` holds each official's case numbers from requests already answered
+    within the agreement's caseload window, so that a caseload cannot be spread
+    over many small batches or interactive calls to stay under the cap.
+    """
     found: dict[int, list[Reason]] = defaultdict(list)
     seen: set[tuple[str, ...]] = set()
     cases: dict[str, set[str]] = defaultdict(set)
@@ -174,11 +186,14 @@ def check_batch(rows: Sequence[Row], agreement: Agreement) -> dict[int, list[Rea
         if key in seen:
             found[index].append(Reason.DUPLICATE_REQUEST)
         seen.add(key)
-        official = _official(row)
+        official = official_key(row)
         if official:
-            cases[official].add(row.get("case_number", "").strip().upper())
+            cases[official].add(case_key(row))
+    for official, before in (earlier or {}).items():
+        if official in cases:
+            cases[official] |= before
     overloaded = {o for o, c in cases.items() if len(c) > agreement.caseload_cap}
     for index, row in enumerate(rows):
-        if _official(row) in overloaded:
+        if official_key(row) in overloaded:
             found[index].append(Reason.CASELOAD_IMPLAUSIBLE)
     return dict(found)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Set
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +61,14 @@ def assess(
     ref: reference.Reference,
     today: dt.date,
     step: Step = lambda _: None,
+    earlier: Mapping[str, Set[str]] | None = None,
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
-    """The gate's reasons for every row, and the scored candidates of the lawful ones (by row index)."""
+    """The gate's reasons for every row, and the scored candidates of the lawful ones (by row index).
+
+    `earlier`: the officials' case numbers already answered (see gate.check_batch).
+    """
     step("checking each request against the law and the agreement")
-    in_batch = gate.check_batch(rows, agreement)
+    in_batch = gate.check_batch(rows, agreement, earlier)
     reasons = [
         gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
     ]
@@ -88,6 +92,14 @@ def read_batch(
     return manifest, requests
 
 
+def earlier_caseloads(
+    engine: Any, rows: list[dict[str, str]], agreement: Agreement, now: dt.datetime
+) -> dict[str, set[str]]:
+    """The case numbers each official in `rows` has asked about within the agreement's caseload window."""
+    since = now - dt.timedelta(days=agreement.caseload_window_days)
+    return answers_mod.caseloads(engine, (gate.official_key(r) for r in rows), since)
+
+
 @runtime.fewer_collections()
 def process(
     request_path: Path,
@@ -104,7 +116,8 @@ def process(
     manifest, requests = read_batch(request_path, manifest_path, agreement)
     ref = reference.open_reference(store)
     engine = connect(store)
-    reasons, found = assess(requests.rows, agreement, manifest.signed_on, ref, today, step)
+    earlier = earlier_caseloads(engine, requests.rows, agreement, now)
+    reasons, found = assess(requests.rows, agreement, manifest.signed_on, ref, today, step, earlier)
     step("deciding")
     authority = Authority.of(agreement, today)
     decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]

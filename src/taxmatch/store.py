@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -63,6 +64,9 @@ decisions = Table(
     Column("levels", JSON, nullable=False),
     Column("disclosure_id", String(32)),
     Column("explanation", JSON),
+    Column("official", String(200)),
+    Column("case_number", String(200)),
+    Index("decisions_by_official", "official"),
 )
 
 ledger = Table(
@@ -134,10 +138,15 @@ def connect(store: Path, url: str | None = None) -> Engine:
     return engine
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Run the Alembic migrations (src/taxmatch/migrations) up to `revision` on this engine."""
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations (src/taxmatch/migrations) up to `revision` on this engine."""
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
