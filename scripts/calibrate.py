@@ -44,7 +44,7 @@ def main() -> None:
     ref = reference.load(data / "master.csv", work / "store", today)
     rows = intake.read_requests(data / "requests.csv").rows
     terms = agreement.load()
-    reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), ref, today)
+    reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), pipeline.WholeMaster(ref), today)
     with (data / "truth.csv").open(encoding="utf-8", newline="") as handle:
         truth = list(csv.DictReader(handle))
     points = calibration.sweep(reasons, found, truth, terms)

@@ -88,13 +88,19 @@ def result_row(answer: Answer) -> dict[str, Any]:
     return row
 
 
-def batch_id(manifest: gate.Manifest) -> str:
-    """One batch per agreement and request-file digest: the same file sent twice is the same batch."""
-    return f"{manifest.agreement_id}:{manifest.request_file_sha256.strip().lower()[:20]}"
+def batch_id(manifest: gate.Manifest, kind: str = "") -> str:
+    """One batch per agreement and request-file digest: the same file sent twice is the same batch.
+
+    An interactive call ('call') is a batch of its own kind, so that a call and a
+    batch file that happen to hold the same bytes are still answered apart.
+    """
+    digest = manifest.request_file_sha256.strip().lower()[:20]
+    return f"{manifest.agreement_id}:{kind}-{digest}" if kind else f"{manifest.agreement_id}:{digest}"
 
 
 def persist(
     engine: Engine,
+    bid: str,
     manifest: gate.Manifest,
     requests: intake.RequestFile,
     answers: list[Answer],
@@ -103,7 +109,6 @@ def persist(
     prior_bits: float,
 ) -> None:
     """Record the batch and one decision per row (`rows`: their decision_row), replacing an earlier run."""
-    bid = batch_id(manifest)
     outcomes = Counter(a.decision.outcome.value for a in answers)
     with engine.begin() as conn:
         conn.execute(batches.delete().where(batches.c.batch_id == bid))

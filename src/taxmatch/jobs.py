@@ -159,6 +159,7 @@ def run(engine: Engine, store: Path, agreement: Agreement, batch_id: str, now: d
             agreement,
             now,
             lambda _: _beat(engine, batch_id),
+            engine=engine,
         )
     except TaxmatchError as exc:
         status, error = "failed", exc.message

@@ -68,47 +68,93 @@ def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
     )
 
 
-def score(requests: pa.Table, reference: Reference, threads: int | None = None) -> dict[int, list[Candidate]]:
-    """Candidates per request uid. `requests` holds `uid` and the standard columns."""
-    trained = reference.model()
-    labels = model.labels(trained)
-    con = duckdb.connect()
-    if threads:
-        duck.run(con, f"SET threads = {int(threads)}")
-    columns = ", ".join(model.COMPARED_COLUMNS)
-    duck.run(
-        con,
-        f"CREATE TABLE master_std AS SELECT uid, tin, {columns} FROM read_parquet(?)",
-        [str(reference.parquet)],
-    )
-    con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
-    duck.run(con, "CREATE TABLE requests_std AS SELECT * FROM requests_arrow")
-    db = DuckDBAPI(connection=con)
-    tables = [
-        db.register("requests_std", dataset_display_name=REQUESTS),
-        db.register("master_std", dataset_display_name="b_master"),
-    ]
-    linker = Linker(tables, trained, log_level=None)
-    for column in model.TF_COLUMNS:
+class Matcher:
+    """A DuckDB session holding the saved model and the master's term frequencies.
+
+    A batch uses one for a single scoring; the interactive service keeps one open
+    so that each call pays only for its own few rows.
+    """
+
+    def __init__(self, reference: Reference, threads: int | None = None) -> None:
+        self.reference = reference
+        self.trained = reference.model()
+        self.labels = model.labels(self.trained)
+        self.con = duckdb.connect()
+        self.db = DuckDBAPI(connection=self.con)
+        self._made: Linker | None = None
+        if threads:
+            duck.run(self.con, f"SET threads = {int(threads)}")
+        for column in model.TF_COLUMNS:
+            duck.run(
+                self.con,
+                f"CREATE TABLE tf_{column}_lookup AS SELECT * FROM read_parquet(?)",
+                [str(reference.tf_path(column))],
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def score(self, requests: pa.Table, master: pa.Table | None = None) -> dict[int, list[Candidate]]:
+        """Candidates per request uid. `requests` holds `uid` and the standard columns.
+
+        `master`: the master rows to search (uid, tin and the standard columns), when
+        an index has already narrowed them down; the whole master file otherwise.
+        The blocking rules and term frequencies are the same either way.
+        """
+        con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
+        if master is None:
+            source, params = "read_parquet(?)", [str(self.reference.parquet)]
+        else:
+            con.register("master_arrow", master)
+            source, params = "master_arrow", []
         duck.run(
-            con,
-            f"CREATE TABLE tf_{column}_lookup AS SELECT * FROM read_parquet(?)",
-            [str(reference.tf_path(column))],
+            con, f"CREATE OR REPLACE TABLE master_std AS SELECT uid, tin, {columns} FROM {source}", params
         )
-        linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}_lookup"), column)
-    predictions = linker.inference.predict()
-    available = set(con.sql(f"SELECT * FROM {predictions.physical_name} LIMIT 0").columns)
-    wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
-    wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
-    gammas = ", ".join(f"p.{c}" for c in wanted)
-    best = con.sql(f"""
-        SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas}
-        FROM {predictions.physical_name} AS p JOIN master_std AS m ON m.uid = p.uid_r
-        WHERE p.source_dataset_l = '{REQUESTS}'
-        QUALIFY row_number() OVER (PARTITION BY p.uid_l, m.tin ORDER BY p.match_weight DESC, p.uid_r) = 1
-    """).to_arrow_table()
-    con.close()
-    found: dict[int, list[Candidate]] = defaultdict(list)
-    for row in best.to_pylist():
-        found[row["request_uid"]].append(_candidate(row, labels))
-    return dict(found)
+        con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
+        duck.run(con, "CREATE OR REPLACE TABLE requests_std AS SELECT * FROM requests_arrow")
+        linker = self._linker()
+        try:
+            return self._best(linker.inference.predict().physical_name)
+        finally:
+            # Drops this scoring's tables and forgets them, so the next one starts clean.
+            linker.table_management.invalidate_cache()  # type: ignore[no-untyped-call]
+
+    def _linker(self) -> Linker:
+        """One Linker per session over the tables `score` refills; its term frequencies re-registered."""
+        if self._made is None:
+            tables = [
+                self.db.register("requests_std", dataset_display_name=REQUESTS),
+                self.db.register("master_std", dataset_display_name="b_master"),
+            ]
+            # The settings were validated when the model was trained and saved.
+            self._made = Linker(tables, self.trained, log_level=None, validate_settings=False)
+        for column in model.TF_COLUMNS:
+            lookup = self.db.register(f"tf_{column}_lookup")
+            self._made.table_management.register_term_frequency_lookup(lookup, column)
+        return self._made
+
+    def _best(self, predictions: str) -> dict[int, list[Candidate]]:
+        """Each request's best-scoring row per taxpayer."""
+        available = set(self.con.sql(f"SELECT * FROM {predictions} LIMIT 0").columns)
+        wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
+        wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
+        gammas = ", ".join(f"p.{c}" for c in wanted)
+        best = self.con.sql(f"""
+            SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas}
+            FROM {predictions} AS p JOIN master_std AS m ON m.uid = p.uid_r
+            WHERE p.source_dataset_l = '{REQUESTS}'
+            QUALIFY row_number() OVER (PARTITION BY p.uid_l, m.tin ORDER BY p.match_weight DESC, p.uid_r) = 1
+        """).to_arrow_table()
+        found: dict[int, list[Candidate]] = defaultdict(list)
+        for row in best.to_pylist():
+            found[row["request_uid"]].append(_candidate(row, self.labels))
+        return dict(found)
+
+
+def score(requests: pa.Table, reference: Reference, threads: int | None = None) -> dict[int, list[Candidate]]:
+    """Candidates per request uid, searching the whole master (the batch path)."""
+    matcher = Matcher(reference, threads)
+    try:
+        return matcher.score(requests)
+    finally:
+        matcher.close()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import duckdb
 import pyarrow as pa
+from sqlalchemy import Engine
 
 from taxmatch import answers as answers_mod
 from taxmatch import gate, intake, ledger, matcher, reference, runtime
@@ -31,34 +32,43 @@ log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 
 
+class Search(Protocol):
+    """Where candidates and last known addresses come from: the whole master file for a batch,
+    an in-memory index for an interactive call (verify.py). The blocking rules are the same."""
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]: ...
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]: ...
+
+
+@dataclass(frozen=True)
+class WholeMaster:
+    """The batch path: scan the master file."""
+
+    ref: reference.Reference
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
+        return matcher.score(requests, self.ref)
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
+        return reference.last_known(self.ref, tins)
+
+
 def _match(
-    rows: list[dict[str, str]], lawful: list[int], ref: reference.Reference, today: dt.date
+    rows: list[dict[str, str]], lawful: list[int], today: dt.date, search: Search
 ) -> dict[int, list[Candidate]]:
     if not lawful:
         return {}
     table = pa.Table.from_pylist([rows[i] for i in lawful])
     table = standardise(table, today).append_column("uid", pa.array(lawful, pa.int64()))
-    return matcher.score(table, ref)
-
-
-def _last_known(ref: reference.Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
-    if not tins:
-        return {}
-    con = duckdb.connect()
-    con.register("wanted", pa.table({"tin": pa.array(sorted(set(tins)), pa.string())}))
-    found = con.sql(
-        "SELECT k.tin, street_address, unit, city, state, zip FROM read_parquet(?) k JOIN wanted USING (tin)",
-        params=[str(ref.last_known)],
-    ).fetchall()
-    con.close()
-    return {row[0]: tuple(row[1:]) for row in found}
+    return search.score(table)
 
 
 def assess(
     rows: list[dict[str, str]],
     agreement: Agreement,
     signed_on: dt.date,
-    ref: reference.Reference,
+    search: Search,
     today: dt.date,
     step: Step = lambda _: None,
     earlier: Mapping[str, Set[str]] | None = None,
@@ -73,7 +83,7 @@ def assess(
         gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
     ]
     step("matching lawful requests against the master file")
-    return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], ref, today)
+    return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], today, search)
 
 
 def read_batch(
@@ -109,29 +119,40 @@ def process(
     agreement: Agreement,
     now: dt.datetime,
     step: Step = lambda _: None,
+    *,
+    engine: Engine | None = None,
+    search: Search | None = None,
+    kind: str = "",
 ) -> BatchReport:
-    """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed."""
+    """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed.
+
+    `engine`: the store's database when the caller holds one already; `search`:
+    where candidates come from (the whole master by default); `kind`:
+    'call' for an interactive call, which is its own batch (see answers.batch_id).
+    """
     today = now.date()
     step("reading the manifest and request file")
     manifest, requests = read_batch(request_path, manifest_path, agreement)
     ref = reference.open_reference(store)
-    engine = connect(store)
+    engine = engine or connect(store)
     earlier = earlier_caseloads(engine, requests.rows, agreement, now)
-    reasons, found = assess(requests.rows, agreement, manifest.signed_on, ref, today, step, earlier)
+    search = search or WholeMaster(ref)
+    reasons, found = assess(requests.rows, agreement, manifest.signed_on, search, today, step, earlier)
     step("deciding")
     authority = Authority.of(agreement, today)
     decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]
-    answers = _account(requests.rows, decided, batch_id(manifest), agreement, ref, engine, now)
+    bid = batch_id(manifest, kind)
+    answers = _account(requests.rows, decided, bid, agreement, search, engine, now)
     step("writing results")
     decision_rows = [answers_mod.decision_row(a) for a in answers]
-    answers_mod.persist(engine, manifest, requests, answers, decision_rows, now, ref.prior_bits)
+    answers_mod.persist(engine, bid, manifest, requests, answers, decision_rows, now, ref.prior_bits)
     write_csv_files(
         {
             out_dir / "results.csv": (RESULT_COLUMNS, (answers_mod.result_row(a) for a in answers)),
             out_dir / "decisions.csv": (DECISION_COLUMNS, decision_rows),
         }
     )
-    return BatchReport(batch_id(manifest), answers)
+    return BatchReport(bid, answers)
 
 
 def _account(
@@ -139,13 +160,13 @@ def _account(
     decided: list[Decision],
     bid: str,
     agreement: Agreement,
-    ref: reference.Reference,
+    search: Search,
     engine: Any,
     now: dt.datetime,
 ) -> list[Answer]:
     """Look up what may be disclosed and record each disclosure in the ledger first."""
     verified = [(row, d) for row, d in zip(rows, decided, strict=True) if d.chosen is not None]
-    addresses = _last_known(ref, [d.chosen.tin for _, d in verified if d.chosen])
+    addresses = search.last_known([d.chosen.tin for _, d in verified if d.chosen])
     items = [
         ledger.Disclosure(
             bid,

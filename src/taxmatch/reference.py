@@ -33,6 +33,9 @@ from taxmatch.intake import check_header
 from taxmatch.interchange import ADDRESS_SOURCES, MASTER_COLUMNS, MASTER_OPTIONAL
 from taxmatch.standardise import standardise
 
+# What a disclosure holds, in the order of the result file's disclosed_* columns.
+ADDRESS_COLUMNS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
+
 Step = Callable[[str], None]
 
 
@@ -65,6 +68,20 @@ class Reference:
     def model(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.model_path.read_text(encoding="utf-8"))
         return loaded
+
+
+def last_known(ref: Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
+    """The last known address (street, unit, city, state, ZIP) of each of these TINs on file."""
+    if not tins:
+        return {}
+    con = duckdb.connect()
+    con.register("wanted", pa.table({"tin": pa.array(sorted(set(tins)), pa.string())}))
+    found = con.sql(
+        f"SELECT k.tin, {', '.join(ADDRESS_COLUMNS)} FROM read_parquet(?) k JOIN wanted USING (tin)",
+        params=[str(ref.last_known)],
+    ).fetchall()
+    con.close()
+    return {row[0]: tuple(row[1:]) for row in found}
 
 
 def open_reference(store: Path) -> Reference:
@@ -170,7 +187,7 @@ def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -
     duck.run(con, f"COPY (SELECT * FROM master) TO '{staging / 'reference.parquet'}' (FORMAT parquet)")
     duck.run(
         con,
-        f"""COPY (SELECT tin, street_address, unit, city, state, zip, address_as_of FROM master
+        f"""COPY (SELECT tin, {", ".join(ADDRESS_COLUMNS)}, address_as_of FROM master
         QUALIFY row_number() OVER (PARTITION BY tin ORDER BY address_as_of DESC, uid DESC) = 1)
         TO '{staging / "last_known.parquet"}' (FORMAT parquet)""",
     )
