@@ -81,16 +81,21 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
+def empty_database(url: str) -> None:
+    """Drop every table, so that the next test migrates from an empty database."""
+    engine = create_engine(url)
+    found = MetaData()
+    found.reflect(engine)
+    found.drop_all(engine)
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store directory; for the PostgreSQL run its database is the session's, emptied first."""
     if request.param == "postgres":
         url = request.getfixturevalue("pg_url")
-        engine = create_engine(url)
-        found = MetaData()
-        found.reflect(engine)
-        found.drop_all(engine)
-        engine.dispose()
+        empty_database(url)
         monkeypatch.setenv("TAXMATCH_DATABASE_URL", url)
     else:
         monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from pydantic import ValidationError
+from sqlalchemy import Engine
 
 from taxmatch import clients, jobs, reference, synth
 from taxmatch.api import create_app
@@ -19,6 +24,8 @@ from taxmatch.errors import AccessDenied
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 
+from .conftest import empty_database
+
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -26,20 +33,32 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 @dataclass(frozen=True)
 class World:
     store: Path
+    url: str | None  # the database: None for the store's SQLite file
     requests: bytes
     manifest: bytes
     tokens: dict[str, str]  # role name (and "other_agency") -> bearer credential
     ids: dict[str, str]
 
+    def settings(self, **changes: Any) -> Settings:
+        return Settings(store=self.store, database_url=self.url, **changes)
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    def engine(self) -> Engine:
+        return connect(self.store, self.url)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> World:
+    """A loaded master, and one client per role; the same tests run on SQLite and on PostgreSQL."""
     root = tmp_path_factory.mktemp("api")
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        empty_database(url)
     people = synth.write_master(root / "master.csv", 1500, seed=31)
     synth.write_requests(root / "requests.csv", root / "truth.csv", people, 150, seed=32)
     synth.write_manifest(root / "manifest.json", root / "requests.csv")
     reference.load(root / "master.csv", root / "store", NOW.date())
-    engine = connect(root / "store")
+    engine = connect(root / "store", url)
     tokens, ids = {}, {}
     for role in Role:
         who, tokens[role.value] = clients.issue(
@@ -51,6 +70,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     engine.dispose()
     return World(
         root / "store",
+        url,
         (root / "requests.csv").read_bytes(),
         (root / "manifest.json").read_bytes(),
         tokens,
@@ -59,9 +79,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 @pytest.fixture
-def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)
-    app = create_app(Settings(store=world.store))
+def api(world: World) -> Iterator[TestClient]:
+    app = create_app(world.settings())
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
     app.state.engine.dispose()
@@ -86,10 +105,22 @@ def submit(
     return response.status_code, response.json()
 
 
+def request_rows(world: World) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(world.requests.decode("utf-8"))))
+
+
+def call(
+    api: TestClient, world: World, rows: list[dict[str, str]], role: str = "requester", **manifest: Any
+) -> Response:
+    signed = {k: v for k, v in json.loads(world.manifest).items() if k != "request_file_sha256"}
+    body = {"manifest": {**signed, **manifest}, "requests": rows}
+    return api.post("/verify", json=body, headers=auth(world, role))
+
+
 def processed_batch(api: TestClient, world: World) -> str:
     code, body = submit(api, world)
     assert code == 202
-    engine = connect(world.store)
+    engine = world.engine()
     while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
         jobs.run(engine, world.store, api.app.state.agreement, claimed, NOW)  # type: ignore[attr-defined]
     engine.dispose()
@@ -116,7 +147,7 @@ def test_bad_and_revoked_credentials_are_refused(api: TestClient, world: World) 
     assert api.get("/batches", headers={"Authorization": "Bearer c_nope.secret"}).status_code == 401
     token = world.tokens["requester"]
     assert api.get("/batches", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
-    engine = connect(world.store)
+    engine = world.engine()
     who, credential = clients.issue(engine, "DHS/ICE", Role.REQUESTER, NOW)
     assert api.get("/batches", headers={"Authorization": f"Bearer {credential}"}).status_code == 200
     clients.revoke(engine, who.client_id, NOW)
@@ -144,7 +175,7 @@ def test_the_batch_life_cycle_with_two_person_release(api: TestClient, world: Wo
 
 
 def test_the_submitter_may_never_approve(world: World) -> None:
-    engine = connect(world.store)
+    engine = world.engine()
     batch = next(j for j in jobs.listing(engine, Client("x", "IRS", Role.ADMIN)))
     same = Client(batch["submitted_by"], "IRS", Role.DISCLOSURE_OFFICER)
     with pytest.raises(AccessDenied, match="may not approve"):
@@ -171,8 +202,9 @@ MATRIX = [
     ("GET", "/ledger", {"disclosure_officer", "auditor", "admin"}),
     ("GET", "/ledger/verify", {"disclosure_officer", "auditor", "admin"}),
     ("GET", "/reviews", {"reviewer", "disclosure_officer", "auditor", "admin"}),
-    # Only a requester of the agency the manifest names (DHS/ICE) may submit it.
+    # Only a requester of the agency the manifest names (DHS/ICE) may submit it or call.
     ("POST", "/batches", {"requester"}),
+    ("POST", "/verify", {"requester"}),
 ]
 ROLES = [r.value for r in Role] + ["other_agency"]
 
@@ -184,6 +216,8 @@ def test_authorisation_matrix(api: TestClient, world: World) -> None:
         for role in ROLES:
             if method == "POST" and template == "/batches":
                 code = submit(api, world, role=role)[0]
+            elif template == "/verify":
+                code = call(api, world, request_rows(world)[:2], role=role).status_code
             else:
                 code = api.request(method, template.format(b=batch), headers=auth(world, role)).status_code
             denied = code in {401, 403, 404}
@@ -218,9 +252,8 @@ def test_a_manifest_that_does_not_cover_the_file_is_refused(api: TestClient, wor
     assert code == 422 and "digest" in body["error"]["message"]  # type: ignore[index]
 
 
-def test_upload_over_the_limit_is_413(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)
-    app = create_app(Settings(store=world.store, max_upload_bytes=2048))
+def test_upload_over_the_limit_is_413(world: World) -> None:
+    app = create_app(world.settings(max_upload_bytes=2048))
     with TestClient(app) as small:
         code, body = submit(small, world)
     app.state.engine.dispose()
@@ -254,3 +287,78 @@ def test_out_of_range_numbers_are_a_422_not_a_crash(api: TestClient, world: Worl
     response = api.get("/ledger", params={"after": 2**70}, headers=auth(world, "auditor"))
     assert response.status_code == 422
     assert response.json()["error"]["type"] == "invalid_request"
+
+
+def test_a_call_is_answered_in_order_as_the_batch_answers_it(api: TestClient, world: World) -> None:
+    batch = processed_batch(api, world)
+    decided = api.get(f"/batches/{batch}/decisions", headers=auth(world, "auditor")).text
+    by_batch = {r["request_id"]: r for r in csv.DictReader(io.StringIO(decided))}
+    rows = request_rows(world)
+    checked = 0
+    for start in range(0, len(rows), 25):
+        answer = call(api, world, rows[start : start + 25])
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["results"]
+        assert [r["request_id"] for r in results] == [r["request_id"] for r in rows[start : start + 25]]
+        for got in results:
+            want = by_batch[got["request_id"]]
+            assert (got["outcome"], got["reason_codes"]) == (want["outcome"], want["reason_codes"])
+            assert bool(got["disclosure_id"]) == (got["outcome"] == "VERIFIED") == bool(got["disclosed_zip"])
+            checked += 1
+    assert checked == len(rows)
+
+
+def test_every_verified_call_row_is_in_the_ledger_once(api: TestClient, world: World) -> None:
+    rows = request_rows(world)[:25]
+    first = call(api, world, rows).json()
+    again = call(api, world, rows).json()
+    assert first == again  # the same call twice is one call: same answers, same disclosure ids
+    verified = {r["disclosure_id"] for r in first["results"] if r["outcome"] == "VERIFIED"}
+    assert verified
+    ledger = api.get("/ledger", params={"limit": 1000}, headers=auth(world, "auditor")).json()
+    entries = [e for e in ledger if e["batch_id"] == first["call_id"]]
+    assert {e["disclosure_id"] for e in entries} == verified and len(entries) == len(verified)
+    assert api.get("/ledger/verify", headers=auth(world, "auditor")).json()["entries"] >= len(verified)
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "where"),
+    [
+        (lambda rows: rows * 26, 422, "body.requests"),
+        (lambda rows: [], 422, "body.requests"),
+        (lambda rows: [{k: v for k, v in rows[0].items() if k != "tin"}], 422, "requests[0]"),
+        (lambda rows: [{**rows[0], "ssn": "1"}], 422, "requests[0]"),
+        (lambda rows: [{**rows[0], "last_name": "x" * 20_000}], 422, "body.requests.0.last_name"),
+    ],
+)
+def test_malformed_calls_are_refused_whole(
+    api: TestClient, world: World, change: Any, status: int, where: str
+) -> None:
+    before = sorted((world.store / "calls").glob("*")) if (world.store / "calls").exists() else []
+    response = call(api, world, change(request_rows(world)[:1]))
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["where"] == where
+    after = sorted((world.store / "calls").glob("*")) if (world.store / "calls").exists() else []
+    assert after == before
+
+
+def test_a_call_under_an_insufficient_manifest_stores_nothing(api: TestClient, world: World) -> None:
+    rows = request_rows(world)[100:102]
+    stored = world.store / "calls"
+    before = sorted(stored.iterdir()) if stored.exists() else []
+    response = call(api, world, rows, signer_title="Intern")
+    assert response.status_code == 422 and "signer_title" in response.json()["error"]["message"]
+    response = call(api, world, rows, request_file_sha256="0" * 64)
+    assert response.status_code == 422 and "digest" in response.json()["error"]["message"]
+    assert sorted(stored.iterdir()) == before
+
+
+def test_interactive_calls_per_minute_are_limited(world: World) -> None:
+    app = create_app(world.settings(verify_calls_per_minute=2))
+    with TestClient(app, raise_server_exceptions=False) as api:
+        rows = request_rows(world)[:1]
+        assert [call(api, world, rows).status_code for _ in range(2)] == [200, 200]
+        refused = call(api, world, rows)
+        assert refused.status_code == 429 and "batch" in refused.json()["error"]["fix"]
+        assert call(api, world, rows, role="other_agency").status_code == 403  # counted per client
+    app.state.engine.dispose()

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     max_rows_per_batch: int = Field(default=1_300_000, ge=1)
     batches_per_day: int = Field(default=20, ge=1)
+    verify_calls_per_minute: int = Field(default=60, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

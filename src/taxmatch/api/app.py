@@ -6,9 +6,11 @@ from fastapi import FastAPI
 
 from taxmatch import agreement
 from taxmatch.api import errors
-from taxmatch.api.routers import batches, health, ledger, reviews
+from taxmatch.api.routers import batches, health, ledger, reviews, verify
 from taxmatch.settings import Settings
 from taxmatch.store import connect
+from taxmatch.throttle import Throttle
+from taxmatch.verify import Verifier
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,6 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = connect(settings.store_path, settings.database_url)
     app.state.agreement = agreement.load()
     errors.install(app)
-    for router in (health.router, batches.router, ledger.router, reviews.router):
+    app.state.verifier = Verifier(settings.store_path)
+    app.state.throttle = Throttle(settings.verify_calls_per_minute)
+    for router in (health.router, batches.router, ledger.router, reviews.router, verify.router):
         app.include_router(router)
     return app

@@ -1,0 +1,75 @@
+"""Benchmark interactive verification against a loaded store (for docs/benchmarks.md).
+
+    python scripts/bench_verify.py STORE REQUESTS.csv MANIFEST.json RESULTS.csv [--calls 200]
+
+STORE holds a loaded master; REQUESTS/MANIFEST a batch already processed into
+RESULTS (the batch path's answers). Times the index build, then calls of 25
+requests and of 1 request through the same code the service runs (no HTTP),
+and counts how often a call's answer differs from the batch path's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import statistics
+import time
+from pathlib import Path
+
+from taxmatch import agreement, verify
+from taxmatch.clients import Client, Role
+from taxmatch.store import connect
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _quantiles(seconds: list[float]) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    slowest = ", ".join(f"{m:.0f}" for m in ms[-3:])
+    return f"p50 {statistics.median(ms):.0f} ms, p99 {p99:.0f} ms, slowest {slowest} ms ({len(ms)} calls)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("store", type=Path)
+    parser.add_argument("requests", type=Path)
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--calls", type=int, default=200)
+    args = parser.parse_args()
+    manifest = json.loads(args.manifest.read_text())
+    manifest.pop("request_file_sha256")
+    requests, batch = _rows(args.requests), {r["request_id"]: r for r in _rows(args.results)}
+    engine, terms = connect(args.store), agreement.load()
+    client = Client("c_bench", manifest["requesting_agency"], Role.REQUESTER)
+    verifier = verify.Verifier(args.store)
+    started = time.perf_counter()
+    verifier.master()
+    print(f"index build: {time.perf_counter() - started:.1f} s")
+    verifier.answer(engine, terms, client, manifest, requests[-25:], dt.datetime.now(dt.UTC))  # warm-up
+    differ, compared = 0, 0
+    for size in (25, 1):
+        took = []
+        for n in range(args.calls):
+            start = (n * 9973 * size) % (len(requests) - size)
+            rows = requests[start : start + size]
+            began = time.perf_counter()
+            done = verifier.answer(engine, terms, client, manifest, rows, dt.datetime.now(dt.UTC))
+            took.append(time.perf_counter() - began)
+            if took[-1] > 0.5:
+                print(f"  slow call {n}: {took[-1]:.2f} s")
+            for got in done.results:
+                compared += 1
+                differ += got["outcome"] != batch[got["request_id"]]["outcome"]
+        print(f"calls of {size}: {_quantiles(took)}")
+    print(f"answers differing from the batch path: {differ} of {compared}")
+
+
+if __name__ == "__main__":
+    main()
