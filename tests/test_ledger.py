@@ -1,4 +1,5 @@
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, update
@@ -56,3 +57,16 @@ def test_a_removed_entry_is_detected(engine: Engine) -> None:
 
 def test_empty_ledger_verifies(engine: Engine) -> None:
     assert ledger.verify(engine) == 0
+
+
+def test_writers_appending_at_once_never_fork_the_chain(engine: Engine) -> None:
+    """A worker, interactive calls and reviewers append concurrently; each entry lands once, in one chain."""
+    writers, rows = 4, 15
+
+    def write(w: int) -> list[str]:
+        return [ledger.append(engine, [item(f"r{n}", batch=f"W{w}")], NOW)[f"r{n}"] for n in range(rows)]
+
+    with ThreadPoolExecutor(writers) as pool:
+        ids = [i for got in pool.map(write, range(writers)) for i in got]
+    assert len(set(ids)) == writers * rows
+    assert ledger.verify(engine) == writers * rows

@@ -15,11 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from taxmatch.errors import LedgerError
 from taxmatch.store import ledger
 
 GENESIS = "0" * 64
+APPEND_ATTEMPTS = 50
 FIELDS = (
     "seq",
     "disclosure_id",
@@ -62,7 +64,22 @@ def disclosure_id(seq: int) -> str:
 
 
 def append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
-    """Append entries for rows not yet in the ledger; returns request_id -> disclosure_id for all."""
+    """Append entries for rows not yet in the ledger; returns request_id -> disclosure_id for all.
+
+    A worker, interactive calls and reviewers may append at the same moment. Each
+    attempt extends the chain from the head it read; if another writer took that
+    sequence number first, the unique keys refuse the whole attempt and it is
+    made again from the new head, so the chain never forks and no row is lost.
+    """
+    for _ in range(APPEND_ATTEMPTS - 1):
+        try:
+            return _append(engine, items, now)
+        except IntegrityError:
+            continue
+    return _append(engine, items, now)
+
+
+def _append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
     with engine.begin() as conn:
         known = _existing(conn, items)
         head = conn.execute(
