@@ -131,6 +131,9 @@ class Street:
         return " ".join(p for p in parts if p)
 
 
+_FRACTION = re.compile(r"^\d+/\d+$")
+
+
 def _house(tokens: list[str]) -> tuple[str, list[str]]:
     if not tokens:
         return "", tokens
@@ -139,8 +142,8 @@ def _house(tokens: list[str]) -> tuple[str, list[str]]:
         return f"{head}-{tokens[2]}", tokens[3:]  # Queens-style "12-34"
     if _HOUSE.match(head):
         rest = tokens[1:]
-        if rest and rest[0] == "1/2":
-            return f"{head} 1/2", rest[1:]
+        if rest and _FRACTION.match(rest[0]):
+            return f"{head} {rest[0]}", rest[1:]  # "12 1/2 Main St"
         return head, rest
     return "", tokens
 
@@ -184,7 +187,8 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
     if not _LETTER.search(text) or _PLACEHOLDER.search(text.replace("/", " ")):
         return Street(placeholder=True)
     house, rest = _house([correct_typo(t) for t in tokens])
-    rest, glued_unit = _unit([t for t in rest if t != "/"])
+    # A fraction anywhere but after the house number is noise (a stray "¼"), never a street or unit.
+    rest, glued_unit = _unit([t for t in rest if t != "/" and not _FRACTION.match(t)])
     rest, trailing_unit = _trailing_unit([t for t in rest if t not in {"-", "#"}])
     pre, words, sfx, post = _roles(rest)
     return Street(
