@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -179,7 +180,7 @@ def test_the_submitter_may_never_approve(world: World) -> None:
     batch = next(j for j in jobs.listing(engine, Client("x", "IRS", Role.ADMIN)))
     same = Client(batch["submitted_by"], "IRS", Role.DISCLOSURE_OFFICER)
     with pytest.raises(AccessDenied, match="may not approve"):
-        jobs.approve(engine, batch["batch_id"], same, NOW)
+        jobs.approve(engine, world.store, batch["batch_id"], same, NOW)
     engine.dispose()
 
 
@@ -205,6 +206,8 @@ MATRIX = [
     # Only a requester of the agency the manifest names (DHS/ICE) may submit it or call.
     ("POST", "/batches", {"requester"}),
     ("POST", "/verify", {"requester"}),
+    # Reviewers and officers settle held rows (the body here is refused only after the role is admitted).
+    ("POST", "/reviews", {"reviewer", "disclosure_officer"}),
 ]
 ROLES = [r.value for r in Role] + ["other_agency"]
 
@@ -218,6 +221,9 @@ def test_authorisation_matrix(api: TestClient, world: World) -> None:
                 code = submit(api, world, role=role)[0]
             elif template == "/verify":
                 code = call(api, world, request_rows(world)[:2], role=role).status_code
+            elif template == "/reviews" and method == "POST":
+                verdict = {"batch_id": batch, "request_id": "x", "verdict": "reject", "note": "short"}
+                code = api.post("/reviews", json=verdict, headers=auth(world, role)).status_code
             else:
                 code = api.request(method, template.format(b=batch), headers=auth(world, role)).status_code
             denied = code in {401, 403, 404}
@@ -362,3 +368,81 @@ def test_interactive_calls_per_minute_are_limited(world: World) -> None:
         assert refused.status_code == 429 and "batch" in refused.json()["error"]["fix"]
         assert call(api, world, rows, role="other_agency").status_code == 403  # counted per client
     app.state.engine.dispose()
+
+
+def fresh_batch(api: TestClient, world: World, rows: list[dict[str, str]]) -> str:
+    """Submit and process a batch of these rows under a manifest covering them."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    body = text.getvalue().encode("utf-8")
+    manifest = {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
+    files = {
+        "manifest": ("manifest.json", json.dumps(manifest).encode(), "application/json"),
+        "requests": ("requests.csv", body, "text/csv"),
+    }
+    response = api.post("/batches", files=files, headers=auth(world, "requester"))
+    assert response.status_code == 202, response.text
+    engine = world.engine()
+    while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
+        jobs.run(engine, world.store, api.app.state.agreement, claimed, NOW)  # type: ignore[attr-defined]
+    engine.dispose()
+    return str(response.json()["batch_id"])
+
+
+def verdict(
+    api: TestClient, world: World, batch: str, request_id: str, kind: str, role: str = "reviewer"
+) -> Response:
+    body = {
+        "batch_id": batch,
+        "request_id": request_id,
+        "verdict": kind,
+        "note": "Checked against the case file.",
+    }
+    return api.post("/reviews", json=body, headers=auth(world, role))
+
+
+def test_reviewers_settle_held_rows_and_the_release_carries_their_verdicts(
+    api: TestClient, world: World
+) -> None:
+    batch = fresh_batch(api, world, list(reversed(request_rows(world))))
+    held = [
+        r["request_id"]
+        for r in api.get("/reviews", params={"batch": batch}, headers=auth(world, "reviewer")).json()
+    ]
+    assert len(held) >= 3
+    confirmed, rejected, untouched = held[0], held[1], held[2:]
+    assert verdict(api, world, batch, confirmed, "confirm", role="requester").status_code == 403
+    yes = verdict(api, world, batch, confirmed, "confirm")
+    assert yes.status_code == 200, yes.text
+    assert (yes.json()["outcome"], yes.json()["reason_codes"]) == (
+        "VERIFIED",
+        "MATCH_NAME_ADDRESS;REVIEWER_CONFIRMED",
+    )
+    no = verdict(api, world, batch, rejected, "reject", role="disclosure_officer").json()
+    assert (no["outcome"], no["reason_codes"], no["disclosure_id"]) == ("NO_MATCH", "REVIEWER_REJECTED", None)
+    assert verdict(api, world, batch, confirmed, "reject").status_code == 409  # one verdict per row
+    assert verdict(api, world, batch, "no-such-row", "reject").status_code == 404
+    still = {
+        r["request_id"]
+        for r in api.get("/reviews", params={"batch": batch}, headers=auth(world, "reviewer")).json()
+    }
+    assert still == set(untouched)
+
+    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer")).status_code == 200
+    assert verdict(api, world, batch, untouched[0], "reject").status_code == 409  # released: too late
+    results = {
+        r["request_id"]: r
+        for r in csv.DictReader(
+            io.StringIO(api.get(f"/batches/{batch}/results", headers=auth(world, "requester")).text)
+        )
+    }
+    assert len(results) == 150
+    assert results[confirmed]["outcome"] == "VERIFIED" and results[confirmed]["disclosed_zip"]
+    assert results[confirmed]["disclosure_id"] == yes.json()["disclosure_id"]
+    assert (results[rejected]["outcome"], results[rejected]["disclosed_zip"]) == ("NO_MATCH", "")
+    assert all(results[r]["outcome"] == "REVIEW" and not results[r]["disclosed_zip"] for r in untouched)
+    ledger = api.get("/ledger", params={"limit": 1000}, headers=auth(world, "auditor")).json()
+    assert [e["request_id"] for e in ledger if e["batch_id"] == batch].count(confirmed) == 1
+    assert api.get("/ledger/verify", headers=auth(world, "auditor")).json()["verified"] is True

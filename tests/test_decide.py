@@ -181,6 +181,17 @@ def test_verified_only_on_name_address_and_agreeing_identifiers(
         assert d.chosen is None
 
 
+@given(found=st.lists(candidates, max_size=5))
+def test_a_held_row_is_held_about_a_name_and_address_match(terms: Agreement, found: list[Candidate]) -> None:
+    d = decide([], found, terms, OK)
+    if d.outcome is Outcome.REVIEW:
+        assert d.held is not None and d.held.on_name_and_address
+        assert "disagree" not in {d.held.tin_level, d.held.dob}
+        assert d.subject is d.held
+    else:
+        assert d.held is None
+
+
 @given(found=st.lists(candidates, max_size=5, unique_by=lambda c: c.tin))
 def test_decision_does_not_depend_on_candidate_order(terms: Agreement, found: list[Candidate]) -> None:
     assert decide([], found, terms, OK) == decide([], list(reversed(found)), terms, OK)

@@ -34,4 +34,9 @@ def test_join_orders_and_dedupes() -> None:
 
 def test_verified_codes_are_only_match_codes() -> None:
     verified = {c for c, o in OUTCOME_OF.items() if o is Outcome.VERIFIED}
-    assert verified == {Reason.MATCH_NAME_ADDRESS, Reason.MATCH_TIN_CONFIRMED, Reason.MATCH_DOB_CONFIRMED}
+    assert verified == {
+        Reason.MATCH_NAME_ADDRESS,
+        Reason.MATCH_TIN_CONFIRMED,
+        Reason.MATCH_DOB_CONFIRMED,
+        Reason.REVIEWER_CONFIRMED,
+    }

@@ -47,7 +47,7 @@ class BatchReport:
 
 
 def _levels(decision: Decision) -> dict[str, str]:
-    c = decision.chosen or decision.best
+    c = decision.subject
     if c is None:
         return dict.fromkeys(LEVELS, "")
     return dict(zip(LEVELS, (c.name, c.address, c.tin_level, c.dob), strict=True))
@@ -55,8 +55,8 @@ def _levels(decision: Decision) -> dict[str, str]:
 
 def _probabilities(d: Decision) -> tuple[float | None, float | None]:
     """The probability of the candidate the row is about, and of the next best one."""
-    subject = d.chosen or d.best
-    runner = d.best if d.chosen is not None and d.best is not d.chosen else d.runner_up
+    subject = d.subject
+    runner = d.best if subject is not d.best else d.runner_up
     return (subject.match_probability if subject else None, runner.match_probability if runner else None)
 
 
@@ -179,6 +179,7 @@ def _stored_decision(
         "outcome": row["outcome"],
         "reason_codes": row["reason_codes"],
         "matched_tin": row["matched_tin"] or None,
+        "subject_tin": answer.decision.subject.tin if answer.decision.subject else None,
         "candidates": row["candidates"],
         "match_probability": subject_p,
         "runner_up_probability": runner_p,
@@ -188,7 +189,7 @@ def _stored_decision(
         "case_number": gate.case_key(request)[:200],
         "explanation": {
             "prior_bits": prior_bits,
-            "subject": _explained(answer.decision.chosen or answer.decision.best),
+            "subject": _explained(answer.decision.subject),
             "runner_up": _explained(answer.decision.runner_up),
         },
     }

@@ -55,6 +55,13 @@ class Decision:
     best: Candidate | None = None
     runner_up: Candidate | None = None
     candidates: int = 0
+    # REVIEW only: the candidate a reviewer may confirm (it matches on name and address).
+    held: Candidate | None = None
+
+    @property
+    def subject(self) -> Candidate | None:
+        """The candidate this row is about: the one disclosed, the one held, or else the best found."""
+        return self.chosen or self.held or self.best
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,11 @@ def _is_namesake(a: Candidate, b: Candidate) -> bool:
 
 
 def _answer(
-    outcome: Outcome, reasons: Sequence[Reason], ranked: Sequence[Candidate], chosen: Candidate | None = None
+    outcome: Outcome,
+    reasons: Sequence[Reason],
+    ranked: Sequence[Candidate],
+    chosen: Candidate | None = None,
+    held: Candidate | None = None,
 ) -> Decision:
     return Decision(
         outcome,
@@ -103,6 +114,7 @@ def _answer(
         best=ranked[0] if ranked else None,
         runner_up=ranked[1] if len(ranked) > 1 else None,
         candidates=len(ranked),
+        held=held,
     )
 
 
@@ -121,8 +133,9 @@ def decide(
         return _answer(Outcome.NO_MATCH, _no_match(ranked), ranked)
     consistent = [c for c in plausible if c.identifiers_agree]
     if not consistent:
-        if any(c.near_miss for c in plausible):
-            return _answer(Outcome.REVIEW, [Reason.IDENTIFIER_NEAR_MISS], ranked)
+        near = [c for c in plausible if c.near_miss]
+        if near:
+            return _answer(Outcome.REVIEW, [Reason.IDENTIFIER_NEAR_MISS], ranked, held=near[0])
         return _answer(Outcome.NO_MATCH, _mismatch(plausible[0], ranked), ranked)
     top = consistent[0]
     if (
@@ -130,16 +143,15 @@ def decide(
         and top.match_weight - consistent[1].match_weight < agreement.ambiguity_margin_bits
     ):
         namesake = _is_namesake(top, consistent[1])
-        return _answer(
-            Outcome.REVIEW, [Reason.NAMESAKE_AT_ADDRESS if namesake else Reason.AMBIGUOUS_CANDIDATES], ranked
-        )
+        reason = Reason.NAMESAKE_AT_ADDRESS if namesake else Reason.AMBIGUOUS_CANDIDATES
+        return _answer(Outcome.REVIEW, [reason], ranked, held=top)
     if top.match_probability < agreement.match_threshold:
-        return _answer(Outcome.REVIEW, [Reason.BELOW_THRESHOLD], ranked)
+        return _answer(Outcome.REVIEW, [Reason.BELOW_THRESHOLD], ranked, held=top)
     held = [Reason.AGREEMENT_NOT_IN_FORCE] if not authority.in_force_today else []
     if not authority.safeguards_in_good_standing:
         held.append(Reason.RECIPIENT_SAFEGUARDS_OPEN)
     if held:
-        return _answer(Outcome.REVIEW, held, ranked)
+        return _answer(Outcome.REVIEW, held, ranked, held=top)
     reasons = [Reason.MATCH_NAME_ADDRESS]
     if top.tin_level == "exact":
         reasons.append(Reason.MATCH_TIN_CONFIRMED)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from taxmatch import answers, pipeline
+from taxmatch import answers, pipeline, reviews
 from taxmatch.agreement import Agreement
 from taxmatch.clients import Client, Role
 from taxmatch.errors import (
@@ -189,8 +189,12 @@ def listing(engine: Engine, client: Client) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def approve(engine: Engine, batch_id: str, officer: Client, now: dt.datetime) -> None:
-    """Two-person release: a disclosure officer who did not submit the batch releases its results."""
+def approve(engine: Engine, store: Path, batch_id: str, officer: Client, now: dt.datetime) -> None:
+    """Two-person release: a disclosure officer who did not submit the batch releases its results.
+
+    Reviewers' verdicts are written into the result files first, so the released
+    file answers each row once, with its final answer.
+    """
     job = get(engine, batch_id, officer)
     if job["submitted_by"] == officer.client_id:
         raise AccessDenied("the client that submitted a batch may not approve its release")
@@ -198,6 +202,7 @@ def approve(engine: Engine, batch_id: str, officer: Client, now: dt.datetime) ->
         raise Conflict(
             f"batch {batch_id!r} is {job['status']}, not processed", fix="Wait until it is processed."
         )
+    reviews.carry_into_files(engine, store, batch_id, _folder(store, "results", batch_id))
     with engine.begin() as conn:
         done = conn.execute(
             update(jobs)

@@ -48,6 +48,7 @@ class Reason(StrEnum):
     TIN_MISMATCH = "TIN_MISMATCH"
     TIN_OTHER_PERSON = "TIN_OTHER_PERSON"
     DOB_MISMATCH = "DOB_MISMATCH"
+    REVIEWER_REJECTED = "REVIEWER_REJECTED"
     # REVIEW: held for a human; nothing disclosed (rules 3 and 4).
     BELOW_THRESHOLD = "BELOW_THRESHOLD"
     AMBIGUOUS_CANDIDATES = "AMBIGUOUS_CANDIDATES"
@@ -59,6 +60,7 @@ class Reason(StrEnum):
     MATCH_NAME_ADDRESS = "MATCH_NAME_ADDRESS"
     MATCH_TIN_CONFIRMED = "MATCH_TIN_CONFIRMED"
     MATCH_DOB_CONFIRMED = "MATCH_DOB_CONFIRMED"
+    REVIEWER_CONFIRMED = "REVIEWER_CONFIRMED"
 
 
 OUTCOME_OF: dict[Reason, Outcome] = {}
@@ -108,6 +110,9 @@ _describe(
         Reason.TIN_MISMATCH: "The taxpayer matching name and address has a different TIN from the one given.",
         Reason.TIN_OTHER_PERSON: "The TIN given belongs to a taxpayer whose name does not match the request.",
         Reason.DOB_MISMATCH: "The taxpayer matching name and address has a different date of birth.",
+        Reason.REVIEWER_REJECTED: (
+            "The row was held for review and a reviewer, giving a reason on record, found no match."
+        ),
     },
 )
 _describe(
@@ -137,6 +142,10 @@ _describe(
         Reason.MATCH_NAME_ADDRESS: "Exactly one taxpayer matches on name and on the requester's address.",
         Reason.MATCH_TIN_CONFIRMED: "The TIN given agrees with the matched taxpayer.",
         Reason.MATCH_DOB_CONFIRMED: "The date of birth given agrees with the matched taxpayer.",
+        Reason.REVIEWER_CONFIRMED: (
+            "The row was held for review and a reviewer other than the submitter, giving a reason on "
+            "record, confirmed the held taxpayer (who matches on name and on the requester's address)."
+        ),
     },
 )
 

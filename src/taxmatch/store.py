@@ -66,7 +66,24 @@ decisions = Table(
     Column("explanation", JSON),
     Column("official", String(200)),
     Column("case_number", String(200)),
+    Column("subject_tin", String(9)),  # the taxpayer the row is about (disclosed, held, or best found)
     Index("decisions_by_official", "official"),
+)
+
+# A reviewer's verdict on a held (REVIEW) row: who, what, why, and what it became.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("batch_id", String(80), primary_key=True),
+    Column("request_id", String(200), primary_key=True),
+    Column("reviewer", String(40), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("held_reasons", String(400), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason_codes", String(400), nullable=False),
+    Column("disclosure_id", String(32)),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
 ledger = Table(
