@@ -37,7 +37,7 @@ from taxmatch import (
 from taxmatch import explain as explain_mod
 from taxmatch.answers import BatchReport
 from taxmatch.clients import Role
-from taxmatch.errors import LedgerError, StoreError, TaxmatchError
+from taxmatch.errors import LedgerError, NoMasterLoaded, StoreError, TaxmatchError
 from taxmatch.settings import Settings, store_dir
 from taxmatch.store import connect
 
@@ -342,6 +342,10 @@ def serve(
     except ValidationError as exc:
         err.print(f"[bold red]error:[/] unsafe or invalid settings: {exc.errors()[0]['msg']}")
         raise typer.Exit(2) from exc
+    try:
+        application.state.verifier.master()  # build the interactive index before taking calls
+    except NoMasterLoaded:
+        err.print("no master file is loaded yet: /ready says so until `taxmatch master load` runs")
     uvicorn.run(application, host=host, port=port)
 
 

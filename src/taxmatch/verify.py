@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Engine
 
-from taxmatch import answers, intake, matcher, pipeline, reference
+from taxmatch import answers, intake, matcher, pipeline, reference, runtime
 from taxmatch.agreement import Agreement
 from taxmatch.clients import Client
 from taxmatch.decide import Candidate
@@ -93,6 +93,7 @@ class Verifier:
             if self._master is not None:
                 self._master.matcher.close()
             self._master = IndexedMaster(ref)
+            runtime.settle_heap()
         return self._master
 
     def answer(
