@@ -7,7 +7,10 @@ argon2 hash of the secret; a revoked client is refused from then on.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +22,26 @@ from taxmatch.errors import AccessDenied, NotFound
 from taxmatch.store import clients
 
 _hasher = PasswordHasher()
+# Credentials already verified against a stored hash, as SHA-256 digests of the secret (never the
+# secret). argon2 is slow on purpose (~0.1 s); paying it on every interactive call doubled the
+# latency. A failed check is never remembered, and revocation is read from the store every time.
+_VERIFIED: OrderedDict[tuple[str, str], None] = OrderedDict()
+_VERIFIED_MAX = 4096
+_lock = threading.Lock()
+
+
+def _verify(stored_hash: str, secret: str) -> None:
+    """Raise VerificationError unless `secret` matches `stored_hash`."""
+    key = (stored_hash, hashlib.sha256(secret.encode("utf-8")).hexdigest())
+    with _lock:
+        if key in _VERIFIED:
+            _VERIFIED.move_to_end(key)
+            return
+    _hasher.verify(stored_hash, secret)
+    with _lock:
+        _VERIFIED[key] = None
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
 
 
 class Role(StrEnum):
@@ -77,7 +100,7 @@ def authenticate(engine: Engine, credential: str) -> Client:
     if row is None or row["revoked_at"] is not None or not secret:
         raise refused
     try:
-        _hasher.verify(row["secret_hash"], secret)
+        _verify(row["secret_hash"], secret)
     except (VerificationError, InvalidHashError):
         raise refused from None
     return Client(row["client_id"], row["agency"], Role(row["role"]))
