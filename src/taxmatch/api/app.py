@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from taxmatch import agreement
 from taxmatch.api import errors
-from taxmatch.api.routers import batches, health, ledger, reviews, verify
+from taxmatch.api.routers import batches, health, ledger, reviews, ui, verify
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 from taxmatch.throttle import Throttle
@@ -26,6 +26,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.state.verifier = Verifier(settings.store_path)
     app.state.throttle = Throttle(settings.verify_calls_per_minute)
-    for router in (health.router, batches.router, ledger.router, reviews.router, verify.router):
+    for router in (health.router, batches.router, ledger.router, reviews.router, verify.router, ui.router):
         app.include_router(router)
     return app
