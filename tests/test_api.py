@@ -106,6 +106,12 @@ def submit(
     return response.status_code, response.json()
 
 
+def uploads(world: World) -> list[str]:
+    """What the store holds of uploaded batches (nothing before the first one)."""
+    folder = world.store / "uploads"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
 def request_rows(world: World) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(world.requests.decode("utf-8"))))
 
@@ -239,15 +245,17 @@ def test_authorisation_matrix(api: TestClient, world: World) -> None:
         (b"request_id\n\x00\n", "requests.csv", 422, "input_error"),
         (b"\xff\xfe not utf8", "requests.csv", 422, "input_error"),
         (b"x" * 10, "requests.xlsx", 422, "input_error"),
+        # A 10 MB field: refused by the reader's field limit, before anything is stored.
+        (b"request_id,case_number\nR1," + b"A" * 10_000_000 + b"\n", "requests.csv", 422, "input_error"),
     ],
 )
 def test_hostile_uploads_get_a_clear_4xx_and_nothing_is_stored(
     api: TestClient, world: World, payload: bytes, name: str, status: int, kind: str
 ) -> None:
-    before = sorted(p.name for p in (world.store / "uploads").iterdir())
+    before = uploads(world)
     code, body = submit(api, world, payload, name)
     assert (code, body["error"]["type"]) == (status, kind)  # type: ignore[index]
-    assert sorted(p.name for p in (world.store / "uploads").iterdir()) == before
+    assert uploads(world) == before
 
 
 def test_a_manifest_that_does_not_cover_the_file_is_refused(api: TestClient, world: World) -> None:
@@ -446,3 +454,34 @@ def test_reviewers_settle_held_rows_and_the_release_carries_their_verdicts(
     ledger = api.get("/ledger", params={"limit": 1000}, headers=auth(world, "auditor")).json()
     assert [e["request_id"] for e in ledger if e["batch_id"] == batch].count(confirmed) == 1
     assert api.get("/ledger/verify", headers=auth(world, "auditor")).json()["verified"] is True
+
+
+def test_a_truncated_multipart_upload_is_a_4xx_in_the_one_shape(api: TestClient, world: World) -> None:
+    before = uploads(world)
+    whole = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="manifest"; filename="manifest.json"\r\n'
+        b"Content-Type: application/json\r\n\r\n" + world.manifest + b"\r\n--XyZ\r\n"
+        b'Content-Disposition: form-data; name="requests"; filename="requests.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + world.requests + b"\r\n--XyZ--\r\n"
+    )
+    headers = {**auth(world, "requester"), "Content-Type": "multipart/form-data; boundary=XyZ"}
+    response = api.post("/batches", content=whole[: len(whole) // 2], headers=headers)
+    assert response.status_code == 400 and "truncated" in response.json()["error"]["message"]
+    assert set(response.json()["error"]) == {"type", "message", "where", "fix"}
+    assert uploads(world) == before
+
+
+def test_formula_cells_are_answered_and_go_back_escaped(api: TestClient, world: World) -> None:
+    """Formula-like text is text: the rows are answered like any other and never leave as a formula."""
+    rows = request_rows(world)
+    rows[0] = {**rows[0], "request_id": '=HYPERLINK("http://x.example","click")', "last_name": "@SUM(A1)"}
+    rows[1] = {**rows[1], "request_id": "+1-202-555-0100", "reason": "=cmd|' /C calc'!A0"}
+    batch = fresh_batch(api, world, rows)
+    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer")).status_code == 200
+    text = api.get(f"/batches/{batch}/results", headers=auth(world, "requester")).text
+    lines = text.splitlines()
+    assert len(lines) == 1 + len(rows)
+    assert lines[1].startswith("\"'=HYPERLINK(") and lines[2].startswith("'+1-202-555-0100,")
+    assert not any(
+        cell.startswith(("=", "+", "-", "@")) for line in lines[1:] for cell in next(csv.reader([line]))
+    )

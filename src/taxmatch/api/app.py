@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from taxmatch import agreement
 from taxmatch.api import errors
 from taxmatch.api.routers import batches, health, ledger, reviews, ui, verify
+from taxmatch.api.uploads import CompleteMultipart
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 from taxmatch.throttle import Throttle
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = connect(settings.store_path, settings.database_url)
     app.state.agreement = agreement.load()
     errors.install(app)
+    app.add_middleware(CompleteMultipart)
     app.state.verifier = Verifier(settings.store_path)
     app.state.throttle = Throttle(settings.verify_calls_per_minute)
     for router in (health.router, batches.router, ledger.router, reviews.router, verify.router, ui.router):
