@@ -18,10 +18,10 @@ from httpx2 import Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from taxmatch import clients, jobs, reference, synth
+from taxmatch import agreement, clients, jobs, reference, synth
 from taxmatch.api import create_app
 from taxmatch.clients import Client, Role
-from taxmatch.errors import AccessDenied
+from taxmatch.errors import AccessDenied, Conflict
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 
@@ -186,7 +186,7 @@ def test_the_submitter_may_never_approve(world: World) -> None:
     batch = next(j for j in jobs.listing(engine, Client("x", "IRS", Role.ADMIN)))
     same = Client(batch["submitted_by"], "IRS", Role.DISCLOSURE_OFFICER)
     with pytest.raises(AccessDenied, match="may not approve"):
-        jobs.approve(engine, world.store, batch["batch_id"], same, NOW)
+        jobs.approve(engine, world.store, agreement.load(), batch["batch_id"], same, NOW)
     engine.dispose()
 
 
@@ -448,7 +448,7 @@ def test_reviewers_settle_held_rows_and_the_release_carries_their_verdicts(
     }
     assert len(results) == 150
     assert results[confirmed]["outcome"] == "VERIFIED" and results[confirmed]["disclosed_zip"]
-    assert results[confirmed]["disclosure_id"] == yes.json()["disclosure_id"]
+    assert results[confirmed]["disclosure_id"].startswith("TXM-")
     assert (results[rejected]["outcome"], results[rejected]["disclosed_zip"]) == ("NO_MATCH", "")
     assert all(results[r]["outcome"] == "REVIEW" and not results[r]["disclosed_zip"] for r in untouched)
     ledger = api.get("/ledger", params={"limit": 1000}, headers=auth(world, "auditor")).json()
@@ -485,3 +485,39 @@ def test_formula_cells_are_answered_and_go_back_escaped(api: TestClient, world: 
     assert not any(
         cell.startswith(("=", "+", "-", "@")) for line in lines[1:] for cell in next(csv.reader([line]))
     )
+
+
+def test_nothing_is_accounted_before_release_and_everything_after(api: TestClient, world: World) -> None:
+    batch = fresh_batch(api, world, request_rows(world)[::-2])
+    auditor = auth(world, "auditor")
+
+    def entries() -> list[dict[str, Any]]:
+        return [
+            e
+            for e in api.get("/ledger", params={"limit": 1000}, headers=auditor).json()
+            if e["batch_id"] == batch
+        ]
+
+    assert entries() == []
+    decided = list(csv.DictReader(io.StringIO(api.get(f"/batches/{batch}/decisions", headers=auditor).text)))
+    verified = {r["request_id"] for r in decided if r["outcome"] == "VERIFIED"}
+    assert verified and not any(r["disclosure_id"] for r in decided)
+    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer")).status_code == 200
+    assert {e["request_id"] for e in entries()} == verified and len(entries()) == len(verified)
+    released = api.get(f"/batches/{batch}/results", headers=auth(world, "requester")).text
+    ids = {r["request_id"]: r["disclosure_id"] for r in csv.DictReader(io.StringIO(released))}
+    assert {rid for rid, did in ids.items() if did} == verified
+    assert {ids[e["request_id"]] for e in entries()} == {e["disclosure_id"] for e in entries()}
+
+
+def test_nothing_is_released_once_the_agreement_has_lapsed(api: TestClient, world: World) -> None:
+    batch = fresh_batch(api, world, request_rows(world)[1::3])
+    lapsed = agreement.load().model_copy(
+        update={"in_force_to": dt.date(2026, 1, 1), "in_force_from": dt.date(2025, 1, 1)}
+    )
+    engine = world.engine()
+    officer = Client(world.ids["disclosure_officer"], "IRS", Role.DISCLOSURE_OFFICER)
+    with pytest.raises(Conflict, match="not in force"):
+        jobs.approve(engine, world.store, lapsed, batch, officer, NOW)
+    assert jobs.get(engine, batch, officer)["status"] == "processed"
+    engine.dispose()

@@ -100,11 +100,16 @@ def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(
     assert [r["request_id"] for r in results] == asked
     engine = connect(store)
     verified = sum(r["outcome"] == "VERIFIED" for r in results)
+    assert verified > 0 and ledger.count(engine) == 0  # nothing is accounted before release
+    officer, _ = clients.issue(engine, "IRS", Role.DISCLOSURE_OFFICER, NOW)
+    jobs.approve(engine, store, agreement.load(), batch_id, officer, NOW)
+    with jobs.results_file(store, batch_id).open(encoding="utf-8", newline="") as handle:
+        released = list(csv.DictReader(handle))
+    assert [r["request_id"] for r in released] == asked
     assert ledger.verify(engine) == verified == ledger.count(engine)
-    assert {r["disclosure_id"] for r in results if r["disclosure_id"]} == {
-        d for d in (r["disclosure_id"] for r in results) if d
-    }
-    assert len({r["disclosure_id"] for r in results if r["disclosure_id"]}) == verified
+    given = [r["disclosure_id"] for r in released if r["disclosure_id"]]
+    assert len(set(given)) == len(given) == verified
+    assert all(bool(r["disclosure_id"]) == (r["outcome"] == "VERIFIED") for r in released)
     engine.dispose()
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from taxmatch import answers, pipeline, reviews
+from taxmatch import answers, pipeline, release
 from taxmatch.agreement import Agreement
 from taxmatch.clients import Client, Role
 from taxmatch.errors import (
@@ -160,6 +160,7 @@ def run(engine: Engine, store: Path, agreement: Agreement, batch_id: str, now: d
             now,
             lambda _: _beat(engine, batch_id),
             engine=engine,
+            released=False,
         )
     except TaxmatchError as exc:
         status, error = "failed", exc.message
@@ -189,11 +190,13 @@ def listing(engine: Engine, client: Client) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def approve(engine: Engine, store: Path, batch_id: str, officer: Client, now: dt.datetime) -> None:
+def approve(
+    engine: Engine, store: Path, agreement: Agreement, batch_id: str, officer: Client, now: dt.datetime
+) -> None:
     """Two-person release: a disclosure officer who did not submit the batch releases its results.
 
-    Reviewers' verdicts are written into the result files first, so the released
-    file answers each row once, with its final answer.
+    Its disclosures are accounted in the ledger and the result files completed
+    (disclosure ids, reviewers' verdicts) before the status says released.
     """
     job = get(engine, batch_id, officer)
     if job["submitted_by"] == officer.client_id:
@@ -202,7 +205,7 @@ def approve(engine: Engine, store: Path, batch_id: str, officer: Client, now: dt
         raise Conflict(
             f"batch {batch_id!r} is {job['status']}, not processed", fix="Wait until it is processed."
         )
-    reviews.carry_into_files(engine, store, batch_id, _folder(store, "results", batch_id))
+    release.account(engine, store, agreement, batch_id, _folder(store, "results", batch_id), now)
     with engine.begin() as conn:
         done = conn.execute(
             update(jobs)

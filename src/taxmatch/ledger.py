@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from taxmatch.agreement import Agreement
 from taxmatch.errors import LedgerError
 from taxmatch.store import ledger
 
@@ -52,6 +53,21 @@ class Disclosure:
     official_title: str
     case_number: str
     recipient: str
+
+    @classmethod
+    def of(cls, batch_id: str, request: Mapping[str, str], tin: str, agreement: Agreement) -> Disclosure:
+        """The disclosure of `tin`'s disclosable fields in answer to this request row."""
+        return cls(
+            batch_id,
+            request["request_id"],
+            tin,
+            ";".join(agreement.disclosable_fields),
+            request["statute"],
+            request["official_name"],
+            request["official_title"],
+            request["case_number"],
+            agreement.recipient,
+        )
 
 
 def entry_hash(entry: dict[str, object]) -> str:

@@ -123,12 +123,16 @@ def process(
     engine: Engine | None = None,
     search: Search | None = None,
     kind: str = "",
+    released: bool = True,
 ) -> BatchReport:
     """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed.
 
     `engine`: the store's database when the caller holds one already; `search`:
     where candidates come from (the whole master by default); `kind`:
-    'call' for an interactive call, which is its own batch (see answers.batch_id).
+    'call' for an interactive call, which is its own batch (see answers.batch_id);
+    `released`: the answers leave with processing (the CLI, interactive calls),
+    so their disclosures are accounted now. A service batch is accounted when a
+    disclosure officer releases it (release.py), not before.
     """
     today = now.date()
     step("reading the manifest and request file")
@@ -142,7 +146,7 @@ def process(
     authority = Authority.of(agreement, today)
     decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]
     bid = batch_id(manifest, kind)
-    answers = _account(requests.rows, decided, bid, agreement, search, engine, now)
+    answers = _account(requests.rows, decided, bid, agreement, search, engine, now, released)
     step("writing results")
     decision_rows = [answers_mod.decision_row(a) for a in answers]
     answers_mod.persist(engine, bid, manifest, requests, answers, decision_rows, now, ref.prior_bits)
@@ -163,26 +167,13 @@ def _account(
     search: Search,
     engine: Any,
     now: dt.datetime,
+    released: bool,
 ) -> list[Answer]:
-    """Look up what may be disclosed and record each disclosure in the ledger first."""
-    verified = [(row, d) for row, d in zip(rows, decided, strict=True) if d.chosen is not None]
-    addresses = search.last_known([d.chosen.tin for _, d in verified if d.chosen])
-    items = [
-        ledger.Disclosure(
-            bid,
-            row["request_id"],
-            d.chosen.tin,
-            ";".join(agreement.disclosable_fields),
-            row["statute"],
-            row["official_name"],
-            row["official_title"],
-            row["case_number"],
-            agreement.recipient,
-        )
-        for row, d in verified
-        if d.chosen
-    ]
-    ids = ledger.append(engine, items, now)
+    """Look up what may be disclosed and, if it leaves now, record each disclosure in the ledger first."""
+    verified = [(row, d.chosen) for row, d in zip(rows, decided, strict=True) if d.chosen is not None]
+    addresses = search.last_known([c.tin for _, c in verified])
+    items = [ledger.Disclosure.of(bid, row, c.tin, agreement) for row, c in verified]
+    ids = ledger.append(engine, items, now) if released else {}
     return [
         Answer(
             row["request_id"],

@@ -114,7 +114,9 @@ def decisions(batch_id: str, engine: EngineDep, settings: SettingsDep, who: Insi
 
 
 @router.post("/{batch_id}/approve")
-def approve(batch_id: str, engine: EngineDep, settings: SettingsDep, who: Officer) -> BatchPublic:
+def approve(
+    batch_id: str, engine: EngineDep, settings: SettingsDep, agreement: AgreementDep, who: Officer
+) -> BatchPublic:
     """Release a processed batch's results (with reviewers' verdicts): an officer other than the submitter."""
-    jobs.approve(engine, settings.store_path, batch_id, who, dt.datetime.now(dt.UTC))
+    jobs.approve(engine, settings.store_path, agreement, batch_id, who, dt.datetime.now(dt.UTC))
     return _public(jobs.get(engine, batch_id, who))
