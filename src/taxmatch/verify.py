@@ -96,6 +96,24 @@ class Verifier:
             runtime.settle_heap()
         return self._master
 
+    def _stage(self, signed: Mapping[str, Any], body: bytes) -> tuple[str, Path, bool]:
+        """Store the call's request file and manifest as a batch's: (call id, its folder, seen before)."""
+        calls = self.store / "calls"
+        calls.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".call-", dir=calls))
+        try:
+            (staging / "requests.csv").write_bytes(body)
+            (staging / "manifest.json").write_text(json.dumps(signed, default=str), encoding="utf-8")
+            bid = answers.batch_id(intake.read_manifest(staging / "manifest.json"), KIND)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        folder = calls / bid.replace(":", "_")
+        existed = folder.exists()
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+        return bid, folder, existed
+
     def answer(
         self,
         engine: Engine,
@@ -119,22 +137,9 @@ class Verifier:
         body = request_file(rows)
         digest = hashlib.sha256(body).hexdigest()
         signed = {**manifest, "request_file_sha256": manifest.get("request_file_sha256") or digest}
-        calls = self.store / "calls"
-        calls.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".call-", dir=calls))
-        (staging / "requests.csv").write_bytes(body)
-        (staging / "manifest.json").write_text(json.dumps(signed, default=str), encoding="utf-8")
-        try:
-            bid = answers.batch_id(intake.read_manifest(staging / "manifest.json"), KIND)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        folder = calls / bid.replace(":", "_")
-        existed = folder.exists()
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
-        try:
-            with self._lock:  # one scoring session, used by one call at a time
+        with self._lock:  # one scoring session, and one call's files at a time
+            bid, folder, existed = self._stage(signed, body)
+            try:
                 report = pipeline.process(
                     folder / "requests.csv",
                     folder / "manifest.json",
@@ -146,8 +151,8 @@ class Verifier:
                     search=self.master(),
                     kind=KIND,
                 )
-        except BaseException:
-            if not existed:
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
+            except BaseException:
+                if not existed:
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
         return Answered(bid, digest, [answers.result_row(a) for a in report.answers])
