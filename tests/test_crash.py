@@ -20,6 +20,8 @@ from taxmatch.settings import Settings
 from taxmatch.store import connect
 from taxmatch.store import jobs as jobs_table
 
+from .conftest import empty_database
+
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 # (state to wait for, then seconds more): before it claims the job, and at several depths into processing.
@@ -33,9 +35,11 @@ KILL_POINTS = (
 )
 
 
-def worker(store: Path, *extra: str) -> subprocess.Popen[bytes]:
+def worker(store: Path, url: str | None, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TAXMATCH_STORE": str(store)}
     env.pop("TAXMATCH_DATABASE_URL", None)
+    if url:
+        env["TAXMATCH_DATABASE_URL"] = url
     return subprocess.Popen(
         [sys.executable, "-m", "taxmatch", "worker", "--once", *extra],
         env=env,
@@ -44,8 +48,8 @@ def worker(store: Path, *extra: str) -> subprocess.Popen[bytes]:
     )
 
 
-def status(store: Path, batch_id: str) -> str:
-    engine = connect(store)
+def status(store: Path, url: str | None, batch_id: str) -> str:
+    engine = connect(store, url)
     with engine.connect() as conn:
         found = conn.execute(
             select(jobs_table.c.status).where(jobs_table.c.batch_id == batch_id)
@@ -57,20 +61,30 @@ def status(store: Path, batch_id: str) -> str:
 KILLED_WHILE: list[str] = []
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest) -> str | None:
+    """The database the worker and the test share: the store's SQLite file, or the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return None
+    found: str = request.getfixturevalue("pg_url")
+    empty_database(found)
+    return found
+
+
 @pytest.mark.parametrize(("wait_for", "then"), KILL_POINTS)
 def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(
-    tmp_path: Path, wait_for: str, then: float
+    tmp_path: Path, url: str | None, wait_for: str, then: float
 ) -> None:
     people = synth.write_master(tmp_path / "master.csv", 3000, seed=41)
     synth.write_requests(tmp_path / "requests.csv", tmp_path / "truth.csv", people, 8000, seed=42)
     synth.write_manifest(tmp_path / "manifest.json", tmp_path / "requests.csv")
     store = tmp_path / "store"
     reference.load(tmp_path / "master.csv", store, NOW.date())
-    engine = connect(store)
+    engine = connect(store, url)
     requester, _ = clients.issue(engine, "DHS/ICE", Role.REQUESTER, NOW)
     batch_id, _ = jobs.submit(
         engine,
-        Settings(store=store),
+        Settings(store=store, database_url=url),
         agreement.load(),
         requester,
         (tmp_path / "manifest.json").read_bytes(),
@@ -80,25 +94,25 @@ def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(
     )
     engine.dispose()
 
-    first = worker(store)
+    first = worker(store, url)
     deadline = time.monotonic() + 60
-    while wait_for == "running" and status(store, batch_id) == "queued" and time.monotonic() < deadline:
+    while wait_for == "running" and status(store, url, batch_id) == "queued" and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(then)
     first.send_signal(signal.SIGKILL)
     first.wait()
-    KILLED_WHILE.append(status(store, batch_id))
+    KILLED_WHILE.append(status(store, url, batch_id))
     if KILLED_WHILE[-1] != "processed":
-        second = worker(store, "--stale-after", "0")
+        second = worker(store, url, "--stale-after", "0")
         assert second.wait(timeout=300) == 0
-    assert status(store, batch_id) == "processed"
+    assert status(store, url, batch_id) == "processed"
 
     with jobs.results_file(store, batch_id).open(encoding="utf-8", newline="") as handle:
         results = list(csv.DictReader(handle))
     with (tmp_path / "requests.csv").open(encoding="utf-8", newline="") as handle:
         asked = [r["request_id"] for r in csv.DictReader(handle)]
     assert [r["request_id"] for r in results] == asked
-    engine = connect(store)
+    engine = connect(store, url)
     verified = sum(r["outcome"] == "VERIFIED" for r in results)
     assert verified > 0 and ledger.count(engine) == 0  # nothing is accounted before release
     officer, _ = clients.issue(engine, "IRS", Role.DISCLOSURE_OFFICER, NOW)
@@ -115,5 +129,5 @@ def test_a_killed_worker_leaves_a_batch_that_finishes_exactly_once(
 
 def test_the_kills_fell_while_the_batch_was_being_processed() -> None:
     """Runs after the kills (file order): at least one must have hit a running job, or they proved little."""
-    assert len(KILLED_WHILE) == len(KILL_POINTS)
-    assert KILLED_WHILE.count("running") >= 3, KILLED_WHILE
+    assert len(KILLED_WHILE) % len(KILL_POINTS) == 0 and KILLED_WHILE
+    assert KILLED_WHILE.count("running") >= len(KILLED_WHILE) // 2, KILLED_WHILE
