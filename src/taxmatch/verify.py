@@ -70,12 +70,20 @@ class IndexedMaster:
         self.loaded_at = str(ref.meta.get("loaded_at", ""))
         self.index = CandidateIndex(ref)
         self.matcher = matcher.Matcher(ref, threads=1)
+        # Score nothing once, so that the first real call neither records the prediction's SQL
+        # nor leaves Splink's caches to be swept by a full collection later (see settle_heap).
+        nothing = self.index.master.slice(0, 0)
+        self.matcher.score(nothing, master=nothing)
 
     def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
         return self.matcher.score(requests, master=self.index.candidates(requests))
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
         return self.index.last_known(tins)
+
+    def close(self) -> None:
+        self.matcher.close()
+        self.index.close()
 
 
 class Verifier:
@@ -91,7 +99,7 @@ class Verifier:
         ref = reference.open_reference(self.store)
         if self._master is None or self._master.loaded_at != str(ref.meta.get("loaded_at", "")):
             if self._master is not None:
-                self._master.matcher.close()
+                self._master.close()
             self._master = IndexedMaster(ref)
             runtime.settle_heap()
         return self._master
