@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from taxmatch import reference
 from taxmatch.api.deps import EngineDep, SettingsDep
+from taxmatch.errors import NoMasterLoaded
 
 router = APIRouter(tags=["health"])
 
@@ -22,5 +23,8 @@ def ready(engine: EngineDep, settings: SettingsDep) -> dict[str, object]:
     """The database answers and a master file (with its model) is loaded."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    ref = reference.open_reference(settings.store_path)
+    try:
+        ref = reference.open_reference(settings.store_path)
+    except NoMasterLoaded as exc:  # anonymous callers are not told where the store lives
+        raise NoMasterLoaded(exc.what, fix="The operator runs `taxmatch master load`.") from None
     return {"status": "ready", "taxpayers": ref.meta["taxpayers"], "master_loaded_at": ref.meta["loaded_at"]}
