@@ -219,6 +219,7 @@ MATRIX = [
     ("GET", "/ledger", {"disclosure_officer", "auditor", "admin"}),
     ("GET", "/ledger/verify", {"disclosure_officer", "auditor", "admin"}),
     ("GET", "/reviews", {"reviewer", "disclosure_officer", "auditor", "admin"}),
+    ("GET", "/reviews/verdicts", {"reviewer", "disclosure_officer", "auditor", "admin"}),
     # Only a requester of the agency the manifest names (DHS/ICE) may submit it or call.
     ("POST", "/batches", {"requester"}),
     ("POST", "/verify", {"requester"}),
@@ -464,6 +465,15 @@ def test_reviewers_settle_held_rows_and_the_release_carries_their_verdicts(
     ledger = api.get("/ledger", params={"limit": 1000}, headers=auth(world, "auditor")).json()
     assert [e["request_id"] for e in ledger if e["batch_id"] == batch].count(confirmed) == 1
     assert api.get("/ledger/verify", headers=auth(world, "auditor")).json()["verified"] is True
+    taken = api.get("/reviews/verdicts", params={"batch": batch}, headers=auth(world, "auditor")).json()
+    assert [(v["request_id"], v["verdict"], v["outcome"]) for v in taken] == [
+        (confirmed, "confirm", "VERIFIED"),
+        (rejected, "reject", "NO_MATCH"),
+    ]
+    assert taken[0]["note"] == "Checked against the case file." and taken[0]["disclosure_id"].startswith(
+        "TXM-"
+    )
+    assert taken[1]["reviewer"] == world.ids["disclosure_officer"] and taken[1]["disclosure_id"] is None
 
 
 def test_a_truncated_multipart_upload_is_a_4xx_in_the_one_shape(api: TestClient, world: World) -> None:

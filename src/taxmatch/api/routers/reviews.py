@@ -18,6 +18,7 @@ from taxmatch.api.deps import AgreementDep, EngineDep, require
 from taxmatch.clients import Client, Role
 from taxmatch.review import MIN_NOTE, Verdict
 from taxmatch.store import decisions
+from taxmatch.store import reviews as store_reviews
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 Reader = Annotated[Client, Depends(require(Role.REVIEWER, Role.DISCLOSURE_OFFICER, Role.AUDITOR, Role.ADMIN))]
@@ -47,6 +48,22 @@ def queue(
     query = query.order_by(decisions.c.batch_id, decisions.c.request_id).limit(limit)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+@router.get("/verdicts")
+def verdicts(
+    engine: EngineDep,
+    _: Reader,
+    batch: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Verdicts taken on held rows, oldest first: who, when, why, what the row was held for and became."""
+    query = select(store_reviews)
+    if batch is not None:
+        query = query.where(store_reviews.c.batch_id == batch)
+    query = query.order_by(store_reviews.c.decided_at, store_reviews.c.batch_id, store_reviews.c.request_id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
 
 
 class VerdictIn(BaseModel):
