@@ -389,8 +389,8 @@ def test_interactive_calls_per_minute_are_limited(world: World) -> None:
     app.state.engine.dispose()
 
 
-def fresh_batch(api: TestClient, world: World, rows: list[dict[str, str]]) -> str:
-    """Submit and process a batch of these rows under a manifest covering them."""
+def fresh_batch(api: TestClient, world: World, rows: list[dict[str, str]], process: bool = True) -> str:
+    """Submit (and unless told otherwise, process) a batch of these rows under a manifest covering them."""
     text = io.StringIO()
     writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -403,6 +403,8 @@ def fresh_batch(api: TestClient, world: World, rows: list[dict[str, str]]) -> st
     }
     response = api.post("/batches", files=files, headers=auth(world, "requester"))
     assert response.status_code == 202, response.text
+    if not process:
+        return str(response.json()["batch_id"])
     engine = world.engine()
     while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
         jobs.run(engine, world.store, api.app.state.agreement, claimed, NOW)  # type: ignore[attr-defined]
@@ -541,3 +543,34 @@ def test_nothing_is_released_once_the_agreement_has_lapsed(api: TestClient, worl
         jobs.approve(engine, world.store, lapsed, batch, officer, NOW)
     assert jobs.get(engine, batch, officer)["status"] == "processed"
     engine.dispose()
+
+
+def test_a_running_batch_shows_its_stage_to_the_requester(
+    api: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = fresh_batch(api, world, request_rows(world)[::7], process=False)
+    mine = auth(world, "requester")
+    seen: list[dict[str, Any]] = []
+    real = jobs.pipeline.process
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        def step(stage: str) -> None:
+            args[6](stage)  # the worker's own progress callback
+            seen.append(api.get(f"/batches/{batch}", headers=mine).json())
+
+        return real(*args[:6], step, **kwargs)
+
+    monkeypatch.setattr(jobs.pipeline, "process", watched)
+    engine = world.engine()
+    assert jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC)) == batch
+    assert api.get(f"/batches/{batch}", headers=mine).json()["stage"] == "starting"
+    jobs.run(engine, world.store, agreement.load(), batch, NOW)
+    engine.dispose()
+    assert [s["status"] for s in seen] == ["running"] * len(seen)
+    assert [s["stage"] for s in seen][:2] == [
+        "reading the manifest and request file",
+        "checking each request against the law and the agreement",
+    ]
+    assert seen[-1]["stage"] == "writing results"
+    done = api.get(f"/batches/{batch}", headers=mine).json()
+    assert (done["status"], done["stage"]) == ("processed", None)

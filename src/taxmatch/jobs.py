@@ -130,18 +130,21 @@ def claim(
             taken = conn.execute(
                 update(jobs)
                 .where(jobs.c.batch_id == batch_id, claimable)
-                .values(status="running", worker=worker, heartbeat_at=now, updated_at=now)
+                .values(status="running", worker=worker, heartbeat_at=now, updated_at=now, stage="starting")
             )
             if taken.rowcount == 1:
                 return str(batch_id)
     return None
 
 
-def _beat(engine: Engine, batch_id: str) -> None:
+def _beat(engine: Engine, batch_id: str, stage: str) -> None:
+    """The worker is alive and at this stage (shown to the requester as the batch's progress)."""
     with engine.begin() as conn:
         stamp = dt.datetime.now(dt.UTC)
         conn.execute(
-            update(jobs).where(jobs.c.batch_id == batch_id).values(heartbeat_at=stamp, updated_at=stamp)
+            update(jobs)
+            .where(jobs.c.batch_id == batch_id)
+            .values(heartbeat_at=stamp, updated_at=stamp, stage=stage[:120])
         )
 
 
@@ -158,7 +161,7 @@ def run(engine: Engine, store: Path, agreement: Agreement, batch_id: str, now: d
             store,
             agreement,
             now,
-            lambda _: _beat(engine, batch_id),
+            lambda stage: _beat(engine, batch_id, stage),
             engine=engine,
             released=False,
         )
@@ -168,7 +171,7 @@ def run(engine: Engine, store: Path, agreement: Agreement, batch_id: str, now: d
         conn.execute(
             update(jobs)
             .where(jobs.c.batch_id == batch_id)
-            .values(status=status, error=error, updated_at=dt.datetime.now(dt.UTC))
+            .values(status=status, error=error, stage=None, updated_at=dt.datetime.now(dt.UTC))
         )
     return status
 

@@ -129,6 +129,7 @@ jobs = Table(
     Column("rows", Integer, nullable=False),
     Column("worker", String(80)),
     Column("heartbeat_at", DateTime(timezone=True)),
+    Column("stage", String(120)),  # what a running job is doing now (pipeline's step names)
     Column("approved_by", String(40)),
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -26,6 +26,7 @@ class BatchPublic(BaseModel):
 
     batch_id: str
     status: str
+    stage: str | None = None  # while running: what the worker is doing now
     rows: int
     created_at: dt.datetime
     updated_at: dt.datetime
