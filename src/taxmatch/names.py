@@ -98,8 +98,11 @@ def surname(value: str | None) -> Surname:
     words = clean(value).split()
     found = ""
     # A lone trailing 'V' is more often an initial than 'the fifth'; the suffix column can still say V.
-    if len(words) > 1 and words[-1] in SUFFIXES and words[-1] != "V":
-        found = SUFFIXES[words.pop()]
+    # Every trailing suffix goes ('Smith II Jr'): a suffix left in the surname would be pulled off
+    # when the standard form is read again. The last one written is the one kept.
+    while len(words) > 1 and words[-1] in SUFFIXES and words[-1] != "V":
+        found = found or SUFFIXES[words[-1]]
+        words.pop()
     words = [SAINTS.get(w, w) if i + 1 < len(words) else w for i, w in enumerate(words)]
     tokens = tuple(w for w in words if w not in PARTICLES)
     # A surname that is all particles ("De La") keeps its words rather than vanishing.
