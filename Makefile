@@ -21,7 +21,7 @@ test: $(BIN)/.installed
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
-	$(BIN)/pytest -m "" -q
+	TAXMATCH_HYPOTHESIS=repeatable $(BIN)/pytest -m "" -q
 
 # The fast default run for day-to-day work (no slow or PostgreSQL tests).
 test-fast: $(BIN)/.installed

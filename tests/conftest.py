@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, MetaData, create_engine, make_url
 
 from taxmatch import agreement
@@ -62,6 +63,13 @@ def request_row(**overrides: str) -> dict[str, str]:
     row.update(overrides)
     return row
 
+
+# `make test` (and so CI) replays the same examples every run, so that main stays green on
+# unrelated changes; a developer's `make test-fast` explores new ones (that found the regression
+# examples in test_names.py and test_addresses.py). Either way a failure prints its example.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("TAXMATCH_HYPOTHESIS", "explore"))
 
 PG_SERVER = os.environ.get("TAXMATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
