@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ from httpx2 import Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from taxmatch import agreement, clients, jobs, reference, synth
+from taxmatch import agreement, clients, jobs, reference, reviews, synth
 from taxmatch.api import create_app
 from taxmatch.clients import Client, Role
 from taxmatch.errors import AccessDenied, Conflict
+from taxmatch.review import Verdict
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 
@@ -574,3 +576,28 @@ def test_a_running_batch_shows_its_stage_to_the_requester(
     assert seen[-1]["stage"] == "writing results"
     done = api.get(f"/batches/{batch}", headers=mine).json()
     assert (done["status"], done["stage"]) == ("processed", None)
+
+
+def test_reviewers_racing_on_one_row_settle_it_once(api: TestClient, world: World) -> None:
+    batch = fresh_batch(api, world, request_rows(world)[2::3])
+    held = api.get("/reviews", params={"batch": batch}, headers=auth(world, "reviewer")).json()
+    row = held[0]["request_id"]
+    engine = world.engine()
+    reviewer = Client(world.ids["reviewer"], "IRS", Role.REVIEWER)
+    terms = agreement.load()
+
+    def settle(n: int) -> str:
+        try:
+            reviews.record(
+                engine, terms, batch, row, reviewer, Verdict.REJECT, f"Reviewer {n} checked it.", NOW
+            )
+        except Conflict:
+            return "refused"
+        return "taken"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(settle, range(4)))
+    taken = api.get("/reviews/verdicts", params={"batch": batch}, headers=auth(world, "auditor")).json()
+    engine.dispose()
+    assert outcomes == ["refused", "refused", "refused", "taken"]
+    assert [v["request_id"] for v in taken] == [row]

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
 
 from taxmatch.agreement import Agreement
 from taxmatch.clients import Client
@@ -76,15 +77,29 @@ def record(
         "disclosure_id": None,  # given at release, with the batch's other disclosures
         "decided_at": now,
     }
-    with engine.begin() as conn:
-        conn.execute(reviews.insert().values(**verdict_row))
-        conn.execute(
-            update(decisions)
-            .where(decisions.c.batch_id == batch_id, decisions.c.request_id == request_id)
-            .values(
-                outcome=outcome.value,
-                reason_codes=verdict_row["reason_codes"],
-                matched_tin=row["subject_tin"] if outcome is Outcome.VERIFIED else None,
-            )
-        )
+    _store(engine, verdict_row, row["subject_tin"] if outcome is Outcome.VERIFIED else None)
     return verdict_row
+
+
+def _store(engine: Engine, verdict: dict[str, Any], matched_tin: str | None) -> None:
+    """Record the verdict and the row's new answer together, once: a second reviewer racing is refused."""
+    settled = Conflict(f"row {verdict['request_id']!r} was settled by another verdict a moment ago")
+    held = (
+        (decisions.c.batch_id == verdict["batch_id"])
+        & (decisions.c.request_id == verdict["request_id"])
+        & (decisions.c.outcome == Outcome.REVIEW.value)
+    )
+    try:
+        with engine.begin() as conn:
+            changed = conn.execute(
+                update(decisions)
+                .where(held)
+                .values(
+                    outcome=verdict["outcome"], reason_codes=verdict["reason_codes"], matched_tin=matched_tin
+                )
+            )
+            if changed.rowcount != 1:
+                raise settled
+            conn.execute(reviews.insert().values(**verdict))
+    except IntegrityError:
+        raise settled from None
