@@ -43,7 +43,8 @@ class World:
     ids: dict[str, str]
 
     def settings(self, **changes: Any) -> Settings:
-        return Settings(store=self.store, database_url=self.url, **changes)
+        # Many batches are submitted in this module; the daily limit has its own test.
+        return Settings(store=self.store, database_url=self.url, **{"batches_per_day": 1000, **changes})
 
     def engine(self) -> Engine:
         return connect(self.store, self.url)
@@ -601,3 +602,69 @@ def test_reviewers_racing_on_one_row_settle_it_once(api: TestClient, world: Worl
     engine.dispose()
     assert outcomes == ["refused", "refused", "refused", "taken"]
     assert [v["request_id"] for v in taken] == [row]
+
+
+def test_twin_submissions_racing_make_one_batch(api: TestClient, world: World) -> None:
+    rows = request_rows(world)[4::5]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    body = text.getvalue().encode()
+    manifest = json.dumps(
+        {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
+    )
+    engine = world.engine()
+    requester = Client(world.ids["requester"], "DHS/ICE", Role.REQUESTER)
+
+    def send(_: int) -> tuple[str, bool]:
+        return jobs.submit(
+            engine, world.settings(), agreement.load(), requester, manifest.encode(), body, "r.csv", NOW
+        )
+
+    with ThreadPoolExecutor(4) as pool:
+        sent = list(pool.map(send, range(4)))
+    assert len({batch for batch, _ in sent}) == 1
+    assert sorted(created for _, created in sent) == [False, False, False, True]
+    batch = sent[0][0]
+    stored = jobs._folder(world.store, "uploads", batch)
+    assert sorted(p.name for p in stored.iterdir()) == ["manifest.json", "requests.csv"]
+    assert (stored / "requests.csv").read_bytes() == body
+    engine.dispose()
+
+
+def variant(world: World, rows: list[dict[str, str]]) -> dict[str, tuple[str, bytes, str]]:
+    """A multipart upload of these rows under a manifest that covers them."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    body = text.getvalue().encode()
+    manifest = {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
+    return {
+        "manifest": ("manifest.json", json.dumps(manifest).encode(), "application/json"),
+        "requests": ("requests.csv", body, "text/csv"),
+    }
+
+
+def test_batches_over_the_daily_limit_get_429_and_nothing_is_stored(world: World) -> None:
+    engine = world.engine()
+    so_far = len(jobs.listing(engine, Client("x", "DHS/ICE", Role.REQUESTER)))
+    engine.dispose()
+    app = create_app(world.settings(batches_per_day=so_far + 1))
+    mine = auth(world, "requester")
+    try:
+        with TestClient(app, raise_server_exceptions=False) as limited:
+            first = variant(world, request_rows(world)[::11])
+            assert limited.post("/batches", files=first, headers=mine).status_code == 202
+            before = uploads(world)
+            refused = limited.post("/batches", files=variant(world, request_rows(world)[::13]), headers=mine)
+            assert refused.status_code == 429
+            assert f"limit is {so_far + 1}" in refused.json()["error"]["fix"]
+            assert uploads(world) == before
+            again = limited.post(
+                "/batches", files=first, headers=mine
+            )  # the same batch: answered, not counted
+            assert again.status_code == 202 and again.json()["created"] is False
+    finally:
+        app.state.engine.dispose()

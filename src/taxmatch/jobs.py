@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from taxmatch import answers, pipeline, release
 from taxmatch.agreement import Agreement
@@ -86,37 +87,46 @@ def submit(
         (staging / "manifest.json").write_bytes(manifest)
         (staging / f"requests{suffix}").write_bytes(requests)
         batch_id, rows = _check_upload(staging, client, agreement, settings)
-        with engine.begin() as conn:
-            if conn.execute(select(jobs.c.batch_id).where(jobs.c.batch_id == batch_id)).first():
-                return batch_id, False
-            since = now - dt.timedelta(days=1)
-            today = conn.execute(
-                select(func.count())
-                .select_from(jobs)
-                .where(jobs.c.agency == client.agency, jobs.c.created_at >= since)
-            ).scalar_one()
-            if today >= settings.batches_per_day:
-                raise RateLimited(
-                    f"{client.agency} has submitted {today} batches in the last 24 hours",
-                    fix=f"The limit is {settings.batches_per_day}; try again later.",
+        try:
+            with engine.begin() as conn:
+                if conn.execute(select(jobs.c.batch_id).where(jobs.c.batch_id == batch_id)).first():
+                    return batch_id, False
+                _within_daily_limit(conn, client, settings, now)
+                # The row first: a twin submission racing this one waits here and then fails on the
+                # key, before it could touch the files of the batch it duplicates.
+                conn.execute(
+                    jobs.insert().values(
+                        batch_id=batch_id,
+                        agency=client.agency,
+                        submitted_by=client.client_id,
+                        status="queued",
+                        rows=rows,
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
-            target = _folder(store, "uploads", batch_id)
-            shutil.rmtree(target, ignore_errors=True)
-            staging.rename(target)
-            conn.execute(
-                jobs.insert().values(
-                    batch_id=batch_id,
-                    agency=client.agency,
-                    submitted_by=client.client_id,
-                    status="queued",
-                    rows=rows,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+                target = _folder(store, "uploads", batch_id)
+                shutil.rmtree(target, ignore_errors=True)  # left by a submission that failed to commit
+                staging.rename(target)
+        except IntegrityError:
+            return batch_id, False
         return batch_id, True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _within_daily_limit(conn: Connection, client: Client, settings: Settings, now: dt.datetime) -> None:
+    since = now - dt.timedelta(days=1)
+    today = conn.execute(
+        select(func.count())
+        .select_from(jobs)
+        .where(jobs.c.agency == client.agency, jobs.c.created_at >= since)
+    ).scalar_one()
+    if today >= settings.batches_per_day:
+        raise RateLimited(
+            f"{client.agency} has submitted {today} batches in the last 24 hours",
+            fix=f"The limit is {settings.batches_per_day}; try again later.",
+        )
 
 
 def claim(
