@@ -394,16 +394,7 @@ def test_interactive_calls_per_minute_are_limited(world: World) -> None:
 
 def fresh_batch(api: TestClient, world: World, rows: list[dict[str, str]], process: bool = True) -> str:
     """Submit (and unless told otherwise, process) a batch of these rows under a manifest covering them."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    body = text.getvalue().encode("utf-8")
-    manifest = {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
-    files = {
-        "manifest": ("manifest.json", json.dumps(manifest).encode(), "application/json"),
-        "requests": ("requests.csv", body, "text/csv"),
-    }
+    files = variant(world, rows)
     response = api.post("/batches", files=files, headers=auth(world, "requester"))
     assert response.status_code == 202, response.text
     if not process:
@@ -605,21 +596,14 @@ def test_reviewers_racing_on_one_row_settle_it_once(api: TestClient, world: Worl
 
 
 def test_twin_submissions_racing_make_one_batch(api: TestClient, world: World) -> None:
-    rows = request_rows(world)[4::5]
-    text = io.StringIO()
-    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    body = text.getvalue().encode()
-    manifest = json.dumps(
-        {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
-    )
+    files = variant(world, request_rows(world)[4::5])
+    manifest, body = files["manifest"][1], files["requests"][1]
     engine = world.engine()
     requester = Client(world.ids["requester"], "DHS/ICE", Role.REQUESTER)
 
     def send(_: int) -> tuple[str, bool]:
         return jobs.submit(
-            engine, world.settings(), agreement.load(), requester, manifest.encode(), body, "r.csv", NOW
+            engine, world.settings(), agreement.load(), requester, manifest, body, "r.csv", NOW
         )
 
     with ThreadPoolExecutor(4) as pool:
