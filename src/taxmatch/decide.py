@@ -75,6 +75,15 @@ class Authority:
     def of(cls, agreement: Agreement, today: dt.date) -> Authority:
         return cls(agreement.in_force(today), agreement.recipient_safeguards.in_good_standing)
 
+    @property
+    def refusal(self) -> str:
+        """Why nothing may be disclosed now; empty when disclosure is allowed."""
+        if not self.in_force_today:
+            return "the agreement is not in force today"
+        if not self.safeguards_in_good_standing:
+            return "the recipient has open safeguard findings without a corrective action plan"
+        return ""
+
 
 def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
     tin_holders = [c for c in ranked if c.tin_level == "exact"]

@@ -37,14 +37,9 @@ def _given_row(table: Table) -> ColumnElement[bool]:
 
 def _check_authority(agreement: Agreement, now: dt.datetime) -> None:
     """Rule 4 holds at the moment of release, not only when the batch was processed."""
-    authority = Authority.of(agreement, now.date())
-    if not authority.in_force_today:
-        raise Conflict("the agreement is not in force today; nothing may be released")
-    if not authority.safeguards_in_good_standing:
-        raise Conflict(
-            "the recipient has open safeguard findings without a corrective action plan",
-            fix="Release once the recipient is in good standing again.",
-        )
+    refusal = Authority.of(agreement, now.date()).refusal
+    if refusal:
+        raise Conflict(f"nothing may be released: {refusal}", fix="Release once disclosure is allowed again.")
 
 
 def _verified(engine: Engine, batch_id: str) -> tuple[list[tuple[str, str]], str, dict[str, dict[str, Any]]]:
@@ -60,11 +55,7 @@ def _verified(engine: Engine, batch_id: str) -> tuple[list[tuple[str, str]], str
         ).scalar_one()
         found = conn.execute(
             select(reviews, decisions.c.subject_tin)
-            .join(
-                decisions,
-                (decisions.c.batch_id == reviews.c.batch_id)
-                & (decisions.c.request_id == reviews.c.request_id),
-            )
+            .join(decisions, _same_row(decisions, reviews))
             .where(reviews.c.batch_id == batch_id)
         ).mappings()
         verdicts = {r["request_id"]: dict(r) for r in found}
@@ -78,20 +69,12 @@ def _record_ids(engine: Engine, batch_id: str, ids: dict[str, str], verdicts: di
     confirmed = [g for g in given if g["b_request"] in verdicts]
     with engine.begin() as conn:
         conn.execute(
-            update(decisions)
-            .where(
-                decisions.c.batch_id == bindparam("b_batch"), decisions.c.request_id == bindparam("b_request")
-            )
-            .values(disclosure_id=bindparam("b_id")),
+            update(decisions).where(_given_row(decisions)).values(disclosure_id=bindparam("b_id")),
             given,
         )
         if confirmed:
             conn.execute(
-                update(reviews)
-                .where(
-                    reviews.c.batch_id == bindparam("b_batch"), reviews.c.request_id == bindparam("b_request")
-                )
-                .values(disclosure_id=bindparam("b_id")),
+                update(reviews).where(_given_row(reviews)).values(disclosure_id=bindparam("b_id")),
                 confirmed,
             )
 

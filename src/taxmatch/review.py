@@ -47,10 +47,8 @@ class Held:
 
 def _refusal(held: Held, authority: Authority) -> str:
     """Why this row may not be confirmed; empty when it may."""
-    if not authority.in_force_today:
-        return "the agreement is not in force today"
-    if not authority.safeguards_in_good_standing:
-        return "the recipient has open safeguard findings without a corrective action plan"
+    if authority.refusal:
+        return authority.refusal
     overriding = sorted(r.value for r in held.reasons if r not in CONFIRMABLE)
     if overriding:
         return f"it is held for {', '.join(overriding)}, which no reviewer can settle"
