@@ -48,23 +48,20 @@ class CandidateIndex:
     """The master's standard columns in memory, and one sorted hash array per blocking rule."""
 
     def __init__(self, reference: Reference) -> None:
-        self.reference = reference
-        self.loaded_at = str(reference.meta.get("loaded_at", ""))
         table = pq.read_table(reference.parquet, columns=[model.UID, "tin", *model.COMPARED_COLUMNS])
         uids = table.column(model.UID).to_numpy()
         if not np.array_equal(uids, np.arange(len(uids))):
             table = table.sort_by(model.UID)
         self.master = table.combine_chunks()  # take() on one chunk is far faster
-        con = duckdb.connect()
-        con.register("master", table)
-        self.rules = [self._rule(con, rule_columns(rule)) for rule in model.BLOCKING_RULES]
-        con.close()
+        self._con = duckdb.connect()
+        self._lock = threading.Lock()
+        self._con.register("master", table)
+        self.rules = [self._rule(self._con, rule_columns(rule)) for rule in model.BLOCKING_RULES]
+        self._con.unregister("master")
         known = pq.read_table(reference.last_known, columns=["tin", *ADDRESS_COLUMNS])
         known = known.sort_by("tin").combine_chunks()
         self._known = known
         self._known_tins = known.column("tin").to_numpy(zero_copy_only=False).astype("U9")
-        self._con = duckdb.connect()
-        self._lock = threading.Lock()
         self._keys_sql = ", ".join(
             f"CASE WHEN {present} THEN {key} END AS k{i}"
             for i, (key, present) in enumerate(_key_sql(rule.columns) for rule in self.rules)

@@ -108,7 +108,6 @@ class Matcher:
         self.labels = model.labels(self.trained)
         self.con = duckdb.connect()
         self.db = _RecordingAPI(self.con)
-        self._made: Linker | None = None
         self._script: _Script | None = None
         if threads:
             duck.run(self.con, f"SET threads = {int(threads)}")
@@ -169,18 +168,17 @@ class Matcher:
             linker.table_management.invalidate_cache()  # type: ignore[no-untyped-call]
 
     def _linker(self) -> Linker:
-        """One Linker per session over the tables `score` refills; its term frequencies re-registered."""
-        if self._made is None:
-            tables = [
-                self.db.register("requests_std", dataset_display_name=REQUESTS),
-                self.db.register("master_std", dataset_display_name="b_master"),
-            ]
-            # The settings were validated when the model was trained and saved.
-            self._made = Linker(tables, self.trained, log_level=None, validate_settings=False)
+        """A Linker over the session's fixed tables, with the master's term frequencies (needed once)."""
+        tables = [
+            self.db.register("requests_std", dataset_display_name=REQUESTS),
+            self.db.register("master_std", dataset_display_name="b_master"),
+        ]
+        # The settings were validated when the model was trained and saved.
+        linker = Linker(tables, self.trained, log_level=None, validate_settings=False)
         for column in model.TF_COLUMNS:
             lookup = self.db.register(f"tf_{column}_lookup")
-            self._made.table_management.register_term_frequency_lookup(lookup, column)
-        return self._made
+            linker.table_management.register_term_frequency_lookup(lookup, column)
+        return linker
 
     def _best(self, predictions: str) -> dict[int, list[Candidate]]:
         """Each request's best-scoring row per taxpayer."""
