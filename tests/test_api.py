@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from taxmatch.review import Verdict
 from taxmatch.settings import Settings
 from taxmatch.store import connect
 
-from .conftest import empty_database
+from .conftest import covered, empty_database, work_off
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -131,8 +130,7 @@ def processed_batch(api: TestClient, world: World) -> str:
     code, body = submit(api, world)
     assert code == 202
     engine = world.engine()
-    while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
-        jobs.run(engine, world.store, api.app.state.agreement, claimed, NOW)  # type: ignore[attr-defined]
+    work_off(engine, world.store, agreement.load(), NOW)
     engine.dispose()
     return str(body["batch_id"])
 
@@ -400,8 +398,7 @@ def fresh_batch(api: TestClient, world: World, rows: list[dict[str, str]], proce
     if not process:
         return str(response.json()["batch_id"])
     engine = world.engine()
-    while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
-        jobs.run(engine, world.store, api.app.state.agreement, claimed, NOW)  # type: ignore[attr-defined]
+    work_off(engine, world.store, agreement.load(), NOW)
     engine.dispose()
     return str(response.json()["batch_id"])
 
@@ -619,14 +616,9 @@ def test_twin_submissions_racing_make_one_batch(api: TestClient, world: World) -
 
 def variant(world: World, rows: list[dict[str, str]]) -> dict[str, tuple[str, bytes, str]]:
     """A multipart upload of these rows under a manifest that covers them."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    body = text.getvalue().encode()
-    manifest = {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
+    manifest, body = covered(rows, json.loads(world.manifest))
     return {
-        "manifest": ("manifest.json", json.dumps(manifest).encode(), "application/json"),
+        "manifest": ("manifest.json", manifest, "application/json"),
         "requests": ("requests.csv", body, "text/csv"),
     }
 

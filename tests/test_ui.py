@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -24,7 +22,9 @@ from taxmatch import agreement, clients, jobs, reference, synth
 from taxmatch.api import create_app
 from taxmatch.clients import Client, Role
 from taxmatch.settings import Settings
-from taxmatch.store import decisions, reviews
+from taxmatch.store import connect, decisions, reviews
+
+from .conftest import covered, work_off
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -44,23 +44,17 @@ class Site:
 def _batch(
     settings: Settings, requester: Client, rows: list[dict[str, str]], manifest: dict[str, str]
 ) -> str:
-    text = io.StringIO()
-    writer = csv.DictWriter(text, list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    body = text.getvalue().encode()
-    signed = json.dumps({**manifest, "request_file_sha256": hashlib.sha256(body).hexdigest()}).encode()
-    engine = create_app(settings).state.engine
+    signed, body = covered(rows, manifest)
+    engine = connect(settings.store_path, settings.database_url)
     terms = agreement.load()
     batch, _ = jobs.submit(engine, settings, terms, requester, signed, body, "requests.csv", NOW)
-    while (claimed := jobs.claim(engine, "ui-test", NOW)) is not None:
-        jobs.run(engine, settings.store_path, terms, claimed, NOW)
+    work_off(engine, settings.store_path, terms, NOW)
     engine.dispose()
     return batch
 
 
 def _held(settings: Settings, batch: str) -> list[str]:
-    engine = create_app(settings).state.engine
+    engine = connect(settings.store_path, settings.database_url)
     with engine.connect() as conn:
         query = select(decisions.c.request_id).where(
             decisions.c.batch_id == batch, decisions.c.outcome == "REVIEW"
@@ -150,7 +144,7 @@ def test_a_reviewer_settles_a_row_and_a_verdict_without_reason_is_refused(page: 
     row.get_by_role("button", name="Reject").click()
     page.wait_for_selector("#status.done")
     assert row.locator("td.verdict").text_content() == "NO_MATCH REVIEWER_REJECTED"
-    engine = create_app(site.settings).state.engine
+    engine = connect(site.settings.store_path, site.settings.database_url)
     with engine.connect() as conn:
         stored = conn.execute(select(reviews).where(reviews.c.request_id == HOSTILE)).mappings().one()
     engine.dispose()
