@@ -18,9 +18,10 @@ import statistics
 import time
 from pathlib import Path
 
-from taxmatch import agreement, verify
-from taxmatch.clients import Client, Role
-from taxmatch.store import connect
+from taxmatch import agreement
+from taxmatch.db.clients import Client, Role
+from taxmatch.db.schema import connect
+from taxmatch.pipeline import calls as verify
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

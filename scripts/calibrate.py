@@ -16,7 +16,11 @@ import shutil
 import time
 from pathlib import Path
 
-from taxmatch import agreement, calibration, intake, pipeline, reference, synth
+from taxmatch import agreement
+from taxmatch.lab import calibration, synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import batch as pipeline
+from taxmatch.pipeline import intake
 
 
 def main() -> None:

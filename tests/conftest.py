@@ -14,8 +14,9 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import Engine, MetaData, create_engine, make_url
 
-from taxmatch import agreement, jobs
-from taxmatch.store import connect
+from taxmatch import agreement
+from taxmatch.db.schema import connect
+from taxmatch.pipeline import jobs
 
 TODAY = dt.date(2026, 11, 25)
 SIGNED = dt.date(2026, 11, 2)

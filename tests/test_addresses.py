@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from taxmatch import addresses
+from taxmatch.standardise import addresses
 
 from .conftest import NOT_ADDRESSES
 

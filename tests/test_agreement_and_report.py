@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement, report
-from taxmatch.answers import Answer, BatchReport
-from taxmatch.decide import Decision
+from taxmatch import agreement
 from taxmatch.errors import AgreementError
-from taxmatch.evaluate import Evaluation, Tally
+from taxmatch.lab import report
+from taxmatch.lab.evaluate import Evaluation, Tally
+from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Outcome, Reason
+from taxmatch.rules.decide import Decision
 
 
 def test_default_agreement_models_the_2025_terms() -> None:

@@ -18,13 +18,18 @@ from httpx2 import Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from taxmatch import agreement, clients, jobs, reference, reviews, synth
+from taxmatch import agreement
 from taxmatch.api import create_app
-from taxmatch.clients import Client, Role
+from taxmatch.db import clients
+from taxmatch.db.clients import Client, Role
+from taxmatch.db.schema import connect
 from taxmatch.errors import AccessDenied, Conflict
-from taxmatch.review import Verdict
+from taxmatch.lab import synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import jobs
+from taxmatch.pipeline import review as reviews
+from taxmatch.rules.verdict import Verdict
 from taxmatch.settings import Settings
-from taxmatch.store import connect
 
 from .conftest import covered, empty_database, work_off
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from taxmatch import baseline
+from taxmatch.lab import baseline
 
 from .conftest import request_row
 

@@ -1,7 +1,7 @@
-from taxmatch import calibration
 from taxmatch.agreement import Agreement
-from taxmatch.decide import Candidate
+from taxmatch.lab import calibration
 from taxmatch.reasons import Reason
+from taxmatch.rules.decide import Candidate
 
 
 def cand(tin: str, p: float, weight: float) -> Candidate:

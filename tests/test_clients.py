@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
-from taxmatch import clients
-from taxmatch.clients import Role
+from taxmatch.db import clients
+from taxmatch.db.clients import Role
 from taxmatch.errors import AccessDenied
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

@@ -14,11 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from taxmatch import agreement, clients, jobs, ledger, reference, synth
-from taxmatch.clients import Role
+from taxmatch import agreement
+from taxmatch.db import clients, ledger
+from taxmatch.db.clients import Role
+from taxmatch.db.schema import connect
+from taxmatch.db.schema import jobs as jobs_table
+from taxmatch.lab import synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import jobs
 from taxmatch.settings import Settings
-from taxmatch.store import connect
-from taxmatch.store import jobs as jobs_table
 
 from .conftest import empty_database
 

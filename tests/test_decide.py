@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taxmatch import gate
 from taxmatch.agreement import Agreement
-from taxmatch.decide import Authority, Candidate, decide
 from taxmatch.reasons import Outcome, Reason
+from taxmatch.rules import gate
+from taxmatch.rules.decide import Authority, Candidate, decide
 
 from .conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
 

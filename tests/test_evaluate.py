@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import evaluate
 from taxmatch.errors import InputError
 from taxmatch.interchange import DECISION_COLUMNS
-from taxmatch.synth import TRUTH_COLUMNS, origin_of
+from taxmatch.lab import evaluate
+from taxmatch.lab.synth import TRUTH_COLUMNS, origin_of
 
 
 def write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import explain
+from taxmatch.db.schema import connect, decisions
 from taxmatch.errors import InputError
-from taxmatch.store import connect, decisions
+from taxmatch.matching import explain
 
 
 def test_waterfall_adds_up_from_the_prior() -> None:

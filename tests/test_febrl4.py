@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement, evaluate, pipeline, reference, synth
+from taxmatch import agreement
+from taxmatch.lab import evaluate, synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import batch as pipeline
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).parent / "data" / "febrl4"

@@ -9,11 +9,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from taxmatch import clients, reference, synth
 from taxmatch.api import create_app
-from taxmatch.clients import Role
+from taxmatch.db import clients
+from taxmatch.db.clients import Role
+from taxmatch.db.schema import connect
+from taxmatch.lab import synth
+from taxmatch.matching import reference
 from taxmatch.settings import Settings
-from taxmatch.store import connect
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from taxmatch import gate
 from taxmatch.agreement import Agreement
 from taxmatch.reasons import Reason
+from taxmatch.rules import gate
 
 from .conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
 

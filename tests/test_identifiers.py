@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taxmatch import identifiers
+from taxmatch.standardise import identifiers
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxmatch import index, intake, matcher, model, reference, synth
-from taxmatch.decide import Candidate
-from taxmatch.standardise import standardise
+from taxmatch.lab import synth
+from taxmatch.matching import candidate_index as index
+from taxmatch.matching import model, reference
+from taxmatch.matching import scorer as matcher
+from taxmatch.pipeline import intake
+from taxmatch.rules.decide import Candidate
+from taxmatch.standardise.table import standardise
 
 pytestmark = pytest.mark.slow
 TODAY = dt.date(2026, 11, 25)

@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxmatch import intake
 from taxmatch.errors import InputError, ManifestError
 from taxmatch.interchange import REQUEST_COLUMNS
+from taxmatch.pipeline import intake
 
 from .conftest import request_row
 

@@ -4,9 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine, update
 
-from taxmatch import ledger
+from taxmatch.db import ledger
+from taxmatch.db.schema import ledger as table
 from taxmatch.errors import LedgerError
-from taxmatch.store import ledger as table
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 

@@ -1,7 +1,7 @@
 import pytest
 
-from taxmatch import model
-from taxmatch.matcher import name_level
+from taxmatch.matching import model
+from taxmatch.matching.scorer import name_level
 
 
 @pytest.mark.parametrize(

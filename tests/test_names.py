@@ -2,7 +2,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from taxmatch import names
+from taxmatch.standardise import names
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement, pipeline, reference, synth
-from taxmatch.decide import Decision
+from taxmatch import agreement
 from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
+from taxmatch.lab import synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import batch as pipeline
 from taxmatch.reasons import Reason
+from taxmatch.rules.decide import Decision
 
 from .conftest import request_row
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import output
+from taxmatch.pipeline import output
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])

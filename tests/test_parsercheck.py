@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import parsercheck
+from taxmatch.lab import parsercheck
 
 LABELS = Path(__file__).parent / "data" / "usaddress_labeled.csv"
 # Measured 2026-11-25; a fall below these is a regression in the parser.

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement, baseline, evaluate, ledger, pipeline, reference, synth
-from taxmatch.answers import BatchReport
+from taxmatch import agreement
+from taxmatch.db import ledger
+from taxmatch.db.schema import connect
 from taxmatch.errors import InputError, ManifestError, NoMasterLoaded
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
-from taxmatch.store import connect
+from taxmatch.lab import baseline, evaluate, synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import batch as pipeline
+from taxmatch.pipeline.results import BatchReport
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

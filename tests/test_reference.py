@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import reference
 from taxmatch.errors import InputError, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
+from taxmatch.matching import reference
 
 TODAY = dt.date(2026, 11, 25)
 GOOD = {

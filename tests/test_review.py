@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from taxmatch.decide import Authority
 from taxmatch.errors import Conflict
 from taxmatch.reasons import OUTCOME_OF, Outcome, Reason
-from taxmatch.review import CONFIRMABLE, Held, Verdict, settle
+from taxmatch.rules.decide import Authority
+from taxmatch.rules.verdict import CONFIRMABLE, Held, Verdict, settle
 
 OK = Authority(in_force_today=True, safeguards_in_good_standing=True)
 NOTE = "Checked the case file: the Jr is 12 years old."

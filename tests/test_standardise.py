@@ -2,7 +2,7 @@ import datetime as dt
 
 import pyarrow as pa
 
-from taxmatch.standardise import STANDARD_COLUMNS, standardise
+from taxmatch.standardise.table import STANDARD_COLUMNS, standardise
 
 from .conftest import request_row
 

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from taxmatch.store import alembic_config, connect, metadata
+from taxmatch.db.schema import alembic_config, connect, metadata
 
 
 def test_migrations_from_empty_match_the_models(engine: Engine) -> None:

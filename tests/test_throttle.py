@@ -1,4 +1,4 @@
-from taxmatch.throttle import Throttle
+from taxmatch.api.throttle import Throttle
 
 
 def test_the_limit_holds_per_key_within_the_window() -> None:

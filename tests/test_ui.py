@@ -18,11 +18,15 @@ import uvicorn
 from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
-from taxmatch import agreement, clients, jobs, reference, synth
+from taxmatch import agreement
 from taxmatch.api import create_app
-from taxmatch.clients import Client, Role
+from taxmatch.db import clients
+from taxmatch.db.clients import Client, Role
+from taxmatch.db.schema import connect, decisions, reviews
+from taxmatch.lab import synth
+from taxmatch.matching import reference
+from taxmatch.pipeline import jobs
 from taxmatch.settings import Settings
-from taxmatch.store import connect, decisions, reviews
 
 from .conftest import covered, work_off
 

@@ -21,25 +21,18 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from taxmatch import agreement as agreement_mod
-from taxmatch import (
-    baseline,
-    clients,
-    evaluate,
-    intake,
-    jobs,
-    ledger,
-    pipeline,
-    reasons,
-    reference,
-    report,
-    synth,
-)
-from taxmatch import explain as explain_mod
-from taxmatch.answers import BatchReport
-from taxmatch.clients import Role
+from taxmatch import reasons
+from taxmatch.db import clients, ledger
+from taxmatch.db.clients import Role
+from taxmatch.db.schema import connect
 from taxmatch.errors import LedgerError, NoMasterLoaded, StoreError, TaxmatchError
+from taxmatch.lab import baseline, evaluate, report, synth
+from taxmatch.matching import explain as explain_mod
+from taxmatch.matching import reference
+from taxmatch.pipeline import batch as pipeline
+from taxmatch.pipeline import intake, jobs
+from taxmatch.pipeline.results import BatchReport
 from taxmatch.settings import Settings, store_dir
-from taxmatch.store import connect
 
 app = typer.Typer(
     help="Answer a requesting agency's batches only within IRC 6103(i)(2) and the agreement.",

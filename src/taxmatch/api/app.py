@@ -6,12 +6,12 @@ from fastapi import FastAPI
 
 from taxmatch import agreement
 from taxmatch.api import errors
-from taxmatch.api.routers import batches, health, ledger, reviews, ui, verify
+from taxmatch.api.routes import batches, health, ledger, reviews, ui, verify
+from taxmatch.api.throttle import Throttle
 from taxmatch.api.uploads import CompleteMultipart
+from taxmatch.db.schema import connect
+from taxmatch.pipeline.calls import Verifier
 from taxmatch.settings import Settings
-from taxmatch.store import connect
-from taxmatch.throttle import Throttle
-from taxmatch.verify import Verifier
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
-from taxmatch import clients
 from taxmatch.agreement import Agreement
-from taxmatch.clients import Client, Role
+from taxmatch.db import clients
+from taxmatch.db.clients import Client, Role
 from taxmatch.errors import AccessDenied
 from taxmatch.settings import Settings
 

@@ -1,0 +1,157 @@
+"""The accounting ledger (IRC 6103(p)(3)(A)): one hash-chained entry per disclosure.
+
+Each entry's hash covers its fields and the previous entry's hash, so an
+overseer holding any later hash can detect a changed, removed or reordered
+entry without trusting the operator. Appending is idempotent per
+(batch, request): re-processing a batch never adds a second entry for a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from taxmatch.agreement import Agreement
+from taxmatch.db.schema import ledger
+from taxmatch.errors import LedgerError
+
+GENESIS = "0" * 64
+APPEND_ATTEMPTS = 50
+FIELDS = (
+    "seq",
+    "disclosure_id",
+    "batch_id",
+    "request_id",
+    "tin",
+    "fields",
+    "statute",
+    "official_name",
+    "official_title",
+    "case_number",
+    "recipient",
+    "disclosed_at",
+    "prev_hash",
+)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What is about to be disclosed, before it has a place in the chain."""
+
+    batch_id: str
+    request_id: str
+    tin: str
+    fields: str
+    statute: str
+    official_name: str
+    official_title: str
+    case_number: str
+    recipient: str
+
+    @classmethod
+    def of(cls, batch_id: str, request: Mapping[str, str], tin: str, agreement: Agreement) -> Disclosure:
+        """The disclosure of `tin`'s disclosable fields in answer to this request row."""
+        return cls(
+            batch_id,
+            request["request_id"],
+            tin,
+            ";".join(agreement.disclosable_fields),
+            request["statute"],
+            request["official_name"],
+            request["official_title"],
+            request["case_number"],
+            agreement.recipient,
+        )
+
+
+def entry_hash(entry: dict[str, object]) -> str:
+    canonical = json.dumps({k: entry[k] for k in FIELDS}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def disclosure_id(seq: int) -> str:
+    return f"TXM-{seq:010d}"
+
+
+def append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
+    """Append entries for rows not yet in the ledger; returns request_id -> disclosure_id for all.
+
+    A worker, interactive calls and reviewers may append at the same moment. Each
+    attempt extends the chain from the head it read; if another writer took that
+    sequence number first, the unique keys refuse the whole attempt and it is
+    made again from the new head, so the chain never forks and no row is lost.
+    """
+    for _ in range(APPEND_ATTEMPTS - 1):
+        try:
+            return _append(engine, items, now)
+        except IntegrityError:
+            continue
+    return _append(engine, items, now)
+
+
+def _append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
+    with engine.begin() as conn:
+        known = _existing(conn, items)
+        head = conn.execute(
+            select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (head.seq, head.entry_hash) if head else (0, GENESIS)
+        rows = []
+        for item in items:
+            if item.request_id in known:
+                continue
+            seq += 1
+            entry: dict[str, object] = {
+                **item.__dict__,
+                "seq": seq,
+                "disclosure_id": disclosure_id(seq),
+                "disclosed_at": now.isoformat(),
+                "prev_hash": prev,
+            }
+            entry["entry_hash"] = prev = entry_hash(entry)
+            rows.append(entry)
+            known[item.request_id] = disclosure_id(seq)
+        if rows:
+            conn.execute(ledger.insert(), rows)
+    return known
+
+
+def _existing(conn: Connection, items: Sequence[Disclosure]) -> dict[str, str]:
+    batch_ids = {i.batch_id for i in items}
+    found: dict[str, str] = {}
+    for batch_id in batch_ids:
+        query = select(ledger.c.request_id, ledger.c.disclosure_id).where(ledger.c.batch_id == batch_id)
+        found.update({r.request_id: r.disclosure_id for r in conn.execute(query)})
+    return found
+
+
+def verify(engine: Engine) -> int:
+    """Re-check the whole chain; returns the number of entries, or names the first bad one."""
+    prev, count = GENESIS, 0
+    with engine.connect() as conn:
+        for row in conn.execute(select(ledger).order_by(ledger.c.seq)).mappings():
+            count += 1
+            entry = dict(row)
+            if entry["seq"] != count:
+                raise LedgerError(
+                    f"entry {entry['disclosure_id']} has sequence {entry['seq']}, expected {count}",
+                    fix="An entry was removed or inserted; restore the ledger from backup.",
+                )
+            if entry["prev_hash"] != prev or entry_hash(entry) != entry["entry_hash"]:
+                raise LedgerError(
+                    f"entry {entry['disclosure_id']} (seq {count}) does not verify",
+                    fix="It or an earlier entry was altered; restore the ledger from backup.",
+                )
+            prev = entry["entry_hash"]
+    return count
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(ledger)).scalar_one())

@@ -1,0 +1,207 @@
+"""Score requests against the reference index with the saved Splink model.
+
+The engine edge of the pipeline: it runs SQL (DuckDB by default) and returns,
+per request, one candidate per taxpayer (that taxpayer's best-scoring address
+row), with the comparison labels the decision reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from taxmatch.matching import duck, model
+from taxmatch.matching.reference import Reference
+from taxmatch.rules.decide import Candidate
+
+log = logging.getLogger(__name__)
+# Splink orders a pair's sides by dataset name: requests sort first, so they are "_l".
+REQUESTS = "a_requests"
+GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
+
+
+def name_level(surname: str, first: str) -> str:
+    """One agreement for the whole name from the surname's and the given name's."""
+    if model.MISSING in (surname, first):
+        return model.MISSING
+    if model.DISAGREE in (surname, first):
+        return model.DISAGREE
+    if first == model.PARTIAL:
+        return model.PARTIAL
+    if model.SWAPPED in (surname, first):
+        return model.FUZZY if surname == first else model.DISAGREE
+    return model.EXACT if surname == first == model.EXACT else model.FUZZY
+
+
+def _label(table: list[str], gamma: int) -> str:
+    return model.MISSING if gamma < 0 else table[gamma]
+
+
+def _weights(row: dict[str, Any], level: dict[str, str]) -> tuple[tuple[str, str, float], ...]:
+    """Each comparison's match weight in bits, and its term-frequency adjustment where it has one."""
+    parts: list[tuple[str, str, float]] = []
+    for g in GAMMAS:
+        parts.append((g, level[g], float(row[f"mw_{g}"] or 0.0)))
+        adjustment = row.get(f"mw_tf_adj_{g}")
+        if adjustment:
+            parts.append((g, "frequency of the value", float(adjustment)))
+    return tuple(parts)
+
+
+def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
+    level = {g: _label(labels[g], row[f"gamma_{g}"]) for g in GAMMAS}
+    return Candidate(
+        tin=row["tin"],
+        match_weight=float(row["match_weight"]),
+        match_probability=float(row["match_probability"]),
+        name=name_level(level["surname"], level["first_name"]),
+        address=level["address"],
+        tin_level=level["tin"],
+        dob=level["dob"],
+        suffix=level["suffix"],
+        weights=_weights(row, level),
+    )
+
+
+class _RecordingAPI(DuckDBAPI):
+    """Splink's DuckDB backend, able to record the statements one prediction sends."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(connection=connection)
+        self.recorded: list[str] | None = None
+
+    def _execute_sql_against_backend(self, final_sql: str) -> duckdb.DuckDBPyRelation:
+        if self.recorded is not None:
+            self.recorded.append(final_sql)
+        return super()._execute_sql_against_backend(final_sql)
+
+
+@dataclass(frozen=True)
+class _Script:
+    """The statements of one prediction over the session's fixed table names, and the table it makes."""
+
+    statements: tuple[str, ...]
+    predictions: str
+
+    @property
+    def tables(self) -> list[str]:
+        return [m.group(1) for s in self.statements if (m := re.match(r"CREATE TABLE (\S+) AS", s))]
+
+
+class Matcher:
+    """A DuckDB session holding the saved model and the master's term frequencies.
+
+    A batch uses one for a single scoring; the interactive service keeps one open
+    so that each call pays only for its own few rows.
+    """
+
+    def __init__(self, reference: Reference, threads: int | None = None) -> None:
+        self.reference = reference
+        self.trained = reference.model()
+        self.labels = model.labels(self.trained)
+        self.con = duckdb.connect()
+        self.db = _RecordingAPI(self.con)
+        self._script: _Script | None = None
+        if threads:
+            duck.run(self.con, f"SET threads = {int(threads)}")
+        for column in model.TF_COLUMNS:
+            duck.run(
+                self.con,
+                f"CREATE TABLE tf_{column}_lookup AS SELECT * FROM read_parquet(?)",
+                [str(reference.tf_path(column))],
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def score(self, requests: pa.Table, master: pa.Table | None = None) -> dict[int, list[Candidate]]:
+        """Candidates per request uid. `requests` holds `uid` and the standard columns.
+
+        `master`: the master rows to search (uid, tin and the standard columns), when
+        an index has already narrowed them down; the whole master file otherwise.
+        The blocking rules and term frequencies are the same either way.
+        """
+        con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
+        if master is None:
+            source, params = "read_parquet(?)", [str(self.reference.parquet)]
+        else:
+            con.register("master_arrow", master)
+            source, params = "master_arrow", []
+        duck.run(
+            con, f"CREATE OR REPLACE TABLE master_std AS SELECT uid, tin, {columns} FROM {source}", params
+        )
+        con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
+        duck.run(con, "CREATE OR REPLACE TABLE requests_std AS SELECT * FROM requests_arrow")
+        if self._script is None:
+            return self._first()
+        for statement in self._script.statements:
+            duck.run(con, statement)
+        try:
+            return self._best(self._script.predictions)
+        finally:
+            for table in self._script.tables:
+                duck.run(con, f"DROP TABLE IF EXISTS {table}")
+
+    def _first(self) -> dict[int, list[Candidate]]:
+        """Predict through Splink, recording its SQL for the session's later scorings.
+
+        The SQL depends only on the model and the session's fixed table names, not
+        on the rows, so replaying it skips the ~100 ms Splink spends generating it
+        on every call (tests/test_index.py holds replayed scores to the batch's).
+        """
+        linker = self._linker()
+        self.db.recorded = []
+        try:
+            predictions = linker.inference.predict().physical_name
+            kept = tuple(s for s in self.db.recorded if s.startswith(("DROP TABLE", "CREATE TABLE")))
+            self._script = _Script(kept, predictions)
+            return self._best(predictions)
+        finally:
+            self.db.recorded = None
+            linker.table_management.invalidate_cache()  # type: ignore[no-untyped-call]
+
+    def _linker(self) -> Linker:
+        """A Linker over the session's fixed tables, with the master's term frequencies (needed once)."""
+        tables = [
+            self.db.register("requests_std", dataset_display_name=REQUESTS),
+            self.db.register("master_std", dataset_display_name="b_master"),
+        ]
+        # The settings were validated when the model was trained and saved.
+        linker = Linker(tables, self.trained, log_level=None, validate_settings=False)
+        for column in model.TF_COLUMNS:
+            lookup = self.db.register(f"tf_{column}_lookup")
+            linker.table_management.register_term_frequency_lookup(lookup, column)
+        return linker
+
+    def _best(self, predictions: str) -> dict[int, list[Candidate]]:
+        """Each request's best-scoring row per taxpayer."""
+        available = set(self.con.sql(f"SELECT * FROM {predictions} LIMIT 0").columns)
+        wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
+        wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
+        gammas = ", ".join(f"p.{c}" for c in wanted)
+        best = self.con.sql(f"""
+            SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas}
+            FROM {predictions} AS p JOIN master_std AS m ON m.uid = p.uid_r
+            WHERE p.source_dataset_l = '{REQUESTS}'
+            QUALIFY row_number() OVER (PARTITION BY p.uid_l, m.tin ORDER BY p.match_weight DESC, p.uid_r) = 1
+        """).to_arrow_table()
+        found: dict[int, list[Candidate]] = defaultdict(list)
+        for row in best.to_pylist():
+            found[row["request_uid"]].append(_candidate(row, self.labels))
+        return dict(found)
+
+
+def score(requests: pa.Table, reference: Reference, threads: int | None = None) -> dict[int, list[Candidate]]:
+    """Candidates per request uid, searching the whole master (the batch path)."""
+    matcher = Matcher(reference, threads)
+    try:
+        return matcher.score(requests)
+    finally:
+        matcher.close()

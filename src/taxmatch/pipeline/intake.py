@@ -1,0 +1,196 @@
+"""Read the interchange files strictly: every row kept, every problem located.
+
+Nothing here decides anything; it turns bytes into rows or refuses the file
+with an error naming the file, line and column, and what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from taxmatch.errors import InputError, Location, ManifestError
+from taxmatch.interchange import MANIFEST_FIELDS, REQUEST_COLUMNS
+from taxmatch.rules.gate import Manifest
+
+MAX_FIELD_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class RequestFile:
+    path: Path
+    sha256: str
+    rows: list[dict[str, str]]
+    lines: list[int]  # the file line on which each row starts (2 = first data row)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            f"byte {data[exc.start]:#04x} at character {column} is not valid UTF-8",
+            where=Location(str(path), line),
+            fix="Re-export the file as UTF-8.",
+        ) from exc
+
+
+def check_header(path: Path, header: Sequence[str], expected: Sequence[str]) -> None:
+    """Refuse missing, unknown or reordered columns, naming each."""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    where = Location(str(path), 1)
+    if missing:
+        raise InputError(
+            f"missing column(s): {', '.join(missing)}",
+            where=where,
+            fix=f"The header must be exactly: {','.join(expected)}",
+        )
+    if extra:
+        raise InputError(
+            f"unknown column(s): {', '.join(extra)}",
+            where=where,
+            fix=f"Remove them; the header must be exactly: {','.join(expected)}",
+        )
+    if list(header) != list(expected):
+        raise InputError(
+            "columns are not in the agreed order",
+            where=where,
+            fix=f"The header must be exactly: {','.join(expected)}",
+        )
+
+
+def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict[str, str]], list[int]]:
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(
+            "the file contains a NUL byte",
+            where=Location(str(path), line),
+            fix="Remove NUL bytes; the file must be plain UTF-8 CSV.",
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(
+            "the file is empty", where=Location(str(path)), fix=f"Send a header row: {','.join(expected)}"
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV header: {exc}", where=Location(str(path), 1)) from exc
+    check_header(path, [h.strip() for h in header], expected)
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    start = reader.line_num + 1
+    try:
+        for record in reader:
+            if len(record) != len(expected):
+                raise InputError(
+                    f"{len(record)} fields where the header has {len(expected)}",
+                    where=Location(str(path), start),
+                    fix="Quote fields that contain commas (RFC 4180).",
+                )
+            rows.append(dict(zip(expected, record, strict=True)))
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(
+            f"malformed CSV: {exc}",
+            where=Location(str(path), start),
+            fix="Check quoting on that line (RFC 4180).",
+        ) from exc
+    return rows, lines
+
+
+def _parquet_rows(path: Path, expected: Sequence[str]) -> tuple[list[dict[str, str]], list[int]]:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read Parquet: {exc}", where=Location(str(path))) from exc
+    check_header(path, table.column_names, expected)
+    table = table.cast(pa.schema([(c, pa.string()) for c in expected]))
+    rows = [{k: (v or "") for k, v in r.items()} for r in table.to_pylist()]
+    return rows, list(range(2, len(rows) + 2))
+
+
+def read_requests(path: Path) -> RequestFile:
+    """Read a request file (CSV or Parquet) and refuse it whole if any row is unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the request file: {exc.strerror}", where=Location(str(path))) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() == ".parquet":
+        rows, lines = _parquet_rows(path, REQUEST_COLUMNS)
+    else:
+        csv.field_size_limit(MAX_FIELD_BYTES)
+        rows, lines = _csv_rows(path, _decode(path, data), REQUEST_COLUMNS)
+    if not rows:
+        raise InputError(
+            "the file has a header but no request rows",
+            where=Location(str(path)),
+            fix="Send at least one request row.",
+        )
+    _check_ids(path, rows, lines)
+    return RequestFile(path, digest, rows, lines)
+
+
+def _check_ids(path: Path, rows: list[dict[str, str]], lines: list[int]) -> None:
+    first_seen: dict[str, int] = {}
+    for row, line in zip(rows, lines, strict=True):
+        rid = row["request_id"].strip()
+        if not rid:
+            raise InputError(
+                "request_id is empty",
+                where=Location(str(path), line, "request_id"),
+                fix="Every row needs its own request_id; each row gets exactly one answer.",
+            )
+        if rid in first_seen:
+            raise InputError(
+                f"request_id {rid!r} repeats the one on line {first_seen[rid]}",
+                where=Location(str(path), line, "request_id"),
+                fix="request_id must be unique within the file.",
+            )
+        first_seen[rid] = line
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read the batch manifest (YAML or JSON) and check that it is complete."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ManifestError(
+            f"cannot read the manifest: {exc}",
+            where=Location(str(path)),
+            fix="Send a UTF-8 YAML or JSON manifest.",
+        ) from exc
+    if not isinstance(raw, dict):
+        raise ManifestError("the manifest is not a mapping of fields", where=Location(str(path)))
+    for name in MANIFEST_FIELDS:
+        if not str(raw.get(name) or "").strip():
+            raise ManifestError(
+                f"required field {name!r} is missing or empty",
+                where=Location(str(path), column=name),
+                fix="Every manifest field of spec/interchange.md section 0 is required.",
+            )
+    extra = sorted(set(raw) - set(MANIFEST_FIELDS))
+    if extra:
+        raise ManifestError(f"unknown field(s): {', '.join(map(str, extra))}", where=Location(str(path)))
+    signed = raw["signed_on"]
+    try:
+        signed_on = signed if isinstance(signed, dt.date) else dt.date.fromisoformat(str(signed))
+    except ValueError as exc:
+        raise ManifestError(
+            f"signed_on {signed!r} is not a YYYY-MM-DD date", where=Location(str(path), column="signed_on")
+        ) from exc
+    return Manifest(**{k: str(raw[k]) for k in MANIFEST_FIELDS if k != "signed_on"}, signed_on=signed_on)

@@ -1,0 +1,199 @@
+"""Legal sufficiency (rule 1 of DESIGN.md): pure checks, one per legal element.
+
+Batch checks return human-readable problems (any one rejects the whole file);
+row checks return reason codes (any one rejects the row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from functools import lru_cache
+
+from taxmatch.agreement import Agreement
+from taxmatch.interchange import REQUEST_COLUMNS
+from taxmatch.reasons import Reason
+from taxmatch.standardise import addresses, identifiers, names
+
+Row = Mapping[str, str]
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The signed written request covering one request file."""
+
+    agreement_id: str
+    requesting_agency: str
+    signer_name: str
+    signer_title: str
+    signed_on: dt.date
+    attestation: str
+    request_file_sha256: str
+
+
+@lru_cache(maxsize=1024)
+def statute_key(text: str) -> str:
+    """One spelling for a statute citation: '8 U.S.C. § 1253(a)(1)' -> '8USC1253(A)(1)'."""
+    return re.sub(r"[^0-9A-Z()]", "", text.upper().replace("§", ""))
+
+
+def check_manifest(manifest: Manifest, agreement: Agreement, file_sha256: str) -> list[str]:
+    """Every reason the batch as a whole is legally insufficient."""
+    problems = []
+    if manifest.agreement_id != agreement.id:
+        problems.append(f"agreement_id {manifest.agreement_id!r} is not this agreement ({agreement.id!r})")
+    if manifest.requesting_agency != agreement.recipient:
+        problems.append(
+            f"requesting_agency {manifest.requesting_agency!r} is not the recipient {agreement.recipient!r}"
+        )
+    if manifest.signer_title not in agreement.signer_titles:
+        problems.append(f"signer_title {manifest.signer_title!r} may not sign requests under this agreement")
+    if not manifest.signer_name.strip():
+        problems.append("signer_name is empty")
+    if not agreement.in_force(manifest.signed_on):
+        problems.append(f"the agreement is not in force on signed_on {manifest.signed_on.isoformat()}")
+    if not manifest.attestation.strip():
+        problems.append("the attestation is empty")
+    if manifest.request_file_sha256.strip().lower() != file_sha256:
+        problems.append("request_file_sha256 does not match the request file's SHA-256 digest")
+    return problems
+
+
+def _fields(row: Row, agreement: Agreement) -> list[Reason]:
+    values = [row.get(column, "") for column in REQUEST_COLUMNS]
+    if max(map(len, values)) > agreement.max_field_length or _CONTROL.search("".join(values)):
+        return [Reason.FIELD_INVALID]
+    return []
+
+
+def _authority(row: Row, agreement: Agreement, signed_on: dt.date) -> list[Reason]:
+    reasons = []
+    allowed = {statute_key(s) for s in agreement.statutes}
+    if statute_key(row.get("statute", "")) not in allowed:
+        reasons.append(Reason.STATUTE_NOT_AUTHORISED)
+    periods = [p.strip() for p in row.get("taxable_periods", "").split(";") if p.strip()]
+    if not periods or not all(_YEAR.match(p) for p in periods):
+        reasons.append(Reason.PERIOD_INVALID)
+    else:
+        low, high = agreement.period_window(signed_on)
+        if any(not low <= int(p) <= high for p in periods):
+            reasons.append(Reason.PERIOD_OUT_OF_WINDOW)
+    if not row.get("reason", "").strip():
+        reasons.append(Reason.REASON_MISSING)
+    if not row.get("case_number", "").strip():
+        reasons.append(Reason.CASE_NUMBER_MISSING)
+    if not row.get("official_name", "").strip() or not row.get("official_title", "").strip():
+        reasons.append(Reason.OFFICIAL_MISSING)
+    return reasons
+
+
+def _identity(row: Row, today: dt.date) -> list[Reason]:
+    reasons = []
+    if not names.clean(row.get("first_name")) or not names.clean(row.get("last_name")):
+        reasons.append(Reason.NAME_MISSING)
+    if row.get("tin", "").strip() and not identifiers.tin_type(row["tin"]):
+        reasons.append(Reason.TIN_MALFORMED)
+    if row.get("date_of_birth", "").strip() and identifiers.birth_date(row["date_of_birth"], today) is None:
+        reasons.append(Reason.DOB_MALFORMED)
+    return reasons
+
+
+def address_reasons(row: Row) -> list[Reason]:
+    """Why the row's address is not a real street address; empty when it is one.
+
+    A house number and a street, plus a city and state or a ZIP. A placeholder,
+    a PO box, or a ZIP code alone is never an address, whatever else the row holds.
+    """
+    line = row.get("street_address", "")
+    parsed = addresses.street(line)
+    reasons = []
+    if parsed.placeholder or addresses.is_zip_only(line):
+        reasons.append(Reason.ADDRESS_PLACEHOLDER)
+    else:
+        if not parsed.house_number:
+            reasons.append(Reason.ADDRESS_NO_HOUSE_NUMBER)
+        if not re.search(r"[A-Z]", parsed.name):
+            reasons.append(Reason.ADDRESS_NO_STREET)
+    return reasons + _locality(row)
+
+
+def _locality(row: Row) -> list[Reason]:
+    """A ZIP, or a city and state, must place the address.
+
+    A malformed state or ZIP is named only when nothing else places it; when
+    something does, the malformed part is simply not used for matching.
+    """
+    state_text, zip_text = row.get("state", "").strip(), row.get("zip", "").strip()
+    state_code, zip_code = addresses.state(state_text), addresses.zip5(zip_text)
+    if zip_code or (addresses.city(row.get("city")) and state_code):
+        return []
+    malformed = [Reason.STATE_INVALID] if state_text and not state_code else []
+    if zip_text and not zip_code:
+        malformed.append(Reason.ZIP_INVALID)
+    return malformed or [Reason.ADDRESS_NO_LOCALITY]
+
+
+def check_row(row: Row, agreement: Agreement, signed_on: dt.date, today: dt.date) -> list[Reason]:
+    """Every legal element this row fails on its own (batch context aside)."""
+    return [
+        *_fields(row, agreement),
+        *_authority(row, agreement, signed_on),
+        *_identity(row, today),
+        *address_reasons(row),
+    ]
+
+
+def _person_key(row: Row) -> tuple[str, ...]:
+    surname = names.surname(row.get("last_name"))
+    return (
+        row.get("case_number", "").strip().upper(),
+        names.clean(row.get("first_name")),
+        surname.text,
+        identifiers.tin_digits(row.get("tin")),
+        row.get("date_of_birth", "").strip(),
+        addresses.street(row.get("street_address"), row.get("unit")).text,
+    )
+
+
+def official_key(row: Row) -> str:
+    """One spelling of the official a row names, for counting that official's cases."""
+    return " ".join(row.get("official_name", "").upper().split())
+
+
+def case_key(row: Row) -> str:
+    return row.get("case_number", "").strip().upper()
+
+
+def check_batch(
+    rows: Sequence[Row], agreement: Agreement, earlier: Mapping[str, Set[str]] | None = None
+) -> dict[int, list[Reason]]:
+    """Reasons that need the whole batch: duplicates and implausible caseloads.
+
+    `earlier` holds each official's case numbers from requests already answered
+    within the agreement's caseload window, so that a caseload cannot be spread
+    over many small batches or interactive calls to stay under the cap.
+    """
+    found: dict[int, list[Reason]] = defaultdict(list)
+    seen: set[tuple[str, ...]] = set()
+    cases: dict[str, set[str]] = defaultdict(set)
+    for index, row in enumerate(rows):
+        key = _person_key(row)
+        if key in seen:
+            found[index].append(Reason.DUPLICATE_REQUEST)
+        seen.add(key)
+        official = official_key(row)
+        if official:
+            cases[official].add(case_key(row))
+    for official, before in (earlier or {}).items():
+        if official in cases:
+            cases[official] |= before
+    overloaded = {o for o, c in cases.items() if len(c) > agreement.caseload_cap}
+    for index, row in enumerate(rows):
+        if official_key(row) in overloaded:
+            found[index].append(Reason.CASELOAD_IMPLAUSIBLE)
+    return dict(found)
