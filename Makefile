@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint lock bench clean
+.PHONY: demo test test-fast docs lint lock bench clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,18 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/taxmatch demo --out demo-output
 
-# The whole suite, as CI runs it: lint, format, types, docs in step, every test marker.
+# The whole suite, as CI runs it: lint, format, types, the layer rule, docs in step, every test marker.
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/cog --check docs/*.md
 	TAXMATCH_HYPOTHESIS=repeatable $(BIN)/pytest -m "" -q
+
+# Regenerate the docs that come from the code (docs/cli.md, docs/errors.md).
+docs: $(BIN)/.installed
+	$(BIN)/cog -r docs/*.md
 
 # The fast default run for day-to-day work (no slow or PostgreSQL tests).
 test-fast: $(BIN)/.installed

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import statistics
 import time
 from pathlib import Path
 
-from taxmatch import agreement
 from taxmatch.db.clients import Client, Role
-from taxmatch.db.schema import connect
-from taxmatch.pipeline import calls as verify
+from taxmatch.pipeline import calls
+from taxmatch.pipeline.context import Context
+from taxmatch.settings import Settings
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -47,13 +46,13 @@ def main() -> None:
     manifest = json.loads(args.manifest.read_text())
     manifest.pop("request_file_sha256")
     requests, batch = _rows(args.requests), {r["request_id"]: r for r in _rows(args.results)}
-    engine, terms = connect(args.store), agreement.load()
+    ctx = Context.open(Settings(store=args.store))
     client = Client("c_bench", manifest["requesting_agency"], Role.REQUESTER)
-    verifier = verify.Verifier(args.store)
+    verifier = calls.Verifier(ctx.layout)
     started = time.perf_counter()
     verifier.master()
     print(f"index build: {time.perf_counter() - started:.1f} s")
-    verifier.answer(engine, terms, client, manifest, requests[-25:], dt.datetime.now(dt.UTC))  # warm-up
+    verifier.answer(ctx, client, manifest, requests[-25:])  # warm-up
     differ, compared = 0, 0
     for size in (25, 1):
         took = []
@@ -61,7 +60,7 @@ def main() -> None:
             start = (n * 9973 * size) % (len(requests) - size)
             rows = requests[start : start + size]
             began = time.perf_counter()
-            done = verifier.answer(engine, terms, client, manifest, rows, dt.datetime.now(dt.UTC))
+            done = verifier.answer(ctx, client, manifest, rows)
             took.append(time.perf_counter() - began)
             if took[-1] > 0.5:
                 print(f"  slow call {n}: {took[-1]:.2f} s")

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from taxmatch import agreement
 from taxmatch.lab import calibration, synth
+from taxmatch.layout import Layout
 from taxmatch.matching import reference
+from taxmatch.matching.search import WholeMaster
 from taxmatch.pipeline import batch as pipeline
 from taxmatch.pipeline import intake
 
@@ -44,11 +46,12 @@ def main() -> None:
         del people
         mix = "hard" if args.hard else "demo"
         label = f"{args.taxpayers:,} taxpayers, {args.requests:,} requests ({mix} mix)"
-    today = dt.date.today()
-    ref = reference.load(data / "master.csv", work / "store", today)
+    now = dt.datetime.now(dt.UTC)
+    today = now.date()
+    ref = reference.load(data / "master.csv", Layout(work / "store"), now)
     rows = intake.read_requests(data / "requests.csv").rows
     terms = agreement.load()
-    reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), pipeline.WholeMaster(ref), today)
+    reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), WholeMaster(ref), today)
     with (data / "truth.csv").open(encoding="utf-8", newline="") as handle:
         truth = list(csv.DictReader(handle))
     points = calibration.sweep(reasons, found, truth, terms)

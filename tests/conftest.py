@@ -15,8 +15,12 @@ from hypothesis import settings
 from sqlalchemy import Engine, MetaData, create_engine, make_url
 
 from taxmatch import agreement
-from taxmatch.db.schema import connect
-from taxmatch.pipeline import jobs
+from taxmatch.db.engine import connect
+from taxmatch.layout import Layout
+from taxmatch.pipeline import batch, jobs
+from taxmatch.pipeline.context import Context, utc_now
+from taxmatch.pipeline.results import BatchReport
+from taxmatch.settings import Settings
 
 TODAY = dt.date(2026, 11, 25)
 SIGNED = dt.date(2026, 11, 2)
@@ -108,10 +112,27 @@ def covered(rows: list[dict[str, str]], manifest: Mapping[str, object]) -> tuple
     return json.dumps(signed, default=str).encode("utf-8"), body
 
 
-def work_off(engine: Engine, store: Path, terms: agreement.Agreement, now: dt.datetime) -> None:
+def work_off(ctx: Context) -> None:
     """Process every queued job, as a worker would."""
-    while (claimed := jobs.claim(engine, "test-worker", dt.datetime.now(dt.UTC))) is not None:
-        jobs.run(engine, store, terms, claimed, now)
+    while (claimed := jobs.claim(ctx, "test-worker")) is not None:
+        jobs.run(ctx, claimed)
+
+
+def context_for(
+    store: Path,
+    now: dt.datetime | None = None,
+    terms: agreement.Agreement | None = None,
+    url: str | None = None,
+) -> Context:
+    """A context on this store (its database from the settings unless `url` says), the clock at `now`."""
+    engine = connect(store, url or Settings(store=store).database_url)
+    clock = (lambda: now) if now is not None else utc_now
+    return Context(engine, Layout(store), terms or agreement.load(), clock)
+
+
+def process_files(ctx: Context, requests: Path, manifest: Path, out: Path) -> BatchReport:
+    """What `taxmatch process` does: read and check the batch, then answer and account it."""
+    return batch.process(ctx, batch.read_batch(requests, manifest, ctx.agreement), out)
 
 
 def empty_database(url: str) -> None:
@@ -138,6 +159,11 @@ def store_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
 @pytest.fixture
 def engine(store_dir: Path) -> Iterator[Engine]:
     """The store's engine, disposed after the test so no connection outlives it."""
-    made = connect(store_dir)
+    made = connect(store_dir, Settings(store=store_dir).database_url)
     yield made
     made.dispose()
+
+
+def at(day: dt.date) -> dt.datetime:
+    """Midnight UTC of a day: the instant a test that thinks in days works at."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC)

@@ -1,24 +1,10 @@
 """The one exception hierarchy of taxmatch.
 
 Every error a user can meet derives from :class:`TaxmatchError`. The core
-raises these; the edges (CLI, API) map them to exit codes and messages. No
-error here knows about HTTP.
-
-::
-
-    TaxmatchError
-    ├── InputError            a file or value supplied by a user is unusable
-    │   ├── ManifestError     the batch manifest is incomplete or does not fit the file
-    │   └── AgreementError    the agreement file is invalid
-    ├── StoreError            the store is missing, empty or inconsistent
-    │   └── NoMasterLoaded    processing was asked for before `master load`
-    ├── LedgerError           the accounting ledger does not verify
-    ├── AccessDenied          the client is not authenticated, or its role may not do this
-    ├── NotFound              no such batch (or not one this client may see)
-    ├── Conflict              the request is valid but the batch is not in a state to allow it
-    └── LimitExceeded         a limit of the agreement or settings was reached
-        ├── TooLarge          an upload or a batch is bigger than allowed
-        └── RateLimited       too many batches or calls in the period
+raises these; the edges (CLI, API) map them to exit codes and HTTP statuses.
+No error here knows about HTTP. The hierarchy, with each class's exit code
+and status, is generated into docs/errors.md from these classes and the
+edges' maps (cli/common.py EXIT_CODES, api/errors.py STATUS).
 """
 
 from __future__ import annotations

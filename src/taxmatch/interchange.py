@@ -1,6 +1,18 @@
-"""The interchange columns (spec/interchange.md): the contract, in one place."""
+"""The interchange formats (spec/interchange.md): the contract, in one place.
+
+The columns of each file in their agreed order, the manifest's fields, and the
+one check every reader of these files makes: that a header is exactly the
+agreed one.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from taxmatch.errors import InputError, Location
 
 REQUEST_COLUMNS: tuple[str, ...] = (
     "request_id",
@@ -81,3 +93,41 @@ MANIFEST_FIELDS: tuple[str, ...] = (
     "attestation",
     "request_file_sha256",
 )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The signed written request covering one request file."""
+
+    agreement_id: str
+    requesting_agency: str
+    signer_name: str
+    signer_title: str
+    signed_on: dt.date
+    attestation: str
+    request_file_sha256: str
+
+
+def check_header(path: Path, header: Sequence[str], expected: Sequence[str]) -> None:
+    """Refuse missing, unknown or reordered columns, naming each."""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    where = Location(str(path), 1)
+    if missing:
+        raise InputError(
+            f"missing column(s): {', '.join(missing)}",
+            where=where,
+            fix=f"The header must be exactly: {','.join(expected)}",
+        )
+    if extra:
+        raise InputError(
+            f"unknown column(s): {', '.join(extra)}",
+            where=where,
+            fix=f"Remove them; the header must be exactly: {','.join(expected)}",
+        )
+    if list(header) != list(expected):
+        raise InputError(
+            "columns are not in the agreed order",
+            where=where,
+            fix=f"The header must be exactly: {','.join(expected)}",
+        )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from taxmatch import agreement
+from taxmatch import __version__
 from taxmatch.api import errors
-from taxmatch.api.routes import batches, health, ledger, reviews, ui, verify
+from taxmatch.api.routes import batches, calls, health, ledger, reviews, ui
 from taxmatch.api.throttle import Throttle
 from taxmatch.api.uploads import CompleteMultipart
-from taxmatch.db.schema import connect
 from taxmatch.pipeline.calls import Verifier
+from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
 
 
@@ -19,15 +19,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="taxmatch",
         summary="Answers a requesting agency's batches only within IRC 6103(i)(2) and the agreement.",
-        version="0.1.0",
+        version=__version__,
     )
+    ctx = Context.open(settings)
     app.state.settings = settings
-    app.state.engine = connect(settings.store_path, settings.database_url)
-    app.state.agreement = agreement.load()
+    app.state.context = ctx
+    app.state.engine = ctx.engine
     errors.install(app)
     app.add_middleware(CompleteMultipart)
-    app.state.verifier = Verifier(settings.store_path)
+    app.state.verifier = Verifier(ctx.layout)
     app.state.throttle = Throttle(settings.verify_calls_per_minute)
-    for router in (health.router, batches.router, ledger.router, reviews.router, verify.router, ui.router):
+    for router in (health.router, batches.router, ledger.router, reviews.router, calls.router, ui.router):
         app.include_router(router)
     return app

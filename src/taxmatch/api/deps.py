@@ -1,4 +1,4 @@
-"""Dependencies: the settings and engine of this app, and the authenticated client with its role."""
+"""Dependencies, defined once: the app's settings and context, and the authenticated client with its role."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import Engine
 
-from taxmatch.agreement import Agreement
 from taxmatch.db import clients
 from taxmatch.db.clients import Client, Role
 from taxmatch.errors import AccessDenied
+from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
 
 
@@ -20,13 +19,8 @@ def settings(request: Request) -> Settings:
     return value
 
 
-def engine(request: Request) -> Engine:
-    value: Engine = request.app.state.engine
-    return value
-
-
-def agreement(request: Request) -> Agreement:
-    value: Agreement = request.app.state.agreement
+def context(request: Request) -> Context:
+    value: Context = request.app.state.context
     return value
 
 
@@ -38,7 +32,7 @@ def client(request: Request, authorization: Annotated[str | None, Header()] = No
             authenticated=False,
             fix="Send 'Authorization: Bearer CLIENT_ID.SECRET' as issued by the disclosure office.",
         )
-    found: Client = clients.authenticate(request.app.state.engine, credential.strip())
+    found: Client = clients.authenticate(context(request).engine, credential.strip())
     return found
 
 
@@ -54,5 +48,11 @@ def require(*roles: Role) -> Callable[[Client], Client]:
 
 
 SettingsDep = Annotated[Settings, Depends(settings)]
-EngineDep = Annotated[Engine, Depends(engine)]
-AgreementDep = Annotated[Agreement, Depends(agreement)]
+ContextDep = Annotated[Context, Depends(context)]
+Anyone = Annotated[Client, Depends(client)]
+Requester = Annotated[Client, Depends(require(Role.REQUESTER))]
+Officer = Annotated[Client, Depends(require(Role.DISCLOSURE_OFFICER))]
+Insider = Annotated[Client, Depends(require(Role.DISCLOSURE_OFFICER, Role.AUDITOR, Role.ADMIN))]
+Auditor = Annotated[Client, Depends(require(Role.AUDITOR, Role.DISCLOSURE_OFFICER, Role.ADMIN))]
+Reader = Annotated[Client, Depends(require(Role.REVIEWER, Role.DISCLOSURE_OFFICER, Role.AUDITOR, Role.ADMIN))]
+Reviewer = Annotated[Client, Depends(require(Role.REVIEWER, Role.DISCLOSURE_OFFICER))]

@@ -32,13 +32,36 @@ def body(kind: str, message: str, where: str = "", fix: str = "") -> dict[str, d
 
 
 def _kind(exc: Exception) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    return _kind_name(type(exc))
+
+
+def status_of(kind: type[errors.TaxmatchError]) -> str:
+    """The HTTP status an error class is answered with ('401 / 403' for AccessDenied)."""
+    if issubclass(kind, errors.AccessDenied):
+        return "401 / 403"
+    return str(next((code for k, code in STATUS if issubclass(kind, k)), 400))
 
 
 def _status(exc: errors.TaxmatchError) -> int:
     if isinstance(exc, errors.AccessDenied):
         return 403 if exc.authenticated else 401
     return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+
+
+def markdown() -> str:
+    """The HTTP status each error is answered with, for docs/errors.md (generated; checked by tests)."""
+    rows = ["| HTTP status | error | `type` in the body |", "|---|---|---|"]
+    rows.append("| 401 | `AccessDenied`, no or bad credentials | `access_denied` |")
+    rows.append("| 403 | `AccessDenied`, a role that may not do this | `access_denied` |")
+    rows += [f"| {code} | `{kind.__name__}` | `{_kind_name(kind)}` |" for kind, code in STATUS]
+    rows.append("| 400 | any other `TaxmatchError` | its class name in snake case |")
+    rows.append("| 422 | a request the schema refuses (FastAPI's validation) | `invalid_request` |")
+    rows.append("| 500 | anything unexpected (logged; no detail to the client) | `internal_error` |")
+    return "\n".join(rows) + "\n"
+
+
+def _kind_name(kind: type[Exception]) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", kind.__name__).lower()
 
 
 def install(app: FastAPI) -> None:

@@ -155,3 +155,10 @@ def verify(engine: Engine) -> int:
 def count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(ledger)).scalar_one())
+
+
+def entries(engine: Engine, after: int, limit: int) -> list[dict[str, object]]:
+    """Entries in order, from sequence number `after` + 1."""
+    query = select(ledger).where(ledger.c.seq > after).order_by(ledger.c.seq).limit(limit)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

@@ -1,23 +1,16 @@
-"""The store: batches, decisions and the ledger, through SQLAlchemy 2.
+"""The store's tables, as SQLAlchemy Core: what the migrations build and every query reads.
 
-SQLite file `taxmatch.db` in the store directory by default; any SQLAlchemy
-URL (PostgreSQL in production) through `TAXMATCH_DATABASE_URL`.
+A change here is made with a new migration (db/migrations/versions); the
+migrations never import this module, so each stays as it was written.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     JSON,
     Column,
     Date,
     DateTime,
-    Engine,
     Float,
     Index,
     Integer,
@@ -26,12 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
 )
 
-from taxmatch.errors import Location, StoreError
-
-log = logging.getLogger(__name__)
 metadata = MetaData()
 
 batches = Table(
@@ -71,8 +60,8 @@ decisions = Table(
 )
 
 # A reviewer's verdict on a held (REVIEW) row: who, what, why, and what it became.
-reviews = Table(
-    "reviews",
+verdicts = Table(
+    "verdicts",
     metadata,
     Column("batch_id", String(80), primary_key=True),
     Column("request_id", String(200), primary_key=True),
@@ -135,36 +124,3 @@ jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-
-
-def database_url(store: Path) -> str:
-    return os.environ.get("TAXMATCH_DATABASE_URL") or f"sqlite:///{store / 'taxmatch.db'}"
-
-
-def connect(store: Path, url: str | None = None) -> Engine:
-    """An engine for the store (or for `url`), its schema migrated to the newest revision."""
-    try:
-        store.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot create the store: {exc.strerror}",
-            where=Location(str(store)),
-            fix="Pass a writable --store directory or set TAXMATCH_STORE.",
-        ) from exc
-    engine = create_engine(url or database_url(store))
-    migrate(engine)
-    return engine
-
-
-def alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    return config
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Run the Alembic migrations (src/taxmatch/migrations) up to `revision` on this engine."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)

@@ -1,6 +1,6 @@
 """Score a processed batch against ground truth, and the 2025-style process beside it.
 
-Definitions (docs/evaluation.md):
+Definitions (the ones docs/overseers.md and docs/calibration.md report against):
 - a *disclosure* is a VERIFIED row;
 - it is *wrong-person* when the taxpayer disclosed is not the one the row is about;
 - it is *unlawful* when the row was legally insufficient or its address was not

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from taxmatch.rules.levels import Level
 from taxmatch.standardise.table import STANDARD_COLUMNS
 
-MISSING, EXACT, FUZZY, PARTIAL, DISAGREE = "missing", "exact", "fuzzy", "partial", "disagree"
-SWAPPED = "swapped"  # given name and surname exchanged; counts as fuzzy when both comparisons say so
+# The labels are the levels' stored words (plain strings: the model is saved as JSON).
+MISSING, EXACT, FUZZY, PARTIAL, DISAGREE = (
+    Level.MISSING.value,
+    Level.EXACT.value,
+    Level.FUZZY.value,
+    Level.PARTIAL.value,
+    Level.DISAGREE.value,
+)
+SWAPPED = (
+    Level.SWAPPED.value
+)  # given name and surname exchanged; counts as fuzzy when both comparisons say so
 SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
 _ONE_EDIT = 'length("{c}_l") >= 4 AND damerau_levenshtein("{c}_l", "{c}_r") <= 1'
 UID = "uid"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +30,12 @@ import pyarrow.parquet as pq
 
 from taxmatch import runtime
 from taxmatch.errors import InputError, Location, NoMasterLoaded
-from taxmatch.interchange import ADDRESS_SOURCES, MASTER_COLUMNS, MASTER_OPTIONAL
+from taxmatch.interchange import ADDRESS_SOURCES, MASTER_COLUMNS, MASTER_OPTIONAL, check_header
+from taxmatch.layout import Layout
 from taxmatch.matching import duck, model, training
-from taxmatch.pipeline.intake import check_header
 from taxmatch.standardise.table import standardise
 
+log = logging.getLogger(__name__)
 # What a disclosure holds, in the order of the result file's disclosed_* columns.
 ADDRESS_COLUMNS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
 
@@ -85,15 +87,15 @@ def last_known(ref: Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
     return {row[0]: tuple(row[1:]) for row in found}
 
 
-def open_reference(store: Path) -> Reference:
-    meta_path = store / "reference" / "reference.json"
-    if not meta_path.exists():
+def open_reference(layout: Layout) -> Reference:
+    """The master loaded in this store; NoMasterLoaded if there is none."""
+    if not layout.has_master:
         raise NoMasterLoaded(
             "no master file is loaded in this store",
-            where=Location(str(store)),
+            where=Location(str(layout.root)),
             fix="Run `taxmatch master load MASTER_FILE --store DIR` first.",
         )
-    return Reference(store / "reference", json.loads(meta_path.read_text(encoding="utf-8")))
+    return Reference(layout.reference, json.loads(layout.reference_meta.read_text(encoding="utf-8")))
 
 
 def _read(path: Path) -> pa.Table:
@@ -169,8 +171,9 @@ def _check(path: Path, table: pa.Table) -> None:
 
 
 @runtime.fewer_collections()
-def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -> Reference:
+def load(path: Path, layout: Layout, now: dt.datetime, step: Step = lambda _: None) -> Reference:
     """Standardise the master once, build the index, train and save the model."""
+    today = now.date()
     step("reading the master file")
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     if not digest:
@@ -179,8 +182,7 @@ def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -
     _check(path, table)
     step("standardising names and addresses")
     standard = standardise(table, today).append_column(model.UID, pa.array(range(table.num_rows), pa.int64()))
-    target = store / "reference"
-    staging = store / "reference.loading"
+    target, staging = layout.reference, layout.reference_staging
     staging.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.register("master", standard)
@@ -212,16 +214,16 @@ def load(path: Path, store: Path, today: dt.date, step: Step = lambda _: None) -
         "master_sha256": digest,
         "rows": table.num_rows,
         "taxpayers": int(taxpayers),
-        "loaded_at": dt.datetime.now(dt.UTC).isoformat(),
+        "loaded_at": now.isoformat(),
     }
     (staging / "reference.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    _swap(staging, target)
+    _swap(staging, target, layout.reference_retired)
+    log.info("loaded %s: %d rows for %d taxpayers", path, table.num_rows, taxpayers)
     return Reference(target, meta)
 
 
-def _swap(staging: Path, target: Path) -> None:
+def _swap(staging: Path, target: Path, old: Path) -> None:
     """Replace the old index only once the new one is complete."""
-    old = target.with_name("reference.old")
     if target.exists():
         target.rename(old)
     staging.rename(target)

@@ -20,6 +20,7 @@ from splink import DuckDBAPI, Linker
 from taxmatch.matching import duck, model
 from taxmatch.matching.reference import Reference
 from taxmatch.rules.decide import Candidate
+from taxmatch.rules.levels import Level, Levels, name_level
 
 log = logging.getLogger(__name__)
 # Splink orders a pair's sides by dataset name: requests sort first, so they are "_l".
@@ -27,28 +28,15 @@ REQUESTS = "a_requests"
 GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
 
 
-def name_level(surname: str, first: str) -> str:
-    """One agreement for the whole name from the surname's and the given name's."""
-    if model.MISSING in (surname, first):
-        return model.MISSING
-    if model.DISAGREE in (surname, first):
-        return model.DISAGREE
-    if first == model.PARTIAL:
-        return model.PARTIAL
-    if model.SWAPPED in (surname, first):
-        return model.FUZZY if surname == first else model.DISAGREE
-    return model.EXACT if surname == first == model.EXACT else model.FUZZY
+def _label(table: list[str], gamma: int) -> Level:
+    return Level.MISSING if gamma < 0 else Level(table[gamma])
 
 
-def _label(table: list[str], gamma: int) -> str:
-    return model.MISSING if gamma < 0 else table[gamma]
-
-
-def _weights(row: dict[str, Any], level: dict[str, str]) -> tuple[tuple[str, str, float], ...]:
+def _weights(row: dict[str, Any], level: dict[str, Level]) -> tuple[tuple[str, str, float], ...]:
     """Each comparison's match weight in bits, and its term-frequency adjustment where it has one."""
     parts: list[tuple[str, str, float]] = []
     for g in GAMMAS:
-        parts.append((g, level[g], float(row[f"mw_{g}"] or 0.0)))
+        parts.append((g, level[g].value, float(row[f"mw_{g}"] or 0.0)))
         adjustment = row.get(f"mw_tf_adj_{g}")
         if adjustment:
             parts.append((g, "frequency of the value", float(adjustment)))
@@ -61,11 +49,13 @@ def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
         tin=row["tin"],
         match_weight=float(row["match_weight"]),
         match_probability=float(row["match_probability"]),
-        name=name_level(level["surname"], level["first_name"]),
-        address=level["address"],
-        tin_level=level["tin"],
-        dob=level["dob"],
-        suffix=level["suffix"],
+        levels=Levels(
+            name=name_level(level["surname"], level["first_name"]),
+            address=level["address"],
+            tin=level["tin"],
+            dob=level["dob"],
+            suffix=level["suffix"],
+        ),
         weights=_weights(row, level),
     )
 

@@ -22,8 +22,8 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
-from taxmatch.lab.synth import NICKNAMES, typo, vary_street
 from taxmatch.matching import duck, model
+from taxmatch.matching.perturb import perturb
 from taxmatch.standardise.table import standardise
 
 log = logging.getLogger(__name__)
@@ -32,29 +32,10 @@ U_MAX_PAIRS = 10_000_000
 U_PAIRS_PER_ROW = 200  # a small master needs far fewer random pairs for the same precision
 
 
-def _perturb(row: dict[str, str], rng: random.Random) -> dict[str, str]:
-    out = dict(row)
-    if rng.random() < 0.3 and out["first_name"].upper() in NICKNAMES:
-        out["first_name"] = NICKNAMES[out["first_name"].upper()]
-    if rng.random() < 0.1:
-        out["last_name"] = typo(rng, out["last_name"])
-    if rng.random() < 0.3:
-        out["street_address"] = vary_street(rng, out["street_address"])
-    if rng.random() < 0.05:
-        number, _, rest = out["street_address"].partition(" ")
-        out["street_address"] = f"{number} {typo(rng, rest)}"
-    if rng.random() < 0.2:
-        out["unit"] = ""
-    for column in ("tin", "date_of_birth", "suffix", "middle_name"):
-        if rng.random() < 0.5:
-            out[column] = ""
-    return out
-
-
 def _m_from_perturbed_copies(sample: pa.Table, today: dt.date, seed: int) -> dict[str, Any]:
     """m-probabilities from known pairs: each sampled record against its perturbed copy."""
     rng = random.Random(seed)
-    copies = pa.Table.from_pylist([_perturb(r, rng) for r in sample.to_pylist()], schema=sample.schema)
+    copies = pa.Table.from_pylist([perturb(r, rng) for r in sample.to_pylist()], schema=sample.schema)
     ids = pa.array(range(sample.num_rows), pa.int64())
     con = duckdb.connect()
     db = DuckDBAPI(connection=con)

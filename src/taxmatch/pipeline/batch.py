@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 import pyarrow as pa
-from sqlalchemy import Engine
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
-from taxmatch.db import ledger
-from taxmatch.db.schema import connect
+from taxmatch.db import decisions, ledger
 from taxmatch.errors import Location, ManifestError
-from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
+from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS, Manifest
 from taxmatch.matching import reference
-from taxmatch.matching import scorer as matcher
-from taxmatch.pipeline import intake
-from taxmatch.pipeline import results as answers_mod
-from taxmatch.pipeline.output import write_csv_files
-from taxmatch.pipeline.results import Answer, BatchReport, batch_id
+from taxmatch.matching.search import Search, WholeMaster
+from taxmatch.pipeline import intake, results
+from taxmatch.pipeline.context import Context
+from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
 from taxmatch.rules import gate
 from taxmatch.rules.decide import Authority, Candidate, Decision, decide
@@ -37,26 +34,25 @@ log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 
 
-class Search(Protocol):
-    """Where candidates and last known addresses come from: the whole master file for a batch,
-    an in-memory index for an interactive call (verify.py). The blocking rules are the same."""
-
-    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]: ...
-
-    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]: ...
+def quiet(_: str) -> None:
+    """A step reporter that reports nothing."""
 
 
 @dataclass(frozen=True)
-class WholeMaster:
-    """The batch path: scan the master file."""
+class Submission:
+    """A request file and the manifest that covers it, checked and ready to answer.
 
-    ref: reference.Reference
+    `kind` is '' for a batch file and 'call' for an interactive call, which is a
+    batch of its own (see results.batch_id).
+    """
 
-    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
-        return matcher.score(requests, self.ref)
+    manifest: Manifest
+    requests: intake.RequestFile
+    kind: str = ""
 
-    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        return reference.last_known(self.ref, tins)
+    @property
+    def batch_id(self) -> str:
+        return results.batch_id(self.manifest, self.kind)
 
 
 def _match(
@@ -75,7 +71,7 @@ def assess(
     signed_on: dt.date,
     search: Search,
     today: dt.date,
-    step: Step = lambda _: None,
+    step: Step = quiet,
     earlier: Mapping[str, Set[str]] | None = None,
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     """The gate's reasons for every row, and the scored candidates of the lawful ones (by row index).
@@ -91,94 +87,103 @@ def assess(
     return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], today, search)
 
 
-def read_batch(
-    request_path: Path, manifest_path: Path, agreement: Agreement, manifest_label: str | None = None
-) -> tuple[gate.Manifest, intake.RequestFile]:
-    """Read a manifest and its request file, and refuse the batch whole if the manifest does not hold."""
-    manifest = intake.read_manifest(manifest_path)
-    requests = intake.read_requests(request_path)
+def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement, label: str) -> Submission:
+    """Refuse the batch whole if the manifest does not hold for this file under this agreement."""
     problems = gate.check_manifest(manifest, agreement, requests.sha256)
     if problems:
         raise ManifestError(
             "the batch is legally insufficient: " + "; ".join(problems),
-            where=Location(manifest_label or str(manifest_path)),
+            where=Location(label),
             fix="Nothing was processed or stored; send a corrected manifest.",
         )
-    return manifest, requests
+    return Submission(manifest, requests)
 
 
-def earlier_caseloads(
-    engine: Any, rows: list[dict[str, str]], agreement: Agreement, now: dt.datetime
-) -> dict[str, set[str]]:
+def read_batch(
+    request_path: Path, manifest_path: Path, agreement: Agreement, manifest_label: str | None = None
+) -> Submission:
+    """Read a manifest and its request file, and refuse the batch whole if the manifest does not hold."""
+    manifest = intake.read_manifest(manifest_path)
+    requests = intake.read_requests(request_path)
+    return check(manifest, requests, agreement, manifest_label or str(manifest_path))
+
+
+def earlier_caseloads(ctx: Context, rows: list[dict[str, str]], now: dt.datetime) -> dict[str, set[str]]:
     """The case numbers each official in `rows` has asked about within the agreement's caseload window."""
-    since = now - dt.timedelta(days=agreement.caseload_window_days)
-    return answers_mod.caseloads(engine, (gate.official_key(r) for r in rows), since)
+    since = now - dt.timedelta(days=ctx.agreement.caseload_window_days)
+    return decisions.caseloads(ctx.engine, (gate.official_key(r) for r in rows), since)
 
 
 @runtime.fewer_collections()
 def process(
-    request_path: Path,
-    manifest_path: Path,
+    ctx: Context,
+    submission: Submission,
     out_dir: Path,
-    store: Path,
-    agreement: Agreement,
-    now: dt.datetime,
-    step: Step = lambda _: None,
     *,
-    engine: Engine | None = None,
     search: Search | None = None,
-    kind: str = "",
     released: bool = True,
+    step: Step = quiet,
 ) -> BatchReport:
-    """Answer every row of a batch; raise a TaxmatchError (writing nothing) if it cannot be processed.
+    """Answer every row of a submission; raise a TaxmatchError (writing nothing) if it cannot be processed.
 
-    `engine`: the store's database when the caller holds one already; `search`:
-    where candidates come from (the whole master by default); `kind`:
-    'call' for an interactive call, which is its own batch (see answers.batch_id);
+    `search`: where candidates come from (the whole master by default);
     `released`: the answers leave with processing (the CLI, interactive calls),
     so their disclosures are accounted now. A service batch is accounted when a
     disclosure officer releases it (release.py), not before.
     """
-    today = now.date()
-    step("reading the manifest and request file")
-    manifest, requests = read_batch(request_path, manifest_path, agreement)
-    ref = reference.open_reference(store)
-    engine = engine or connect(store)
-    earlier = earlier_caseloads(engine, requests.rows, agreement, now)
+    started, now = time.perf_counter(), ctx.now()
+    rows, bid = submission.requests.rows, submission.batch_id
+    log.info("batch %s: %d rows from %s", bid, len(rows), submission.requests.path)
+    ref = reference.open_reference(ctx.layout)
     search = search or WholeMaster(ref)
-    reasons, found = assess(requests.rows, agreement, manifest.signed_on, search, today, step, earlier)
+    earlier = earlier_caseloads(ctx, rows, now)
+    reasons, found = assess(
+        rows, ctx.agreement, submission.manifest.signed_on, search, now.date(), step, earlier
+    )
     step("deciding")
-    authority = Authority.of(agreement, today)
-    decided = [decide(reasons[i], found.get(i, []), agreement, authority) for i in range(len(requests.rows))]
-    bid = batch_id(manifest, kind)
-    answers = _account(requests.rows, decided, bid, agreement, search, engine, now, released)
+    authority = Authority.of(ctx.agreement, now.date())
+    decided = [decide(reasons[i], found.get(i, []), ctx.agreement, authority) for i in range(len(rows))]
+    answers = _account(ctx, rows, decided, bid, search, now, released)
     step("writing results")
-    decision_rows = [answers_mod.decision_row(a) for a in answers]
-    answers_mod.persist(engine, bid, manifest, requests, answers, decision_rows, now, ref.prior_bits)
-    write_csv_files(
+    decision_rows = [results.decision_row(a) for a in answers]
+    stored = [
+        results.stored_decision(bid, a, r, q, ref.prior_bits)
+        for a, r, q in zip(answers, decision_rows, rows, strict=True)
+    ]
+    decisions.replace_batch(
+        ctx.engine, results.batch_record(bid, submission.manifest, submission.requests, answers, now), stored
+    )
+    results.write_csv_files(
         {
-            out_dir / "results.csv": (RESULT_COLUMNS, (answers_mod.result_row(a) for a in answers)),
+            out_dir / "results.csv": (RESULT_COLUMNS, (results.result_row(a) for a in answers)),
             out_dir / "decisions.csv": (DECISION_COLUMNS, decision_rows),
         }
     )
-    return BatchReport(bid, answers)
+    report = BatchReport(bid, answers)
+    log.info(
+        "batch %s: answered %d rows in %.1f s: %s",
+        bid,
+        len(answers),
+        time.perf_counter() - started,
+        ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())),
+    )
+    return report
 
 
 def _account(
+    ctx: Context,
     rows: list[dict[str, str]],
     decided: list[Decision],
     bid: str,
-    agreement: Agreement,
     search: Search,
-    engine: Any,
     now: dt.datetime,
     released: bool,
 ) -> list[Answer]:
     """Look up what may be disclosed and, if it leaves now, record each disclosure in the ledger first."""
     verified = [(row, d.chosen) for row, d in zip(rows, decided, strict=True) if d.chosen is not None]
     addresses = search.last_known([c.tin for _, c in verified])
-    items = [ledger.Disclosure.of(bid, row, c.tin, agreement) for row, c in verified]
-    ids = ledger.append(engine, items, now) if released else {}
+    items = [ledger.Disclosure.of(bid, row, c.tin, ctx.agreement) for row, c in verified]
+    ids = ledger.append(ctx.engine, items, now) if released else {}
     return [
         Answer(
             row["request_id"],

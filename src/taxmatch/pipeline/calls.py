@@ -1,41 +1,32 @@
-"""Interactive verification: a few requests answered at once, as a batch of their own.
+"""Interactive calls: a few requests answered at once, as a batch of their own.
 
-A call is written to the store as a request file and its manifest, exactly like
-a batch, and goes through the same pipeline (gate, standardise, match, decide,
-ledger, decisions table). Only the candidate search differs: an in-memory index
-instead of a scan of the whole master, with the same blocking rules.
+A call goes through the same pipeline as a batch (gate, standardise, match,
+decide, ledger, decisions table), from memory: its rows never make a round
+trip through a file. Only the candidate search differs: an in-memory index
+instead of a scan of the whole master, with the same blocking rules. The
+call's request file and manifest are then kept in the store as its record.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
-import shutil
-import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
-import pyarrow as pa
-from sqlalchemy import Engine
-
 from taxmatch import runtime
-from taxmatch.agreement import Agreement
 from taxmatch.db.clients import Client
 from taxmatch.errors import AccessDenied, InputError, Location
 from taxmatch.interchange import REQUEST_COLUMNS
+from taxmatch.layout import Layout
 from taxmatch.matching import reference
-from taxmatch.matching import scorer as matcher
-from taxmatch.matching.candidate_index import CandidateIndex
-from taxmatch.pipeline import batch as pipeline
-from taxmatch.pipeline import intake
-from taxmatch.pipeline import results as answers
-from taxmatch.rules.decide import Candidate
+from taxmatch.matching.search import IndexedMaster
+from taxmatch.pipeline import batch, intake, results
+from taxmatch.pipeline.context import Context
 
 MAX_REQUESTS = 25
 KIND = "call"
@@ -68,40 +59,17 @@ def request_file(rows: Sequence[Mapping[str, str]]) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-class IndexedMaster:
-    """pipeline.Search from memory: the candidate index, and a scoring session kept open."""
-
-    def __init__(self, ref: reference.Reference) -> None:
-        self.loaded_at = str(ref.meta.get("loaded_at", ""))
-        self.index = CandidateIndex(ref)
-        self.matcher = matcher.Matcher(ref, threads=1)
-        # Score nothing once, so that the first real call neither records the prediction's SQL
-        # nor leaves Splink's caches to be swept by a full collection later (see settle_heap).
-        nothing = self.index.master.slice(0, 0)
-        self.matcher.score(nothing, master=nothing)
-
-    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
-        return self.matcher.score(requests, master=self.index.candidates(requests))
-
-    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        return self.index.last_known(tins)
-
-    def close(self) -> None:
-        self.matcher.close()
-        self.index.close()
-
-
 class Verifier:
     """Holds the index of the loaded master, rebuilt when a new master is loaded."""
 
-    def __init__(self, store: Path) -> None:
-        self.store = store
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
         self._master: IndexedMaster | None = None
         self._lock = threading.Lock()
 
     def master(self) -> IndexedMaster:
         """The index of the master loaded now (built on first use, or after a reload)."""
-        ref = reference.open_reference(self.store)
+        ref = reference.open_reference(self.layout)
         if self._master is None or self._master.loaded_at != str(ref.meta.get("loaded_at", "")):
             if self._master is not None:
                 self._master.close()
@@ -109,32 +77,15 @@ class Verifier:
             runtime.settle_heap()
         return self._master
 
-    def _stage(self, signed: Mapping[str, Any], body: bytes) -> tuple[str, Path, bool]:
-        """Store the call's request file and manifest as a batch's: (call id, its folder, seen before)."""
-        calls = self.store / "calls"
-        calls.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".call-", dir=calls))
-        try:
-            (staging / "requests.csv").write_bytes(body)
-            (staging / "manifest.json").write_text(json.dumps(signed, default=str), encoding="utf-8")
-            bid = answers.batch_id(intake.read_manifest(staging / "manifest.json"), KIND)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        folder = calls / bid.replace(":", "_")
-        existed = folder.exists()
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
-        return bid, folder, existed
+    def _keep(self, call_id: str, signed: Mapping[str, Any], body: bytes) -> None:
+        """The call's record beside its answers: the request file and the manifest it was made under."""
+        folder = self.layout.call(call_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "requests.csv").write_bytes(body)
+        (folder / "manifest.json").write_text(json.dumps(signed, default=str), encoding="utf-8")
 
     def answer(
-        self,
-        engine: Engine,
-        agreement: Agreement,
-        client: Client,
-        manifest: Mapping[str, Any],
-        rows: Sequence[Mapping[str, str]],
-        now: dt.datetime,
+        self, ctx: Context, client: Client, manifest: Mapping[str, Any], rows: Sequence[Mapping[str, str]]
     ) -> Answered:
         """Answer a call of 1 to MAX_REQUESTS rows; refuse it whole (storing nothing) if it is not lawful."""
         if not 1 <= len(rows) <= MAX_REQUESTS:
@@ -150,22 +101,16 @@ class Verifier:
         body = request_file(rows)
         digest = hashlib.sha256(body).hexdigest()
         signed = {**manifest, "request_file_sha256": manifest.get("request_file_sha256") or digest}
-        with self._lock:  # one scoring session, and one call's files at a time
-            bid, folder, existed = self._stage(signed, body)
-            try:
-                report = pipeline.process(
-                    folder / "requests.csv",
-                    folder / "manifest.json",
-                    folder / "out",
-                    self.store,
-                    agreement,
-                    now,
-                    engine=engine,
-                    search=self.master(),
-                    kind=KIND,
-                )
-            except BaseException:
-                if not existed:
-                    shutil.rmtree(folder, ignore_errors=True)
-                raise
-        return Answered(bid, digest, [answers.result_row(a) for a in report.answers])
+        manifest_read = intake.manifest_of(dict(signed), "manifest")
+        call_id = results.batch_id(manifest_read, KIND)
+        requests = intake.requests_of(rows, body, "requests")
+        checked = batch.check(manifest_read, requests, ctx.agreement, "manifest")
+        folder = self.layout.call(call_id)
+        # Recorded as a batch whose request file is the call's record, kept beside its answers.
+        submission = batch.Submission(
+            checked.manifest, replace(checked.requests, path=folder / "requests.csv"), KIND
+        )
+        with self._lock:  # one scoring session at a time
+            report = batch.process(ctx, submission, folder / "out", search=self.master())
+            self._keep(call_id, signed, body)
+        return Answered(report.batch_id, digest, [results.result_row(a) for a in report.answers])

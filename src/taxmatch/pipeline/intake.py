@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from taxmatch.errors import InputError, Location, ManifestError
-from taxmatch.interchange import MANIFEST_FIELDS, REQUEST_COLUMNS
-from taxmatch.rules.gate import Manifest
+from taxmatch.interchange import MANIFEST_FIELDS, REQUEST_COLUMNS, Manifest, check_header
 
 MAX_FIELD_BYTES = 1_000_000
 
@@ -46,32 +45,7 @@ def _decode(path: Path, data: bytes) -> str:
         ) from exc
 
 
-def check_header(path: Path, header: Sequence[str], expected: Sequence[str]) -> None:
-    """Refuse missing, unknown or reordered columns, naming each."""
-    missing = [c for c in expected if c not in header]
-    extra = [c for c in header if c not in expected]
-    where = Location(str(path), 1)
-    if missing:
-        raise InputError(
-            f"missing column(s): {', '.join(missing)}",
-            where=where,
-            fix=f"The header must be exactly: {','.join(expected)}",
-        )
-    if extra:
-        raise InputError(
-            f"unknown column(s): {', '.join(extra)}",
-            where=where,
-            fix=f"Remove them; the header must be exactly: {','.join(expected)}",
-        )
-    if list(header) != list(expected):
-        raise InputError(
-            "columns are not in the agreed order",
-            where=where,
-            fix=f"The header must be exactly: {','.join(expected)}",
-        )
-
-
-def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict[str, str]], list[int]]:
+def _refuse_nul(path: Path, text: str) -> None:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(
@@ -79,6 +53,10 @@ def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict
             where=Location(str(path), line),
             fix="Remove NUL bytes; the file must be plain UTF-8 CSV.",
         )
+
+
+def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict[str, str]], list[int]]:
+    _refuse_nul(path, text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -145,6 +123,17 @@ def read_requests(path: Path) -> RequestFile:
     return RequestFile(path, digest, rows, lines)
 
 
+def requests_of(rows: Sequence[Mapping[str, str]], encoded: bytes, where: str) -> RequestFile:
+    """A request file held in memory: `rows` already in the interchange columns, `encoded` the bytes
+    its manifest's digest covers. The same checks as a file read from disk, without the disk."""
+    path = Path(where)
+    _refuse_nul(path, encoded.decode("utf-8"))
+    kept = [{c: row[c] for c in REQUEST_COLUMNS} for row in rows]
+    lines = list(range(2, len(kept) + 2))
+    _check_ids(path, kept, lines)
+    return RequestFile(path, hashlib.sha256(encoded).hexdigest(), kept, lines)
+
+
 def _check_ids(path: Path, rows: list[dict[str, str]], lines: list[int]) -> None:
     first_seen: dict[str, int] = {}
     for row, line in zip(rows, lines, strict=True):
@@ -174,23 +163,28 @@ def read_manifest(path: Path) -> Manifest:
             where=Location(str(path)),
             fix="Send a UTF-8 YAML or JSON manifest.",
         ) from exc
+    return manifest_of(raw, str(path))
+
+
+def manifest_of(raw: object, where: str) -> Manifest:
+    """A manifest from its fields as read (a mapping), checked complete; `where` names its source."""
     if not isinstance(raw, dict):
-        raise ManifestError("the manifest is not a mapping of fields", where=Location(str(path)))
+        raise ManifestError("the manifest is not a mapping of fields", where=Location(where))
     for name in MANIFEST_FIELDS:
         if not str(raw.get(name) or "").strip():
             raise ManifestError(
                 f"required field {name!r} is missing or empty",
-                where=Location(str(path), column=name),
+                where=Location(where, column=name),
                 fix="Every manifest field of spec/interchange.md section 0 is required.",
             )
     extra = sorted(set(raw) - set(MANIFEST_FIELDS))
     if extra:
-        raise ManifestError(f"unknown field(s): {', '.join(map(str, extra))}", where=Location(str(path)))
+        raise ManifestError(f"unknown field(s): {', '.join(map(str, extra))}", where=Location(where))
     signed = raw["signed_on"]
     try:
         signed_on = signed if isinstance(signed, dt.date) else dt.date.fromisoformat(str(signed))
     except ValueError as exc:
         raise ManifestError(
-            f"signed_on {signed!r} is not a YYYY-MM-DD date", where=Location(str(path), column="signed_on")
+            f"signed_on {signed!r} is not a YYYY-MM-DD date", where=Location(where, column="signed_on")
         ) from exc
     return Manifest(**{k: str(raw[k]) for k in MANIFEST_FIELDS if k != "signed_on"}, signed_on=signed_on)

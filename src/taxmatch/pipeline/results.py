@@ -1,28 +1,30 @@
-"""The answer to each request row, and the permanent record of it.
+"""The answer to each request row: its result and decision rows, its stored record, and the files.
 
 Every row of every batch is recorded (6103(p)(3)(A) accounting covers
 requests, not only disclosures): outcome, reasons, the taxpayer matched,
-the comparison levels and what the model added up to reach them.
+the comparison levels and what the model added up to reach them. The files
+are written safely: formula cells escaped (on writing only: nothing ever
+parses them back), every file replaced atomically.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import os
+import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-
-from taxmatch.db.schema import batches, decisions
-from taxmatch.interchange import DISCLOSED_COLUMNS
+from taxmatch.interchange import DISCLOSED_COLUMNS, Manifest
 from taxmatch.pipeline import intake
 from taxmatch.reasons import join
 from taxmatch.rules import gate
 from taxmatch.rules.decide import Candidate, Decision
-
-LEVELS = ("name_agreement", "address_agreement", "tin_agreement", "dob_agreement")
+from taxmatch.rules.levels import COLUMNS as LEVELS
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,9 @@ class BatchReport:
 
 
 def _levels(decision: Decision) -> dict[str, str]:
+    """The subject's four published levels; blank when the row is about nobody."""
     c = decision.subject
-    if c is None:
-        return dict.fromkeys(LEVELS, "")
-    return dict(zip(LEVELS, (c.name, c.address, c.tin_level, c.dob), strict=True))
+    return dict.fromkeys(LEVELS, "") if c is None else {k: str(v) for k, v in c.levels.columns().items()}
 
 
 def _probabilities(d: Decision) -> tuple[float | None, float | None]:
@@ -89,7 +90,7 @@ def result_row(answer: Answer) -> dict[str, Any]:
     return row
 
 
-def batch_id(manifest: gate.Manifest, kind: str = "") -> str:
+def batch_id(manifest: Manifest, kind: str = "") -> str:
     """One batch per agreement and request-file digest: the same file sent twice is the same batch.
 
     An interactive call ('call') is a batch of its own kind, so that a call and a
@@ -97,66 +98,6 @@ def batch_id(manifest: gate.Manifest, kind: str = "") -> str:
     """
     digest = manifest.request_file_sha256.strip().lower()[:20]
     return f"{manifest.agreement_id}:{kind}-{digest}" if kind else f"{manifest.agreement_id}:{digest}"
-
-
-def persist(
-    engine: Engine,
-    bid: str,
-    manifest: gate.Manifest,
-    requests: intake.RequestFile,
-    answers: list[Answer],
-    rows: list[dict[str, Any]],
-    now: dt.datetime,
-    prior_bits: float,
-) -> None:
-    """Record the batch and one decision per row (`rows`: their decision_row), replacing an earlier run."""
-    outcomes = Counter(a.decision.outcome.value for a in answers)
-    with engine.begin() as conn:
-        conn.execute(batches.delete().where(batches.c.batch_id == bid))
-        conn.execute(decisions.delete().where(decisions.c.batch_id == bid))
-        conn.execute(
-            batches.insert(),
-            [
-                {
-                    "batch_id": bid,
-                    "agreement_id": manifest.agreement_id,
-                    "requesting_agency": manifest.requesting_agency,
-                    "signer_name": manifest.signer_name,
-                    "signer_title": manifest.signer_title,
-                    "signed_on": manifest.signed_on,
-                    "request_file": str(requests.path),
-                    "request_file_sha256": requests.sha256,
-                    "rows": len(answers),
-                    "outcomes": dict(outcomes),
-                    "processed_at": now,
-                }
-            ],
-        )
-        conn.execute(
-            decisions.insert(),
-            [
-                _stored_decision(bid, a, r, q, prior_bits)
-                for a, r, q in zip(answers, rows, requests.rows, strict=True)
-            ],
-        )
-
-
-def caseloads(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, set[str]]:
-    """Each named official's case numbers in requests answered since `since` (any batch, any outcome)."""
-    wanted = sorted({o for o in officials if o})
-    found: dict[str, set[str]] = {o: set() for o in wanted}
-    query = (
-        select(decisions.c.official, decisions.c.case_number)
-        .distinct()
-        .join(batches, batches.c.batch_id == decisions.c.batch_id)
-        .where(batches.c.processed_at >= since)
-    )
-    with engine.connect() as conn:
-        for start in range(0, len(wanted), 500):
-            chunk = query.where(decisions.c.official.in_(wanted[start : start + 500]))
-            for official, case in conn.execute(chunk):
-                found[official].add(case)
-    return found
 
 
 def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
@@ -170,7 +111,7 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
     }
 
 
-def _stored_decision(
+def stored_decision(
     bid: str, answer: Answer, row: dict[str, Any], request: Mapping[str, str], prior_bits: float
 ) -> dict[str, Any]:
     subject_p, runner_p = _probabilities(answer.decision)
@@ -194,3 +135,51 @@ def _stored_decision(
             "runner_up": _explained(answer.decision.runner_up),
         },
     }
+
+
+def batch_record(
+    bid: str, manifest: Manifest, requests: intake.RequestFile, answers: list[Answer], now: dt.datetime
+) -> dict[str, Any]:
+    """The batch's row in the store: who asked, under what signature, for which file, and the outcomes."""
+    return {
+        "batch_id": bid,
+        "agreement_id": manifest.agreement_id,
+        "requesting_agency": manifest.requesting_agency,
+        "signer_name": manifest.signer_name,
+        "signer_title": manifest.signer_title,
+        "signed_on": manifest.signed_on,
+        "request_file": str(requests.path),
+        "request_file_sha256": requests.sha256,
+        "rows": len(answers),
+        "outcomes": dict(Counter(a.decision.outcome.value for a in answers)),
+        "processed_at": now,
+    }
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape(cell: object) -> str:
+    """A cell a spreadsheet will show as text, never evaluate (spec/interchange.md)."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv_files(files: Mapping[Path, tuple[Sequence[str], Iterable[Mapping[str, object]]]]) -> None:
+    """Write every file to a temporary name first and rename them only when all are written."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, (columns, rows) in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((Path(temp_name), path))
+            with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out, lineterminator="\r\n")
+                writer.writerow(columns)
+                writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, path in staged:
+        temp.replace(path)

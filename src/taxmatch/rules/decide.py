@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from taxmatch.agreement import Agreement
 from taxmatch.reasons import Outcome, Reason
-
-AGREES = frozenset({"exact", "fuzzy"})
+from taxmatch.rules.levels import CONFIRMS_NOTHING, Level, Levels
 
 
 @dataclass(frozen=True)
@@ -24,27 +23,9 @@ class Candidate:
     tin: str
     match_weight: float
     match_probability: float
-    name: str  # exact | fuzzy | disagree | missing
-    address: str  # exact | fuzzy | disagree | missing
-    tin_level: str  # exact | fuzzy | disagree | missing
-    dob: str  # exact | fuzzy | disagree | missing
-    suffix: str  # exact | disagree | missing
+    levels: Levels
     # What the model added up, for explanation only: (comparison, level, bits).
     weights: tuple[tuple[str, str, float], ...] = ()
-
-    @property
-    def on_name_and_address(self) -> bool:
-        return self.name in AGREES and self.address in AGREES and self.suffix != "disagree"
-
-    @property
-    def near_miss(self) -> bool:
-        """No identifier disagrees outright, and one is a single slip away."""
-        levels = {self.tin_level, self.dob}
-        return "fuzzy" in levels and levels <= {"exact", "fuzzy", "missing"}
-
-    @property
-    def identifiers_agree(self) -> bool:
-        return self.tin_level in {"exact", "missing"} and self.dob in {"exact", "missing"}
 
 
 @dataclass(frozen=True)
@@ -85,9 +66,13 @@ class Authority:
         return ""
 
 
+def _holds_the_tin_under_another_name(c: Candidate) -> bool:
+    return c.levels.tin is Level.EXACT and c.levels.name is Level.DISAGREE
+
+
 def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
-    tin_holders = [c for c in ranked if c.tin_level == "exact"]
-    if any(c.name == "disagree" for c in tin_holders):
+    tin_holders = [c for c in ranked if c.levels.tin is Level.EXACT]
+    if any(_holds_the_tin_under_another_name(c) for c in tin_holders):
         return (Reason.TIN_OTHER_PERSON,)
     if tin_holders:
         return (Reason.ADDRESS_NOT_ON_FILE,)
@@ -96,17 +81,17 @@ def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
 
 def _mismatch(candidate: Candidate, ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
     reasons = []
-    if candidate.tin_level not in {"exact", "missing"}:
+    if candidate.levels.tin not in CONFIRMS_NOTHING:
         reasons.append(Reason.TIN_MISMATCH)
-        if any(c.tin_level == "exact" and c.name == "disagree" for c in ranked):
+        if any(_holds_the_tin_under_another_name(c) for c in ranked):
             reasons.append(Reason.TIN_OTHER_PERSON)
-    if candidate.dob == "disagree":
+    if candidate.levels.dob is Level.DISAGREE:
         reasons.append(Reason.DOB_MISMATCH)
     return tuple(reasons)
 
 
 def _is_namesake(a: Candidate, b: Candidate) -> bool:
-    return a.name == b.name == "exact" and a.address == b.address == "exact"
+    return a.levels.same_person_named_at_same_address and b.levels.same_person_named_at_same_address
 
 
 def _answer(
@@ -137,12 +122,12 @@ def decide(
     ranked = sorted(candidates, key=lambda c: (-c.match_weight, c.tin))
     if gate_reasons:
         return _answer(Outcome.REJECTED, gate_reasons, ranked)
-    plausible = [c for c in ranked if c.on_name_and_address]
+    plausible = [c for c in ranked if c.levels.on_name_and_address]
     if not plausible:
         return _answer(Outcome.NO_MATCH, _no_match(ranked), ranked)
-    consistent = [c for c in plausible if c.identifiers_agree]
+    consistent = [c for c in plausible if c.levels.identifiers_agree]
     if not consistent:
-        near = [c for c in plausible if c.near_miss]
+        near = [c for c in plausible if c.levels.near_miss]
         if near:
             return _answer(Outcome.REVIEW, [Reason.IDENTIFIER_NEAR_MISS], ranked, held=near[0])
         return _answer(Outcome.NO_MATCH, _mismatch(plausible[0], ranked), ranked)
@@ -162,8 +147,8 @@ def decide(
     if held:
         return _answer(Outcome.REVIEW, held, ranked, held=top)
     reasons = [Reason.MATCH_NAME_ADDRESS]
-    if top.tin_level == "exact":
+    if top.levels.tin is Level.EXACT:
         reasons.append(Reason.MATCH_TIN_CONFIRMED)
-    if top.dob == "exact":
+    if top.levels.dob is Level.EXACT:
         reasons.append(Reason.MATCH_DOB_CONFIRMED)
     return _answer(Outcome.VERIFIED, reasons, ranked, chosen=top)

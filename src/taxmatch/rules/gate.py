@@ -10,30 +10,16 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
 from functools import lru_cache
 
 from taxmatch.agreement import Agreement
-from taxmatch.interchange import REQUEST_COLUMNS
+from taxmatch.interchange import REQUEST_COLUMNS, Manifest
 from taxmatch.reasons import Reason
 from taxmatch.standardise import addresses, identifiers, names
 
 Row = Mapping[str, str]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _YEAR = re.compile(r"^\d{4}$")
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The signed written request covering one request file."""
-
-    agreement_id: str
-    requesting_agency: str
-    signer_name: str
-    signer_title: str
-    signed_on: dt.date
-    attestation: str
-    request_file_sha256: str
 
 
 @lru_cache(maxsize=1024)

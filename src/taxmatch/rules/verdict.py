@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from taxmatch.errors import Conflict
 from taxmatch.reasons import Outcome, Reason
-from taxmatch.rules.decide import AGREES, Authority
+from taxmatch.rules.decide import Authority
+from taxmatch.rules.levels import Levels
 
 # Held reasons a reviewer may settle. The others (the agreement not in force, the
 # recipient's safeguards) are facts about the agreement that no reviewer overrides.
@@ -42,7 +43,12 @@ class Held:
 
     reasons: tuple[Reason, ...]
     tin: str | None
-    levels: Mapping[str, str]  # name_agreement, address_agreement, tin_agreement, dob_agreement
+    levels: Levels
+
+    @classmethod
+    def stored(cls, reasons: tuple[Reason, ...], tin: str | None, columns: Mapping[str, str]) -> Held:
+        """A held row from its stored decision (levels as the decision file's columns)."""
+        return cls(reasons, tin, Levels.stored(columns))
 
 
 def _refusal(held: Held, authority: Authority) -> str:
@@ -54,9 +60,9 @@ def _refusal(held: Held, authority: Authority) -> str:
         return f"it is held for {', '.join(overriding)}, which no reviewer can settle"
     if held.tin is None:
         return "no taxpayer is held for it"
-    if held.levels.get("name_agreement") not in AGREES or held.levels.get("address_agreement") not in AGREES:
+    if not held.levels.on_name_and_address:
         return "the held taxpayer does not match on name and on the requester's address"
-    if "disagree" in {held.levels.get("tin_agreement"), held.levels.get("dob_agreement")}:
+    if held.levels.identifier_disagrees:
         return "an identifier given disagrees with the held taxpayer"
     return ""
 

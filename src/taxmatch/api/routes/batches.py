@@ -5,27 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from taxmatch.api.deps import AgreementDep, EngineDep, SettingsDep, client, require
-from taxmatch.db.clients import Client, Role
+from taxmatch.api.deps import Anyone, ContextDep, Insider, Officer, Requester, SettingsDep
+from taxmatch.db.queue import JobStatus
 from taxmatch.errors import Conflict, TooLarge
 from taxmatch.pipeline import jobs
 
 router = APIRouter(prefix="/batches", tags=["batches"])
-Requester = Annotated[Client, Depends(require(Role.REQUESTER))]
-Officer = Annotated[Client, Depends(require(Role.DISCLOSURE_OFFICER))]
-Insider = Annotated[Client, Depends(require(Role.DISCLOSURE_OFFICER, Role.AUDITOR, Role.ADMIN))]
-Anyone = Annotated[Client, Depends(client)]
+MANIFEST_LIMIT = 1_000_000
 
 
 class BatchPublic(BaseModel):
     """What a requester may see of its batch."""
 
     batch_id: str
-    status: str
+    status: JobStatus
     stage: str | None = None  # while running: what the worker is doing now
     rows: int
     created_at: dt.datetime
@@ -52,72 +49,60 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def submit(
-    engine: EngineDep,
+    ctx: ContextDep,
     settings: SettingsDep,
-    agreement: AgreementDep,
     who: Requester,
     manifest: Annotated[UploadFile, File(description="The signed manifest (YAML or JSON).")],
     requests: Annotated[UploadFile, File(description="The request file (CSV or Parquet).")],
 ) -> Submitted:
     """Submit a batch (manifest + request file). Checked whole before anything is stored; idempotent."""
-    manifest_bytes = await _read(manifest, 1_000_000)
+    manifest_bytes = await _read(manifest, MANIFEST_LIMIT)
     request_bytes = await _read(requests, settings.max_upload_bytes)
     batch_id, created = jobs.submit(
-        engine,
-        settings,
-        agreement,
-        who,
-        manifest_bytes,
-        request_bytes,
-        requests.filename or "requests.csv",
-        dt.datetime.now(dt.UTC),
+        ctx, settings, who, manifest_bytes, request_bytes, requests.filename or "requests.csv"
     )
     return Submitted(batch_id=batch_id, created=created)
 
 
 @router.get("")
-def listing(engine: EngineDep, who: Anyone) -> list[BatchPublic]:
+def listing(ctx: ContextDep, who: Anyone) -> list[BatchPublic]:
     """Batches this client may see (a requester: its own agency's)."""
-    return [_public(j) for j in jobs.listing(engine, who)]
+    return [_public(j) for j in jobs.listing(ctx, who)]
 
 
 @router.get("/{batch_id}")
-def status_of(batch_id: str, engine: EngineDep, who: Anyone) -> BatchPublic:
+def status_of(batch_id: str, ctx: ContextDep, who: Anyone) -> BatchPublic:
     """A batch's status: queued, running, processed, failed or released."""
-    return _public(jobs.get(engine, batch_id, who))
+    return _public(jobs.get(ctx, batch_id, who))
 
 
 @router.get("/{batch_id}/results", response_class=FileResponse)
-def results(batch_id: str, engine: EngineDep, settings: SettingsDep, who: Anyone) -> FileResponse:
+def results(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
     """The result file, once a disclosure officer has released it."""
-    job = jobs.get(engine, batch_id, who)
-    if job["status"] != "released":
+    job = jobs.get(ctx, batch_id, who)
+    if job["status"] != JobStatus.RELEASED:
         raise Conflict(
             f"batch {batch_id!r} is {job['status']}; results go out only once released",
             fix="A disclosure officer approves the release.",
         )
     return FileResponse(
-        jobs.results_file(settings.store_path, batch_id), media_type="text/csv", filename="results.csv"
+        ctx.layout.results(batch_id) / "results.csv", media_type="text/csv", filename="results.csv"
     )
 
 
 @router.get("/{batch_id}/decisions", response_class=FileResponse)
-def decisions(batch_id: str, engine: EngineDep, settings: SettingsDep, who: Insider) -> FileResponse:
+def decisions(batch_id: str, ctx: ContextDep, who: Insider) -> FileResponse:
     """The internal decision file (matched TINs, probabilities). Never for requesters."""
-    job = jobs.get(engine, batch_id, who)
-    if job["status"] not in {"processed", "released"}:
+    job = jobs.get(ctx, batch_id, who)
+    if job["status"] not in {JobStatus.PROCESSED, JobStatus.RELEASED}:
         raise Conflict(f"batch {batch_id!r} is {job['status']}", fix="Wait until it is processed.")
     return FileResponse(
-        jobs.results_file(settings.store_path, batch_id, "decisions.csv"),
-        media_type="text/csv",
-        filename="decisions.csv",
+        ctx.layout.results(batch_id) / "decisions.csv", media_type="text/csv", filename="decisions.csv"
     )
 
 
 @router.post("/{batch_id}/approve")
-def approve(
-    batch_id: str, engine: EngineDep, settings: SettingsDep, agreement: AgreementDep, who: Officer
-) -> BatchPublic:
+def approve(batch_id: str, ctx: ContextDep, who: Officer) -> BatchPublic:
     """Release a processed batch's results (with reviewers' verdicts): an officer other than the submitter."""
-    jobs.approve(engine, settings.store_path, agreement, batch_id, who, dt.datetime.now(dt.UTC))
-    return _public(jobs.get(engine, batch_id, who))
+    jobs.approve(ctx, batch_id, who)
+    return _public(jobs.get(ctx, batch_id, who))

@@ -2,34 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
-from taxmatch.api.deps import EngineDep, require
+from taxmatch.api.deps import Auditor, ContextDep
 from taxmatch.db import ledger
-from taxmatch.db.clients import Client, Role
-from taxmatch.db.schema import ledger as ledger_table
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
-Auditor = Annotated[Client, Depends(require(Role.AUDITOR, Role.DISCLOSURE_OFFICER, Role.ADMIN))]
+
+
+class Verified(BaseModel):
+    verified: bool
+    entries: int
+
+
+class EntryPublic(BaseModel):
+    """One disclosure as the ledger records it (IRC 6103(p)(3)(A) accounting)."""
+
+    seq: int
+    disclosure_id: str
+    batch_id: str
+    request_id: str
+    tin: str
+    fields: str
+    statute: str
+    official_name: str
+    official_title: str
+    case_number: str
+    recipient: str
+    disclosed_at: str
+    prev_hash: str
+    entry_hash: str
 
 
 @router.get("/verify")
-def verify(engine: EngineDep, _: Auditor) -> dict[str, object]:
+def verify(ctx: ContextDep, _: Auditor) -> Verified:
     """Re-check the whole hash chain; a broken chain is a 500 naming the first bad entry."""
-    return {"verified": True, "entries": ledger.verify(engine)}
+    return Verified(verified=True, entries=ledger.verify(ctx.engine))
 
 
 @router.get("")
 def entries(
-    engine: EngineDep,
+    ctx: ContextDep,
     _: Auditor,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[EntryPublic]:
     """Ledger entries in order, from sequence number `after` + 1."""
-    query = select(ledger_table).where(ledger_table.c.seq > after).order_by(ledger_table.c.seq).limit(limit)
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+    return [EntryPublic.model_validate(e) for e in ledger.entries(ctx.engine, after, limit)]

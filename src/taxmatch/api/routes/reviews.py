@@ -7,66 +7,50 @@ through the ledger, and the released result file carries it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from taxmatch.api.deps import AgreementDep, EngineDep, require
-from taxmatch.db.clients import Client, Role
-from taxmatch.db.schema import decisions
-from taxmatch.db.schema import reviews as store_reviews
-from taxmatch.pipeline import review as reviews
+from taxmatch.api.deps import ContextDep, Reader, Reviewer
+from taxmatch.db import decisions, verdicts
+from taxmatch.pipeline import review
+from taxmatch.reasons import Outcome
 from taxmatch.rules.verdict import MIN_NOTE, Verdict
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
-Reader = Annotated[Client, Depends(require(Role.REVIEWER, Role.DISCLOSURE_OFFICER, Role.AUDITOR, Role.ADMIN))]
-Reviewer = Annotated[Client, Depends(require(Role.REVIEWER, Role.DISCLOSURE_OFFICER))]
-SHOWN = (
-    "batch_id",
-    "request_id",
-    "reason_codes",
-    "candidates",
-    "match_probability",
-    "runner_up_probability",
-    "levels",
-)
+BatchFilter = Annotated[str | None, Query(max_length=80)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-@router.get("")
-def queue(
-    engine: EngineDep,
-    _: Reader,
-    batch: Annotated[str | None, Query(max_length=80)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Rows answered REVIEW, oldest batch first; `batch` narrows to one batch."""
-    query = select(*(decisions.c[c] for c in SHOWN)).where(decisions.c.outcome == "REVIEW")
-    if batch is not None:
-        query = query.where(decisions.c.batch_id == batch)
-    query = query.order_by(decisions.c.batch_id, decisions.c.request_id).limit(limit)
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+class HeldPublic(BaseModel):
+    """A held row as a reviewer first sees it: why it is held and what the model saw; no address, no TIN."""
+
+    batch_id: str
+    request_id: str
+    reason_codes: str
+    candidates: int
+    match_probability: float | None
+    runner_up_probability: float | None
+    levels: dict[str, str]
 
 
-@router.get("/verdicts")
-def verdicts(
-    engine: EngineDep,
-    _: Reader,
-    batch: Annotated[str | None, Query(max_length=80)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Verdicts taken on held rows, oldest first: who, when, why, what the row was held for and became."""
-    query = select(store_reviews)
-    if batch is not None:
-        query = query.where(store_reviews.c.batch_id == batch)
-    query = query.order_by(store_reviews.c.decided_at, store_reviews.c.batch_id, store_reviews.c.request_id)
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+class VerdictPublic(BaseModel):
+    """A verdict as auditors read it: who, when, why, what the row was held for and what it became."""
+
+    batch_id: str
+    request_id: str
+    reviewer: str
+    verdict: Verdict
+    note: str
+    held_reasons: str
+    outcome: Outcome
+    reason_codes: str
+    disclosure_id: str | None
+    decided_at: dt.datetime
 
 
-class VerdictIn(BaseModel):
+class VerdictCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     batch_id: Annotated[str, Field(min_length=1, max_length=80)]
@@ -75,30 +59,35 @@ class VerdictIn(BaseModel):
     note: Annotated[str, Field(min_length=MIN_NOTE, max_length=4000, description="Why, for the record.")]
 
 
-class VerdictOut(BaseModel):
+class VerdictTaken(BaseModel):
     batch_id: str
     request_id: str
-    verdict: str
-    outcome: str
+    verdict: Verdict
+    outcome: Outcome
     reason_codes: str
     disclosure_id: str | None
 
 
+@router.get("")
+def queue(ctx: ContextDep, _: Reader, batch: BatchFilter = None, limit: Limit = 100) -> list[HeldPublic]:
+    """Rows answered REVIEW, oldest batch first; `batch` narrows to one batch."""
+    return [HeldPublic(**r) for r in decisions.held(ctx.engine, batch, limit)]
+
+
+@router.get("/verdicts")
+def verdict_listing(
+    ctx: ContextDep, _: Reader, batch: BatchFilter = None, limit: Limit = 100
+) -> list[VerdictPublic]:
+    """Verdicts taken on held rows, oldest first: who, when, why, what the row was held for and became."""
+    return [VerdictPublic(**r) for r in verdicts.listing(ctx.engine, batch, limit)]
+
+
 @router.post("")
-def decide_held(body: VerdictIn, engine: EngineDep, agreement: AgreementDep, who: Reviewer) -> VerdictOut:
+def decide_held(body: VerdictCreate, ctx: ContextDep, who: Reviewer) -> VerdictTaken:
     """Settle one held row, with a reason: confirm the held taxpayer (a disclosure) or reject.
 
     Only before the batch is released, never by its submitter, and a confirmation
     only where the held taxpayer matches on name and on the requester's address.
     """
-    taken = reviews.record(
-        engine,
-        agreement,
-        body.batch_id,
-        body.request_id,
-        who,
-        body.verdict,
-        body.note,
-        dt.datetime.now(dt.UTC),
-    )
-    return VerdictOut(**{k: taken[k] for k in VerdictOut.model_fields})
+    taken = review.record(ctx, body.batch_id, body.request_id, who, body.verdict, body.note)
+    return VerdictTaken(**{k: taken[k] for k in VerdictTaken.model_fields})

@@ -1,0 +1,27 @@
+"""`taxmatch master`: load the agency's master file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taxmatch.cli.common import StoreOpt, context, out, steps
+from taxmatch.matching import reference
+
+app = typer.Typer(help="Load the agency's master file.", no_args_is_help=True)
+
+
+@app.command("load")
+def load(
+    master_file: Annotated[Path, typer.Argument(help="Master file (CSV or Parquet, spec section 2).")],
+    store: StoreOpt = None,
+) -> None:
+    """Standardise the master file once, build the reference index, train and save the model."""
+    ctx = context(store)
+    with steps("master load") as step:
+        ref = reference.load(master_file, ctx.layout, ctx.now(), step)
+    out.print(
+        f"loaded {ref.meta['rows']:,} rows for {ref.meta['taxpayers']:,} taxpayers into {ref.directory}"
+    )

@@ -1,0 +1,65 @@
+"""`taxmatch serve` and `taxmatch worker`: the HTTP service and the worker that processes its batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from taxmatch.cli.common import StoreOpt, context, err, out
+from taxmatch.errors import NoMasterLoaded
+from taxmatch.pipeline import jobs
+from taxmatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (store and database from TAXMATCH_STORE / TAXMATCH_DATABASE_URL)."""
+    import uvicorn
+
+    from taxmatch.api import create_app
+
+    try:
+        application = create_app(Settings())
+    except ValidationError as exc:
+        err.print(f"[bold red]error:[/] unsafe or invalid settings: {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    try:
+        application.state.verifier.master()  # build the interactive index before taking calls
+    except NoMasterLoaded:
+        err.print("no master file is loaded yet: /ready says so until `taxmatch master load` runs")
+    uvicorn.run(application, host=host, port=port)
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Process at most one job, then stop.")] = False,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between looks for work.")] = 2.0,
+    stale_after: Annotated[
+        float,
+        typer.Option("--stale-after", help="Seconds without a heartbeat before a running job is taken over."),
+    ] = jobs.STALE_AFTER.total_seconds(),
+    store: StoreOpt = None,
+) -> None:
+    """Process submitted batches, one at a time; safe to kill and restart at any point."""
+    ctx = context(store)
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    log.info("worker %s on store %s", name, ctx.layout.root)
+    while True:
+        batch_id = jobs.claim(ctx, name, dt.timedelta(seconds=stale_after))
+        if batch_id is not None:
+            status = jobs.run(ctx, batch_id)
+            out.print(f"{batch_id}: {status.value}")
+        if once:
+            return
+        if batch_id is None:
+            time.sleep(poll)

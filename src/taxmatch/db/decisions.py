@@ -1,0 +1,131 @@
+"""Every query over the batches and decisions tables.
+
+The row shapes are the pipeline's (pipeline/results.py); here they are only
+stored and read back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, select, update
+
+from taxmatch.db.schema import batches, decisions, verdicts
+from taxmatch.errors import InputError
+from taxmatch.reasons import Outcome
+
+
+def replace_batch(engine: Engine, batch: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Record a batch and one decision per row, replacing an earlier run of the same batch."""
+    bid = batch["batch_id"]
+    with engine.begin() as conn:
+        conn.execute(batches.delete().where(batches.c.batch_id == bid))
+        conn.execute(decisions.delete().where(decisions.c.batch_id == bid))
+        conn.execute(batches.insert(), [dict(batch)])
+        conn.execute(decisions.insert(), rows)
+
+
+def caseloads(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, set[str]]:
+    """Each named official's case numbers in requests answered since `since` (any batch, any outcome)."""
+    wanted = sorted({o for o in officials if o})
+    found: dict[str, set[str]] = {o: set() for o in wanted}
+    query = (
+        select(decisions.c.official, decisions.c.case_number)
+        .distinct()
+        .join(batches, batches.c.batch_id == decisions.c.batch_id)
+        .where(batches.c.processed_at >= since)
+    )
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = query.where(decisions.c.official.in_(wanted[start : start + 500]))
+            for official, case in conn.execute(chunk):
+                found[official].add(case)
+    return found
+
+
+def find(engine: Engine, batch: str, request_id: str) -> dict[str, Any]:
+    """The stored decision for a request; `batch` may be a batch id or a unique prefix of one."""
+    query = select(decisions).where(
+        decisions.c.request_id == request_id, decisions.c.batch_id.startswith(batch, autoescape=True)
+    )
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    if not rows:
+        raise InputError(
+            f"no decision for request {request_id!r} in a batch starting {batch!r}",
+            fix="Check the batch id (printed by `taxmatch process`) and the request_id.",
+        )
+    if len(rows) > 1:
+        raise InputError(
+            f"{batch!r} names {len(rows)} batches holding request {request_id!r}",
+            fix="Give more of the batch id.",
+        )
+    return rows[0]
+
+
+def get(engine: Engine, batch_id: str, request_id: str) -> dict[str, Any] | None:
+    query = select(decisions).where(decisions.c.batch_id == batch_id, decisions.c.request_id == request_id)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row is not None else None
+
+
+HELD_SHOWN = (
+    "batch_id",
+    "request_id",
+    "reason_codes",
+    "candidates",
+    "match_probability",
+    "runner_up_probability",
+    "levels",
+)
+
+
+def held(engine: Engine, batch: str | None, limit: int) -> list[dict[str, Any]]:
+    """Rows answered REVIEW, oldest batch first (no address, no TIN); `batch` narrows to one batch."""
+    query = select(*(decisions.c[c] for c in HELD_SHOWN)).where(decisions.c.outcome == Outcome.REVIEW.value)
+    if batch is not None:
+        query = query.where(decisions.c.batch_id == batch)
+    query = query.order_by(decisions.c.batch_id, decisions.c.request_id).limit(limit)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def to_disclose(engine: Engine, batch_id: str) -> tuple[list[tuple[str, str]], str]:
+    """(request id, TIN) of every VERIFIED row of the batch, and the batch's request file."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(decisions.c.request_id, decisions.c.matched_tin).where(
+                decisions.c.batch_id == batch_id, decisions.c.outcome == Outcome.VERIFIED.value
+            )
+        ).all()
+        request_file = conn.execute(
+            select(batches.c.request_file).where(batches.c.batch_id == batch_id)
+        ).scalar_one()
+    return [(r.request_id, r.matched_tin) for r in rows], str(request_file)
+
+
+def _given_row(table: Table) -> ColumnElement[bool]:
+    return and_(table.c.batch_id == bindparam("b_batch"), table.c.request_id == bindparam("b_request"))
+
+
+def record_disclosure_ids(
+    engine: Engine, batch_id: str, ids: Mapping[str, str], confirmed: Iterable[str]
+) -> None:
+    """Write each row's disclosure id on its decision, and on its verdict where a reviewer confirmed it."""
+    given = [{"b_batch": batch_id, "b_request": rid, "b_id": did} for rid, did in ids.items()]
+    if not given:
+        return
+    wanted = set(confirmed)
+    on_verdicts = [g for g in given if g["b_request"] in wanted]
+    with engine.begin() as conn:
+        conn.execute(
+            update(decisions).where(_given_row(decisions)).values(disclosure_id=bindparam("b_id")), given
+        )
+        if on_verdicts:
+            conn.execute(
+                update(verdicts).where(_given_row(verdicts)).values(disclosure_id=bindparam("b_id")),
+                on_verdicts,
+            )

@@ -1,0 +1,55 @@
+"""Open the store's database, its schema migrated to the newest revision.
+
+SQLite file `taxmatch.db` in the store directory by default; any SQLAlchemy
+URL (PostgreSQL in production) when the settings name one. SQL statements are
+logged at debug level (logger `sqlalchemy.engine`, shown by `taxmatch -vv`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine
+
+from taxmatch.errors import Location, StoreError
+from taxmatch.layout import Layout
+
+log = logging.getLogger(__name__)
+
+
+def database_url(layout: Layout, url: str | None = None) -> str:
+    return url or f"sqlite:///{layout.database}"
+
+
+def connect(root: Path, url: str | None = None) -> Engine:
+    """An engine for the store at `root` (or for `url`), its schema migrated to the newest revision."""
+    layout = Layout(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the store: {exc.strerror}",
+            where=Location(str(root)),
+            fix="Pass a writable --store directory or set TAXMATCH_STORE.",
+        ) from exc
+    engine = create_engine(database_url(layout, url))
+    migrate(engine)
+    log.debug("store %s open on %s", root, engine.url.render_as_string(hide_password=True))
+    return engine
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations (db/migrations) up to `revision` on this engine."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

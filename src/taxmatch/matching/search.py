@@ -1,0 +1,62 @@
+"""Where a batch's or a call's candidates come from: one protocol, two ways to search.
+
+A batch scans the whole master file with the model's blocking rules; an
+interactive call looks its few rows up in an in-memory index with the same
+rules and scores them in a session kept open. Both give the same candidates
+(tests/matching/test_candidate_index.py holds them to it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa
+
+from taxmatch.matching import reference, scorer
+from taxmatch.matching.candidate_index import CandidateIndex
+from taxmatch.rules.decide import Candidate
+
+
+class Search(Protocol):
+    """Candidates for requests (by row uid), and the last known addresses of matched taxpayers."""
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]: ...
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]: ...
+
+
+@dataclass(frozen=True)
+class WholeMaster:
+    """The batch path: scan the master file."""
+
+    ref: reference.Reference
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
+        return scorer.score(requests, self.ref)
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
+        return reference.last_known(self.ref, tins)
+
+
+class IndexedMaster:
+    """The interactive path: the candidate index, and a scoring session kept open."""
+
+    def __init__(self, ref: reference.Reference) -> None:
+        self.loaded_at = str(ref.meta.get("loaded_at", ""))
+        self.index = CandidateIndex(ref)
+        self.matcher = scorer.Matcher(ref, threads=1)
+        # Score nothing once, so that the first real call neither records the prediction's SQL
+        # nor leaves Splink's caches to be swept by a full collection later (see runtime.settle_heap).
+        nothing = self.index.master.slice(0, 0)
+        self.matcher.score(nothing, master=nothing)
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
+        return self.matcher.score(requests, master=self.index.candidates(requests))
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
+        return self.index.last_known(tins)
+
+    def close(self) -> None:
+        self.matcher.close()
+        self.index.close()

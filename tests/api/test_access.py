@@ -1,0 +1,88 @@
+"""Who may do what: credentials, roles, and the settings that guard them."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from taxmatch.db import clients
+from taxmatch.db.clients import Role
+from taxmatch.settings import Settings
+from tests.api.conftest import (
+    NOW,
+    World,
+    auth,
+    call,
+    processed_batch,
+    request_rows,
+    submit,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    "path", ["/batches", "/ledger", "/ledger/verify", "/batches/x", "/batches/x/results"]
+)
+def test_everything_else_needs_credentials(api: TestClient, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert set(response.json()["error"]) == {"type", "message", "where", "fix"}
+
+
+def test_bad_and_revoked_credentials_are_refused(api: TestClient, world: World) -> None:
+    assert api.get("/batches", headers={"Authorization": "Bearer c_nope.secret"}).status_code == 401
+    token = world.tokens["requester"]
+    assert api.get("/batches", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    engine = world.engine()
+    who, credential = clients.issue(engine, "DHS/ICE", Role.REQUESTER, NOW)
+    assert api.get("/batches", headers={"Authorization": f"Bearer {credential}"}).status_code == 200
+    clients.revoke(engine, who.client_id, NOW)
+    engine.dispose()
+    assert api.get("/batches", headers={"Authorization": f"Bearer {credential}"}).status_code == 401
+
+
+MATRIX = [
+    ("GET", "/batches", {"requester", "disclosure_officer", "reviewer", "auditor", "admin", "other_agency"}),
+    ("GET", "/batches/{b}", {"requester", "disclosure_officer", "reviewer", "auditor", "admin"}),
+    ("GET", "/batches/{b}/decisions", {"disclosure_officer", "auditor", "admin"}),
+    ("POST", "/batches/{b}/approve", {"disclosure_officer"}),
+    ("GET", "/ledger", {"disclosure_officer", "auditor", "admin"}),
+    ("GET", "/ledger/verify", {"disclosure_officer", "auditor", "admin"}),
+    ("GET", "/reviews", {"reviewer", "disclosure_officer", "auditor", "admin"}),
+    ("GET", "/reviews/verdicts", {"reviewer", "disclosure_officer", "auditor", "admin"}),
+    # Only a requester of the agency the manifest names (DHS/ICE) may submit it or call.
+    ("POST", "/batches", {"requester"}),
+    ("POST", "/verify", {"requester"}),
+    # Reviewers and officers settle held rows (the body here is refused only after the role is admitted).
+    ("POST", "/reviews", {"reviewer", "disclosure_officer"}),
+]
+ROLES = [r.value for r in Role] + ["other_agency"]
+
+
+def test_authorisation_matrix(api: TestClient, world: World) -> None:
+    batch = processed_batch(api, world)
+    checked = 0
+    for method, template, allowed in MATRIX:
+        for role in ROLES:
+            if method == "POST" and template == "/batches":
+                code = submit(api, world, role=role)[0]
+            elif template == "/verify":
+                code = call(api, world, request_rows(world)[:2], role=role).status_code
+            elif template == "/reviews" and method == "POST":
+                verdict = {"batch_id": batch, "request_id": "x", "verdict": "reject", "note": "short"}
+                code = api.post("/reviews", json=verdict, headers=auth(world, role)).status_code
+            else:
+                code = api.request(method, template.format(b=batch), headers=auth(world, role)).status_code
+            denied = code in {401, 403, 404}
+            assert denied == (role not in allowed), f"{role} {method} {template} -> {code}"
+            checked += 1
+    assert checked == len(MATRIX) * len(ROLES)
+
+
+def test_settings_refuse_the_default_secret_outside_development() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(env="production")
+    assert Settings(env="production", secret_key="s3cret-from-the-vault").env == "production"

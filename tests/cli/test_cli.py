@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import csv
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import typer
+from typer.core import TyperCommand, TyperGroup
+from typer.testing import CliRunner
+
+from taxmatch.cli import app
+
+runner = CliRunner()
+
+
+def commands(group: TyperGroup, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], TyperCommand]]:
+    found = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        if isinstance(command, TyperGroup):
+            found += commands(command, path)
+        else:
+            found.append((path, command))
+    return found
+
+
+ALL = commands(typer.main.get_command(app))  # type: ignore[arg-type]
+
+
+def test_the_contract_commands_exist() -> None:
+    names = {" ".join(path) for path, _ in ALL}
+    assert {
+        "master load",
+        "process",
+        "synth master",
+        "synth requests",
+        "evaluate",
+        "ledger verify",
+        "demo",
+    } <= names
+
+
+@pytest.mark.parametrize(("path", "command"), ALL, ids=[" ".join(p) for p, _ in ALL])
+def test_every_command_argument_and_option_is_documented(
+    path: tuple[str, ...], command: TyperCommand
+) -> None:
+    assert command.help
+    for param in command.params:
+        assert getattr(param, "help", None), f"{' '.join(path)} {param.name} has no help"
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0
+
+
+def test_process_without_a_loaded_master_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("x\n")
+    (tmp_path / "m.json").write_text("{}")
+    result = runner.invoke(
+        app,
+        [
+            "process",
+            str(tmp_path / "r.csv"),
+            "--manifest",
+            str(tmp_path / "m.json"),
+            "--out",
+            str(tmp_path / "out"),
+            "--store",
+            str(tmp_path / "store"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "agreement_id" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_store_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAXMATCH_STORE", str(tmp_path / "envstore"))
+    result = runner.invoke(app, ["ledger", "verify"])
+    assert result.exit_code == 0 and "0 entries" in result.output
+    assert (tmp_path / "envstore" / "taxmatch.db").exists()
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"taxmatch {version('taxmatch')}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["clients", "list"], ["clients", "issue", "--agency", "IRS", "--role", "auditor"], ["worker", "--once"]],
+    ids=" ".join,
+)
+def test_every_command_answers_a_store_problem_with_exit_3_and_no_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    result = runner.invoke(app, [*command, "--store", str(blocked / "store")])
+    assert result.exit_code == 3, result.output
+    assert "error:" in result.output and "cannot create the store" in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an exception escaping the command
+
+
+@pytest.mark.slow
+def test_the_whole_contract_from_the_command_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def ok(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    store = str(tmp_path / "store")
+    ok("synth", "master", str(tmp_path / "master.csv"), "--taxpayers", "800")
+    ok(
+        "synth",
+        "requests",
+        str(tmp_path / "master.csv"),
+        str(tmp_path / "requests.csv"),
+        "--truth",
+        str(tmp_path / "truth.csv"),
+        "--manifest",
+        str(tmp_path / "manifest.json"),
+        "--rows",
+        "200",
+    )
+    assert "800 taxpayers" in ok("master", "load", str(tmp_path / "master.csv"), "--store", store)
+    ok(
+        "-v",
+        "process",
+        str(tmp_path / "requests.csv"),
+        "--manifest",
+        str(tmp_path / "manifest.json"),
+        "--out",
+        str(tmp_path / "out"),
+        "--store",
+        store,
+    )
+    report = ok(
+        "evaluate",
+        str(tmp_path / "out"),
+        "--truth",
+        str(tmp_path / "truth.csv"),
+        "--requests",
+        str(tmp_path / "requests.csv"),
+        "--store",
+        store,
+    )
+    assert "2025-style" in report
+    logged = [r.getMessage() for r in caplog.records if r.name == "taxmatch.pipeline.batch"]
+    assert any("200 rows from" in m for m in logged) and any("answered 200 rows in" in m for m in logged)
+    with (tmp_path / "out" / "decisions.csv").open(encoding="utf-8") as handle:
+        verified = next(row for row in csv.DictReader(handle) if row["outcome"] == "VERIFIED")
+    story = ok("explain", "IRS-DHS", verified["request_id"], "--store", store)
+    assert "VERIFIED" in story and "prior" in story and "running total" in story
+    assert verified["matched_tin"] in story
+    assert "ledger verifies" in ok("ledger", "verify", "--store", store)

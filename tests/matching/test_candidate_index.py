@@ -1,0 +1,83 @@
+"""The interactive index finds exactly the batch path's candidates, scored the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from taxmatch.lab import synth
+from taxmatch.layout import Layout
+from taxmatch.matching import candidate_index as index
+from taxmatch.matching import model, reference
+from taxmatch.matching import scorer as matcher
+from taxmatch.pipeline import intake
+from taxmatch.rules.decide import Candidate
+from taxmatch.standardise.table import standardise
+from tests.conftest import at
+
+pytestmark = pytest.mark.slow
+TODAY = dt.date(2026, 11, 25)
+Found = dict[int, list[Candidate]]
+
+
+def by_tin(found: Found) -> Found:
+    """SQL returns a request's candidates in no set order; the decision sorts them itself."""
+    return {uid: sorted(c, key=lambda x: x.tin) for uid, c in found.items()}
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[reference.Reference, pa.Table]:
+    root = tmp_path_factory.mktemp("index")
+    people = synth.write_master(root / "master.csv", 3000, seed=21)
+    synth.write_requests(root / "requests.csv", root / "truth.csv", people, 400, seed=22)
+    ref = reference.load(root / "master.csv", Layout(root / "store"), at(TODAY))
+    rows = intake.read_requests(root / "requests.csv").rows
+    table = standardise(pa.Table.from_pylist(rows), TODAY)
+    return ref, table.append_column(model.UID, pa.array(range(len(rows)), pa.int64()))
+
+
+def test_rule_columns_come_from_the_model() -> None:
+    assert index.rule_columns("l.zip5 = r.zip5 AND l.surname_key = r.surname_key") == ("zip5", "surname_key")
+    assert all(index.rule_columns(rule) for rule in model.BLOCKING_RULES)
+
+
+def test_the_index_scores_exactly_what_the_whole_master_scores(
+    loaded: tuple[reference.Reference, pa.Table],
+) -> None:
+    ref, requests = loaded
+    found = index.CandidateIndex(ref)
+    whole = by_tin(matcher.score(requests, ref))
+    narrowed = by_tin(matcher.Matcher(ref).score(requests, master=found.candidates(requests)))
+    assert sum(map(len, whole.values())) > len(whole) > 300
+    assert narrowed == whole
+
+
+def test_one_request_at_a_time_matches_too(loaded: tuple[reference.Reference, pa.Table]) -> None:
+    ref, requests = loaded
+    found = index.CandidateIndex(ref)
+    whole = by_tin(matcher.score(requests, ref))
+    session = matcher.Matcher(ref)  # one session for many calls, as the service keeps it
+    for uid in range(0, requests.num_rows, 40):
+        one = requests.slice(uid, 1)
+        alone = by_tin(session.score(one, master=found.candidates(one)))
+        assert alone == {k: v for k, v in whole.items() if k == uid}
+
+
+def test_a_request_with_no_keys_finds_nothing(loaded: tuple[reference.Reference, pa.Table]) -> None:
+    ref, requests = loaded
+    empty = requests.slice(0, 0)
+    assert index.CandidateIndex(ref).candidates(empty).num_rows == 0
+
+
+def test_last_known_addresses_from_memory_match_the_file(
+    loaded: tuple[reference.Reference, pa.Table],
+) -> None:
+    ref, _ = loaded
+    tins = [str(t) for t in pq.read_table(ref.last_known, columns=["tin"]).column("tin").to_pylist()[::50]]
+    asked = [*tins, "000000000", tins[0]]
+    from_file = reference.last_known(ref, asked)
+    assert len(from_file) == len(tins)
+    assert index.CandidateIndex(ref).last_known(asked) == from_file

@@ -1,0 +1,84 @@
+"""Master-file checks happen before anything is built: a bad master never replaces a good one."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from taxmatch.errors import InputError, NoMasterLoaded
+from taxmatch.interchange import MASTER_COLUMNS
+from taxmatch.layout import Layout
+from taxmatch.matching import reference
+from tests.conftest import at
+
+TODAY = dt.date(2026, 11, 25)
+GOOD = {
+    "tin": "123456789",
+    "tin_type": "SSN",
+    "first_name": "Ana",
+    "middle_name": "",
+    "last_name": "Ruiz",
+    "suffix": "",
+    "date_of_birth": "1980-01-01",
+    "street_address": "1 Oak St",
+    "unit": "",
+    "city": "Austin",
+    "state": "TX",
+    "zip": "78701",
+    "address_as_of": "2024-01-15",
+    "address_source": "return",
+}
+
+
+def master(tmp_path: Path, *rows: dict[str, str], columns: list[str] | None = None) -> Path:
+    path = tmp_path / "master.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns or list(MASTER_COLUMNS), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("bad", "column", "needle"),
+    [
+        ({"tin": "12345678"}, "tin", "not 9 digits"),
+        ({"tin_type": "EIN"}, "tin_type", "tin_type"),
+        ({"address_source": "guess"}, "address_source", "address_source"),
+        ({"address_as_of": "01/15/2024"}, "address_as_of", "YYYY-MM-DD"),
+        ({"last_name": " "}, "last_name", "empty value"),
+    ],
+)
+def test_bad_values_name_line_and_column(
+    tmp_path: Path, bad: dict[str, str], column: str, needle: str
+) -> None:
+    path = master(tmp_path, GOOD, {**GOOD, "tin": "223456789", **bad})
+    with pytest.raises(InputError) as info:
+        reference.load(path, Layout(tmp_path / "store"), at(TODAY))
+    assert needle in info.value.message
+    assert "line 3" in info.value.message and repr(column) in info.value.message
+    assert not (tmp_path / "store" / "reference").exists()
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    path = master(tmp_path, GOOD, columns=[c for c in MASTER_COLUMNS if c != "address_source"])
+    with pytest.raises(InputError, match="missing column"):
+        reference.load(path, Layout(tmp_path / "store"), at(TODAY))
+
+
+def test_no_rows(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no rows"):
+        reference.load(master(tmp_path), Layout(tmp_path / "store"), at(TODAY))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        reference.load(tmp_path / "nope.csv", Layout(tmp_path / "store"), at(TODAY))
+
+
+def test_empty_store(tmp_path: Path) -> None:
+    with pytest.raises(NoMasterLoaded):
+        reference.open_reference(Layout(tmp_path))

@@ -1,0 +1,190 @@
+"""End to end on a small synthetic batch: the promises the issue names, checked on real output."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from taxmatch import agreement
+from taxmatch.db import ledger
+from taxmatch.errors import InputError, ManifestError, NoMasterLoaded
+from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
+from taxmatch.lab import baseline, evaluate, synth
+from taxmatch.layout import Layout
+from taxmatch.matching import reference
+from taxmatch.pipeline.results import BatchReport
+from tests.conftest import context_for, process_files
+
+pytestmark = pytest.mark.slow
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Batch:
+    root: Path
+    store: Path
+    requests: Path
+    manifest: Path
+    truth: Path
+    out: Path
+    report: BatchReport
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    root = tmp_path_factory.mktemp("e2e")
+    people = synth.write_master(root / "master.csv", 4000, seed=11)
+    synth.write_requests(root / "requests.csv", root / "truth.csv", people, 1500, seed=12)
+    synth.write_manifest(root / "manifest.json", root / "requests.csv")
+    reference.load(root / "master.csv", Layout(root / "store"), NOW)
+    report = process_files(
+        context_for(root / "store", NOW, agreement.load()),
+        root / "requests.csv",
+        root / "manifest.json",
+        root / "out",
+    )
+    return Batch(
+        root,
+        root / "store",
+        root / "requests.csv",
+        root / "manifest.json",
+        root / "truth.csv",
+        root / "out",
+        report,
+    )
+
+
+def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_every_row_is_answered_exactly_once_in_order(batch: Batch) -> None:
+    _, requests = read(batch.requests)
+    for name, columns in (("results.csv", RESULT_COLUMNS), ("decisions.csv", DECISION_COLUMNS)):
+        header, rows = read(batch.out / name)
+        assert header == list(columns)
+        assert [r["request_id"] for r in rows] == [r["request_id"] for r in requests]
+
+
+def test_no_unlawful_and_no_wrong_person_disclosures(batch: Batch) -> None:
+    result = evaluate.evaluate(batch.out, batch.truth)
+    assert result.taxmatch.disclosures > 0.3 * result.rows
+    assert result.taxmatch.unlawful == 0
+    assert result.taxmatch.wrong_person == 0
+    assert result.recall >= 0.9
+
+
+def test_only_verified_rows_disclose_anything(batch: Batch) -> None:
+    _, results = read(batch.out / "results.csv")
+    for row in results:
+        disclosed = any(row[c] for c in RESULT_COLUMNS if c.startswith("disclosed_"))
+        assert disclosed == (row["outcome"] == "VERIFIED") == bool(row["disclosure_id"])
+
+
+def test_disclosed_address_is_the_last_known_one(batch: Batch) -> None:
+    _, master = read(batch.root / "master.csv")
+    latest: dict[str, dict[str, str]] = {}
+    for row in master:
+        if row["tin"] not in latest or row["address_as_of"] > latest[row["tin"]]["address_as_of"]:
+            latest[row["tin"]] = row
+    _, results = read(batch.out / "results.csv")
+    _, decisions = read(batch.out / "decisions.csv")
+    for res, dec in zip(results, decisions, strict=True):
+        if res["outcome"] == "VERIFIED":
+            assert res["disclosed_street_address"] == latest[dec["matched_tin"]]["street_address"]
+            assert res["disclosed_zip"] == latest[dec["matched_tin"]]["zip"]
+
+
+def test_placeholder_addresses_are_rejected_even_with_a_tin(batch: Batch) -> None:
+    _, truth = read(batch.truth)
+    _, results = read(batch.out / "results.csv")
+    placeholder = [r for r, t in zip(results, truth, strict=True) if t["kind"] == "placeholder_address"]
+    assert placeholder
+    assert all(r["outcome"] == "REJECTED" for r in placeholder)
+
+
+def test_the_2025_style_process_would_have_disclosed_unlawfully(batch: Batch) -> None:
+    _, rows = read(batch.requests)
+    base = baseline.disclosures(rows, reference.open_reference(Layout(batch.store)).parquet)
+    result = evaluate.evaluate(batch.out, batch.truth, base)
+    assert result.baseline is not None and result.baseline.unlawful > 0.1 * result.rows
+
+
+def test_ledger_verifies_and_reprocessing_adds_nothing(batch: Batch) -> None:
+    engine = context_for(batch.store).engine
+    before = ledger.verify(engine)
+    assert before == batch.report.outcomes["VERIFIED"]
+    again = process_files(
+        context_for(batch.store, NOW, agreement.load()), batch.requests, batch.manifest, batch.root / "again"
+    )
+    assert ledger.verify(engine) == before
+    first = [a.disclosure_id for a in batch.report.answers]
+    assert [a.disclosure_id for a in again.answers] == first
+
+
+def test_manifest_digest_mismatch_writes_nothing(batch: Batch, tmp_path: Path) -> None:
+    manifest = json.loads(batch.manifest.read_text())
+    manifest["request_file_sha256"] = "0" * 64
+    bad = tmp_path / "manifest.json"
+    bad.write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="does not match"):
+        process_files(context_for(batch.store, NOW, agreement.load()), batch.requests, bad, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_request_file_writes_nothing(batch: Batch, tmp_path: Path) -> None:
+    broken = tmp_path / "requests.csv"
+    broken.write_bytes(batch.requests.read_bytes().replace(b"request_id,", b"request,", 1))
+    with pytest.raises(InputError, match="missing column"):
+        process_files(
+            context_for(batch.store, NOW, agreement.load()), broken, batch.manifest, tmp_path / "out"
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_processing_before_a_master_is_loaded(batch: Batch, tmp_path: Path) -> None:
+    with pytest.raises(NoMasterLoaded, match="master load"):
+        process_files(
+            context_for(tmp_path / "empty", NOW, agreement.load()),
+            batch.requests,
+            batch.manifest,
+            tmp_path / "out",
+        )
+
+
+def test_a_caseload_spread_over_batches_is_still_counted(batch: Batch, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)
+    header, rows = read(batch.requests)
+    terms = agreement.load()
+    spread = [
+        {**row, "official_name": "Officer Spread", "case_number": f"S{i:03d}"}
+        for i, row in enumerate(rows[: terms.caseload_cap + 10])
+    ]
+    halves = (spread[: terms.caseload_cap // 2], spread[terms.caseload_cap // 2 :])
+    reports = []
+    for n, part in enumerate(halves):
+        requests, manifest = tmp_path / f"r{n}.csv", tmp_path / f"m{n}.json"
+        with requests.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, header)
+            writer.writeheader()
+            writer.writerows(part)
+        synth.write_manifest(manifest, requests)
+        reports.append(
+            process_files(context_for(store, NOW, terms), requests, manifest, tmp_path / f"out{n}")
+        )
+    assert reports[0].reasons["CASELOAD_IMPLAUSIBLE"] == 0
+    assert reports[1].reasons["CASELOAD_IMPLAUSIBLE"] == len(halves[1])
+    # Outside the window the earlier batch no longer counts.
+    later = NOW + dt.timedelta(days=terms.caseload_window_days + 1)
+    late = tmp_path / "late"
+    again = process_files(context_for(store, later, terms), tmp_path / "r1.csv", tmp_path / "m1.json", late)
+    assert again.reasons["CASELOAD_IMPLAUSIBLE"] == 0

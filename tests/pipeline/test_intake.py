@@ -1,0 +1,144 @@
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from taxmatch.errors import InputError, ManifestError
+from taxmatch.interchange import REQUEST_COLUMNS
+from taxmatch.pipeline import intake
+from tests.conftest import request_row
+
+HEADER = ",".join(REQUEST_COLUMNS)
+
+
+def line(row: dict[str, str]) -> str:
+    return ",".join(f'"{row[c]}"' for c in REQUEST_COLUMNS)
+
+
+def write(tmp_path: Path, text: str, name: str = "requests.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refused(path: Path) -> InputError:
+    with pytest.raises(InputError) as info:
+        intake.read_requests(path)
+    return info.value
+
+
+def test_reads_rows_in_order_with_their_lines(tmp_path: Path) -> None:
+    rows = [request_row(request_id="a"), request_row(request_id="b", reason="line one\nline two")]
+    path = write(tmp_path, "\n".join([HEADER, *map(line, rows)]) + "\n")
+    got = intake.read_requests(path)
+    assert [r["request_id"] for r in got.rows] == ["a", "b"]
+    assert got.rows[1]["reason"] == "line one\nline two"
+    assert got.lines == [2, 3]
+    assert got.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_parquet_with_the_same_columns_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "requests.parquet"
+    pq.write_table(pa.Table.from_pylist([request_row()]), path)
+    assert intake.read_requests(path).rows[0]["last_name"] == "Garcia Lopez"
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    error = refused(write(tmp_path, HEADER.replace(",zip", "") + "\n"))
+    assert "missing column(s): zip" in error.message and "line 1" in error.message
+
+
+def test_extra_column(tmp_path: Path) -> None:
+    error = refused(write(tmp_path, HEADER + ",notes\n"))
+    assert "unknown column(s): notes" in error.message
+
+
+def test_reordered_columns(tmp_path: Path) -> None:
+    cols = list(REQUEST_COLUMNS)
+    cols[0], cols[1] = cols[1], cols[0]
+    assert "order" in refused(write(tmp_path, ",".join(cols) + "\n")).message
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert "empty" in refused(write(tmp_path, "")).message
+
+
+def test_header_only(tmp_path: Path) -> None:
+    assert "no request rows" in refused(write(tmp_path, HEADER + "\n")).message
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_bytes((HEADER + "\n" + line(request_row())).encode("utf-8") + b'\n"x\xff"\n')
+    error = refused(path)
+    assert "not valid UTF-8" in error.message and "line 3" in error.message
+
+
+def test_nul_byte(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "\n" + line(request_row(reason="a\x00b")) + "\n")
+    assert "NUL" in refused(path).message
+
+
+def test_ragged_row_names_its_line(tmp_path: Path) -> None:
+    rows = [line(request_row(request_id="a")), line(request_row(request_id="b")) + ',"extra"']
+    error = refused(write(tmp_path, "\n".join([HEADER, *rows]) + "\n"))
+    assert "line 3" in error.message and "19 fields" in error.message
+
+
+def test_duplicate_request_ids(tmp_path: Path) -> None:
+    rows = [line(request_row(request_id="a")), line(request_row(request_id="a"))]
+    error = refused(write(tmp_path, "\n".join([HEADER, *rows]) + "\n"))
+    assert "repeats the one on line 2" in error.message and "line 3" in error.message
+    assert "request_id" in error.message
+
+
+def test_empty_request_id(tmp_path: Path) -> None:
+    error = refused(write(tmp_path, HEADER + "\n" + line(request_row(request_id=" ")) + "\n"))
+    assert "request_id is empty" in error.message
+
+
+def test_huge_field_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "\n" + line(request_row(reason="x" * 2_000_000)) + "\n")
+    assert "line 2" in refused(path).message
+
+
+def test_bad_quoting(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + '\n"a"b,' + ",".join(["x"] * 17) + "\n")
+    assert "malformed CSV" in refused(path).message
+
+
+def manifest_file(tmp_path: Path, **overrides: object) -> Path:
+    fields: dict[str, object] = {
+        "agreement_id": "IRS-DHS-2025-04",
+        "requesting_agency": "DHS/ICE",
+        "signer_name": "A. Signer",
+        "signer_title": "Secretary of Homeland Security",
+        "signed_on": "2026-11-02",
+        "attestation": "Solely.",
+        "request_file_sha256": "ab" * 32,
+    }
+    fields.update(overrides)
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({k: v for k, v in fields.items() if v is not None}), encoding="utf-8")
+    return path
+
+
+def test_manifest_reads(tmp_path: Path) -> None:
+    assert intake.read_manifest(manifest_file(tmp_path)).signed_on.isoformat() == "2026-11-02"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"attestation": None}, "'attestation' is missing"),
+        ({"signed_on": "02/11/2026"}, "not a YYYY-MM-DD"),
+        ({"extra": "x"}, "unknown field"),
+    ],
+)
+def test_manifest_problems(tmp_path: Path, overrides: dict[str, object], needle: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        intake.read_manifest(manifest_file(tmp_path, **overrides))
+    assert needle in info.value.message

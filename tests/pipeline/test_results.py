@@ -1,0 +1,35 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from taxmatch.pipeline import results as output
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
+def test_formula_cells_are_escaped(cell: str) -> None:
+    assert output.escape(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["Smith", "12", "", "a=b"])
+def test_plain_cells_are_left_alone(cell: str) -> None:
+    assert output.escape(cell) == cell
+
+
+def test_files_appear_together_and_round_trip(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    output.write_csv_files({a: (["x", "y"], [{"x": "1", "y": "=2"}]), b: (["z"], [{"z": "q,r"}])})
+    assert list(csv.reader(a.read_text().splitlines())) == [["x", "y"], ["1", "'=2"]]
+    assert list(csv.reader(b.read_text().splitlines())) == [["z"], ["q,r"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
+
+
+def test_a_failure_leaves_no_file(tmp_path: Path) -> None:
+    def rows() -> list[dict[str, object]]:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        output.write_csv_files(
+            {tmp_path / "a.csv": (["x"], [{"x": 1}]), tmp_path / "b.csv": (["x"], (r for r in rows()))}
+        )
+    assert list(tmp_path.iterdir()) == []
