@@ -89,7 +89,7 @@ def api(world: World) -> Iterator[TestClient]:
     app = create_app(world.settings())
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
-    app.state.engine.dispose()
+    app.state.context.engine.dispose()
 
 
 def auth(world: World, role: str) -> dict[str, str]:

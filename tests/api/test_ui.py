@@ -90,7 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tokens = {}
     who = {}
     for role, agency in ((Role.REQUESTER, "DHS/ICE"), (Role.REVIEWER, "IRS")):
-        who[role], tokens[role.value] = clients.issue(app.state.engine, agency, role, NOW)
+        who[role], tokens[role.value] = clients.issue(app.state.context.engine, agency, role, NOW)
     manifest = json.loads((root / "manifest.json").read_text())
     with (root / "requests.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -108,7 +108,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     yield Site(f"http://127.0.0.1:{port}", batch, _held(settings, batch), tokens, settings)
     server.should_exit = True
     thread.join(timeout=10)
-    app.state.engine.dispose()
+    app.state.context.engine.dispose()
 
 
 @pytest.fixture

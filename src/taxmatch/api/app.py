@@ -24,7 +24,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ctx = Context.open(settings)
     app.state.settings = settings
     app.state.context = ctx
-    app.state.engine = ctx.engine
     errors.install(app)
     app.add_middleware(CompleteMultipart)
     app.state.verifier = Verifier(ctx.layout)

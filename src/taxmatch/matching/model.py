@@ -171,10 +171,15 @@ def settings(probability_two_random_records_match: float) -> dict[str, Any]:
     }
 
 
-def labels(model: dict[str, Any]) -> dict[str, list[str]]:
-    """Per comparison, the label of each gamma value (index = gamma; -1 is the null level)."""
-    table: dict[str, list[str]] = {}
+def labels(model: dict[str, Any]) -> dict[str, list[Level]]:
+    """Per comparison, the level of each gamma value (index = gamma; -1 is the null level).
+
+    Read once per model: scoring looks levels up by index for millions of candidates.
+    """
+    table: dict[str, list[Level]] = {}
     for comparison in model["comparisons"]:
         ordered = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
-        table[comparison["output_column_name"]] = [lvl["label_for_charts"] for lvl in reversed(ordered)]
+        table[comparison["output_column_name"]] = [
+            Level(lvl["label_for_charts"]) for lvl in reversed(ordered)
+        ]
     return table

@@ -20,7 +20,7 @@ from splink import DuckDBAPI, Linker
 from taxmatch.matching import duck, model
 from taxmatch.matching.reference import Reference
 from taxmatch.rules.decide import Candidate
-from taxmatch.rules.levels import Level, Levels, name_level
+from taxmatch.rules.levels import MISSING, Level, Levels, name_level
 
 log = logging.getLogger(__name__)
 # Splink orders a pair's sides by dataset name: requests sort first, so they are "_l".
@@ -28,8 +28,8 @@ REQUESTS = "a_requests"
 GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
 
 
-def _label(table: list[str], gamma: int) -> Level:
-    return Level.MISSING if gamma < 0 else Level(table[gamma])
+def _label(table: list[Level], gamma: int) -> Level:
+    return MISSING if gamma < 0 else table[gamma]
 
 
 def _weights(row: dict[str, Any], level: dict[str, Level]) -> tuple[tuple[str, str, float], ...]:
@@ -43,7 +43,7 @@ def _weights(row: dict[str, Any], level: dict[str, Level]) -> tuple[tuple[str, s
     return tuple(parts)
 
 
-def _candidate(row: dict[str, Any], labels: dict[str, list[str]]) -> Candidate:
+def _candidate(row: dict[str, Any], labels: dict[str, list[Level]]) -> Candidate:
     level = {g: _label(labels[g], row[f"gamma_{g}"]) for g in GAMMAS}
     return Candidate(
         tin=row["tin"],

@@ -99,6 +99,7 @@ def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement
     return Submission(manifest, requests)
 
 
+@runtime.fewer_collections()  # reading a large file makes millions of row objects, as processing does
 def read_batch(
     request_path: Path, manifest_path: Path, agreement: Agreement, manifest_label: str | None = None
 ) -> Submission:
@@ -146,12 +147,14 @@ def process(
     answers = _account(ctx, rows, decided, bid, search, now, released)
     step("writing results")
     decision_rows = [results.decision_row(a) for a in answers]
+    prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     stored = [
-        results.stored_decision(bid, a, r, q, ref.prior_bits)
+        results.stored_decision(bid, a, r, q, prior_bits)
         for a, r, q in zip(answers, decision_rows, rows, strict=True)
     ]
+    report = BatchReport(bid, answers)
     decisions.replace_batch(
-        ctx.engine, results.batch_record(bid, submission.manifest, submission.requests, answers, now), stored
+        ctx.engine, results.batch_record(submission.manifest, submission.requests, report, now), stored
     )
     results.write_csv_files(
         {
@@ -159,7 +162,6 @@ def process(
             out_dir / "decisions.csv": (DECISION_COLUMNS, decision_rows),
         }
     )
-    report = BatchReport(bid, answers)
     log.info(
         "batch %s: answered %d rows in %.1f s: %s",
         bid,

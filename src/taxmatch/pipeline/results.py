@@ -138,11 +138,11 @@ def stored_decision(
 
 
 def batch_record(
-    bid: str, manifest: Manifest, requests: intake.RequestFile, answers: list[Answer], now: dt.datetime
+    manifest: Manifest, requests: intake.RequestFile, report: BatchReport, now: dt.datetime
 ) -> dict[str, Any]:
     """The batch's row in the store: who asked, under what signature, for which file, and the outcomes."""
     return {
-        "batch_id": bid,
+        "batch_id": report.batch_id,
         "agreement_id": manifest.agreement_id,
         "requesting_agency": manifest.requesting_agency,
         "signer_name": manifest.signer_name,
@@ -150,8 +150,8 @@ def batch_record(
         "signed_on": manifest.signed_on,
         "request_file": str(requests.path),
         "request_file_sha256": requests.sha256,
-        "rows": len(answers),
-        "outcomes": dict(Counter(a.decision.outcome.value for a in answers)),
+        "rows": len(report.answers),
+        "outcomes": dict(report.outcomes),
         "processed_at": now,
     }
 

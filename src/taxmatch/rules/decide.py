@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from taxmatch.agreement import Agreement
 from taxmatch.reasons import Outcome, Reason
-from taxmatch.rules.levels import CONFIRMS_NOTHING, Level, Levels
+from taxmatch.rules.levels import CONFIRMS_NOTHING, DISAGREE, EXACT, Levels
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,11 @@ class Authority:
 
 
 def _holds_the_tin_under_another_name(c: Candidate) -> bool:
-    return c.levels.tin is Level.EXACT and c.levels.name is Level.DISAGREE
+    return c.levels.tin is EXACT and c.levels.name is DISAGREE
 
 
 def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
-    tin_holders = [c for c in ranked if c.levels.tin is Level.EXACT]
+    tin_holders = [c for c in ranked if c.levels.tin is EXACT]
     if any(_holds_the_tin_under_another_name(c) for c in tin_holders):
         return (Reason.TIN_OTHER_PERSON,)
     if tin_holders:
@@ -85,7 +85,7 @@ def _mismatch(candidate: Candidate, ranked: Sequence[Candidate]) -> tuple[Reason
         reasons.append(Reason.TIN_MISMATCH)
         if any(_holds_the_tin_under_another_name(c) for c in ranked):
             reasons.append(Reason.TIN_OTHER_PERSON)
-    if candidate.levels.dob is Level.DISAGREE:
+    if candidate.levels.dob is DISAGREE:
         reasons.append(Reason.DOB_MISMATCH)
     return tuple(reasons)
 
@@ -147,8 +147,8 @@ def decide(
     if held:
         return _answer(Outcome.REVIEW, held, ranked, held=top)
     reasons = [Reason.MATCH_NAME_ADDRESS]
-    if top.levels.tin is Level.EXACT:
+    if top.levels.tin is EXACT:
         reasons.append(Reason.MATCH_TIN_CONFIRMED)
-    if top.levels.dob is Level.EXACT:
+    if top.levels.dob is EXACT:
         reasons.append(Reason.MATCH_DOB_CONFIRMED)
     return _answer(Outcome.VERIFIED, reasons, ranked, chosen=top)

@@ -24,39 +24,50 @@ class Level(StrEnum):
     MISSING = "missing"  # absent on one side: it can confirm nothing
 
 
-AGREES = frozenset({Level.EXACT, Level.FUZZY})
-CONFIRMS_NOTHING = frozenset({Level.EXACT, Level.MISSING})
+# The members bound once as plain names: Python 3.11 looks an enum member up through a descriptor on
+# every `Level.X`, which cost seconds over the millions of candidates of a national batch.
+EXACT, FUZZY, PARTIAL, SWAPPED, DISAGREE, MISSING = (
+    Level.EXACT,
+    Level.FUZZY,
+    Level.PARTIAL,
+    Level.SWAPPED,
+    Level.DISAGREE,
+    Level.MISSING,
+)
+
+AGREES = frozenset({EXACT, FUZZY})
+CONFIRMS_NOTHING = frozenset({EXACT, MISSING})
 # The decision file's columns for the four published levels, in order.
 COLUMNS = ("name_agreement", "address_agreement", "tin_agreement", "dob_agreement")
 
 
 def name_level(surname: Level, first: Level) -> Level:
     """One agreement for the whole name from the surname's and the given name's."""
-    if Level.MISSING in (surname, first):
-        return Level.MISSING
-    if Level.DISAGREE in (surname, first):
-        return Level.DISAGREE
-    if first is Level.PARTIAL:
-        return Level.PARTIAL
-    if Level.SWAPPED in (surname, first):
-        return Level.FUZZY if surname == first else Level.DISAGREE
-    return Level.EXACT if surname == first == Level.EXACT else Level.FUZZY
+    if MISSING in (surname, first):
+        return MISSING
+    if DISAGREE in (surname, first):
+        return DISAGREE
+    if first is PARTIAL:
+        return PARTIAL
+    if SWAPPED in (surname, first):
+        return FUZZY if surname == first else DISAGREE
+    return EXACT if surname == first == EXACT else FUZZY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per candidate: millions in a national batch
 class Levels:
     """How one taxpayer's record compares with the request, field by field."""
 
     name: Level
     address: Level
-    tin: Level = Level.MISSING
-    dob: Level = Level.MISSING
-    suffix: Level = Level.MISSING
+    tin: Level = MISSING
+    dob: Level = MISSING
+    suffix: Level = MISSING
 
     @property
     def on_name_and_address(self) -> bool:
         """Rule 2's core: the name and the requester's own address agree, and no suffix contradicts."""
-        return self.name in AGREES and self.address in AGREES and self.suffix is not Level.DISAGREE
+        return self.name in AGREES and self.address in AGREES and self.suffix is not DISAGREE
 
     @property
     def identifiers_agree(self) -> bool:
@@ -66,18 +77,18 @@ class Levels:
     @property
     def identifier_disagrees(self) -> bool:
         """An identifier given disagrees outright (not merely one slip away)."""
-        return Level.DISAGREE in (self.tin, self.dob)
+        return DISAGREE in (self.tin, self.dob)
 
     @property
     def near_miss(self) -> bool:
         """No identifier disagrees outright, and one is a single slip away."""
         found = {self.tin, self.dob}
-        return Level.FUZZY in found and found <= {Level.EXACT, Level.FUZZY, Level.MISSING}
+        return FUZZY in found and found <= {EXACT, FUZZY, MISSING}
 
     @property
     def same_person_named_at_same_address(self) -> bool:
         """Name and address both exact: what two namesakes at one address share."""
-        return self.name is Level.EXACT and self.address is Level.EXACT
+        return self.name is EXACT and self.address is EXACT
 
     def columns(self) -> dict[str, str]:
         """The decision file's four level columns."""
@@ -87,4 +98,4 @@ class Levels:
     def stored(cls, columns: Mapping[str, str]) -> Levels:
         """Levels read back from the decision file's columns (a blank is a level nobody measured)."""
 
-        return cls(*(Level(columns.get(c) or Level.MISSING) for c in COLUMNS))
+        return cls(*(Level(columns.get(c) or MISSING) for c in COLUMNS))

@@ -103,7 +103,7 @@ def test_upload_over_the_limit_is_413(world: World) -> None:
     app = create_app(world.settings(max_upload_bytes=2048))
     with TestClient(app) as small:
         code, body = submit(small, world)
-    app.state.engine.dispose()
+    app.state.context.engine.dispose()
     assert code == 413 and body["error"]["type"] == "too_large"  # type: ignore[index]
 
 
@@ -248,4 +248,4 @@ def test_batches_over_the_daily_limit_get_429_and_nothing_is_stored(world: World
             )  # the same batch: answered, not counted
             assert again.status_code == 202 and again.json()["created"] is False
     finally:
-        app.state.engine.dispose()
+        app.state.context.engine.dispose()

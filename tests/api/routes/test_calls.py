@@ -93,4 +93,4 @@ def test_interactive_calls_per_minute_are_limited(world: World) -> None:
         refused = call(api, world, rows)
         assert refused.status_code == 429 and "batch" in refused.json()["error"]["fix"]
         assert call(api, world, rows, role="other_agency").status_code == 403  # counted per client
-    app.state.engine.dispose()
+    app.state.context.engine.dispose()

@@ -26,7 +26,7 @@ def test_not_ready_without_a_master_and_no_path_given_away(world: World, tmp_pat
     app = create_app(Settings(store=tmp_path / "empty", database_url=world.url))
     with TestClient(app, raise_server_exceptions=False) as bare:
         response = bare.get("/ready")
-    app.state.engine.dispose()
+    app.state.context.engine.dispose()
     assert response.status_code == 503
     assert response.json()["error"]["type"] == "no_master_loaded"
     assert str(tmp_path) not in response.text
