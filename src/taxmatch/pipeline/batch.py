@@ -19,10 +19,10 @@ from taxmatch import runtime
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, ledger
 from taxmatch.errors import Location, ManifestError
-from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS, Manifest
+from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
-from taxmatch.pipeline import intake, results
+from taxmatch.pipeline import answer_files, intake, results
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
@@ -156,12 +156,7 @@ def process(
     decisions.replace_batch(
         ctx.engine, results.batch_record(submission.manifest, submission.requests, report, now), stored
     )
-    results.write_csv_files(
-        {
-            out_dir / "results.csv": (RESULT_COLUMNS, (results.result_row(a) for a in answers)),
-            out_dir / "decisions.csv": (DECISION_COLUMNS, decision_rows),
-        }
-    )
+    answer_files.write(out_dir, [results.result_row(a) for a in answers], decision_rows)
     log.info(
         "batch %s: answered %d rows in %.1f s: %s",
         bid,

@@ -10,7 +10,6 @@ release interrupted at any point is simply done again.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,11 @@ from typing import Any
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, ledger, verdicts
 from taxmatch.errors import Conflict
-from taxmatch.interchange import DECISION_COLUMNS, DISCLOSED_COLUMNS, RESULT_COLUMNS
+from taxmatch.interchange import DISCLOSED_COLUMNS
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
-from taxmatch.pipeline import intake
+from taxmatch.pipeline import answer_files, intake
 from taxmatch.pipeline.context import Context
-from taxmatch.pipeline.results import write_csv_files
 from taxmatch.reasons import Outcome
 from taxmatch.rules.decide import Authority
 
@@ -35,18 +33,13 @@ def _check_authority(agreement: Agreement, now: dt.datetime) -> None:
         raise Conflict(f"nothing may be released: {refusal}", fix="Release once disclosure is allowed again.")
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def _complete_files(
     folder: Path, layout: Layout, ids: dict[str, str], settled: dict[str, dict[str, Any]]
 ) -> None:
     """The result and decision files with disclosure ids, and each reviewer's verdict in place of REVIEW."""
     confirmed = [v["subject_tin"] for v in settled.values() if v["outcome"] == Outcome.VERIFIED.value]
     addresses = reference.last_known(reference.open_reference(layout), confirmed) if confirmed else {}
-    results, decided = _read(folder / "results.csv"), _read(folder / "decisions.csv")
+    results, decided = answer_files.read(folder)  # as written, never the escaped CSV
     for row in [*results, *decided]:
         verdict = settled.get(row["request_id"])
         if verdict is not None:
@@ -59,12 +52,7 @@ def _complete_files(
         if (verdict := settled.get(row["request_id"])) is not None:
             disclosed = addresses.get(verdict["subject_tin"], ()) if row["disclosure_id"] else ()
             row.update(zip(DISCLOSED_COLUMNS, disclosed or ("",) * len(DISCLOSED_COLUMNS), strict=True))
-    write_csv_files(
-        {
-            folder / "results.csv": (RESULT_COLUMNS, results),
-            folder / "decisions.csv": (DECISION_COLUMNS, decided),
-        }
-    )
+    answer_files.write(folder, results, decided)
 
 
 def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:

@@ -3,20 +3,15 @@
 Every row of every batch is recorded (6103(p)(3)(A) accounting covers
 requests, not only disclosures): outcome, reasons, the taxpayer matched,
 the comparison levels and what the model added up to reach them. The files
-are written safely: formula cells escaped (on writing only: nothing ever
-parses them back), every file replaced atomically.
+these rows go into are answer_files.py's.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from taxmatch.interchange import DISCLOSED_COLUMNS, Manifest
@@ -154,32 +149,3 @@ def batch_record(
         "outcomes": dict(report.outcomes),
         "processed_at": now,
     }
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape(cell: object) -> str:
-    """A cell a spreadsheet will show as text, never evaluate (spec/interchange.md)."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def write_csv_files(files: Mapping[Path, tuple[Sequence[str], Iterable[Mapping[str, object]]]]) -> None:
-    """Write every file to a temporary name first and rename them only when all are written."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, (columns, rows) in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((Path(temp_name), path))
-            with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out, lineterminator="\r\n")
-                writer.writerow(columns)
-                writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
-    except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise
-    for temp, path in staged:
-        temp.replace(path)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch.pipeline import results as output
+from taxmatch.pipeline import answer_files as output
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])

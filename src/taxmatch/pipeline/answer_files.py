@@ -1,0 +1,99 @@
+"""A batch's answer files: results.csv and decisions.csv for people, answers.parquet for taxmatch.
+
+The CSV files are for spreadsheets, so a cell that begins like a formula is
+escaped (spec/interchange.md). Escaping belongs to writing alone: nothing ever
+reads those files back. When a release completes a batch's answers (disclosure
+ids, reviewers' verdicts) it reads answers.parquet, which holds the same rows
+as they are, and writes all three again. All three appear together or not at
+all: each is written to a temporary name and renamed only once every one is
+complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
+
+RESULTS, DECISIONS, ANSWERS = "results.csv", "decisions.csv", "answers.parquet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every column of both files, once: the rows as taxmatch keeps them.
+ANSWER_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((*RESULT_COLUMNS, *DECISION_COLUMNS)))
+Rows = Sequence[Mapping[str, object]]
+
+
+def escape(cell: object) -> str:
+    """A cell a spreadsheet will show as text, never evaluate (spec/interchange.md)."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(columns)
+            writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
+
+    return write
+
+
+def _parquet(results: Rows, decisions: Rows) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        merged = [{**d, **r} for r, d in zip(results, decisions, strict=True)]
+        columns = {
+            c: pa.array(["" if m.get(c) is None else str(m[c]) for m in merged], pa.string())
+            for c in ANSWER_COLUMNS
+        }
+        pq.write_table(pa.table(columns), path)
+
+    return write
+
+
+def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
+    """Write every file to a temporary name first and rename them only when all are written."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, write in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(handle)
+            staged.append((Path(temp_name), path))
+            write(Path(temp_name))
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, path in staged:
+        temp.replace(path)
+
+
+def write_csv_files(files: Mapping[Path, tuple[Sequence[str], Iterable[Mapping[str, object]]]]) -> None:
+    """CSV files (escaped), all or none."""
+    write_atomically({path: _csv(columns, rows) for path, (columns, rows) in files.items()})
+
+
+def write(folder: Path, results: Rows, decisions: Rows) -> None:
+    """A batch's three answer files, in request order: one result row and one decision row per request."""
+    write_atomically(
+        {
+            folder / RESULTS: _csv(RESULT_COLUMNS, results),
+            folder / DECISIONS: _csv(DECISION_COLUMNS, decisions),
+            folder / ANSWERS: _parquet(results, decisions),
+        }
+    )
+
+
+def read(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """A batch's result and decision rows as they were written, unescaped, in request order."""
+    rows = pq.read_table(folder / ANSWERS).to_pylist()
+    return [{c: r[c] for c in RESULT_COLUMNS} for r in rows], [
+        {c: r[c] for c in DECISION_COLUMNS} for r in rows
+    ]
