@@ -154,3 +154,21 @@ def test_the_whole_contract_from_the_command_line(tmp_path: Path, caplog: pytest
     assert "VERIFIED" in story and "prior" in story and "running total" in story
     assert verified["matched_tin"] in story
     assert "ledger verifies" in ok("ledger", "verify", "--store", store)
+
+
+def test_a_hostile_manifest_is_refused_by_the_command_line_with_exit_2(tmp_path: Path) -> None:
+    from tests.pipeline.test_manifests import alias_bomb
+
+    (tmp_path / "r.csv").write_text("x\n")
+    (tmp_path / "m.yaml").write_text(alias_bomb(9))
+    args = [
+        "process",
+        str(tmp_path / "r.csv"),
+        "--manifest",
+        str(tmp_path / "m.yaml"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    result = runner.invoke(app, [*args, "--store", str(tmp_path / "store")])
+    assert result.exit_code == 2 and "aliases" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

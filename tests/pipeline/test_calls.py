@@ -9,7 +9,7 @@ import pytest
 from taxmatch.db import ledger
 from taxmatch.db.clients import Client, Role
 from taxmatch.errors import AccessDenied, InputError, ManifestError
-from taxmatch.pipeline import batch, calls, intake
+from taxmatch.pipeline import batch, calls, intake, manifests
 from taxmatch.pipeline.results import result_row
 from tests.pipeline.conftest import Store
 
@@ -32,7 +32,7 @@ def test_a_call_answers_its_rows_in_order_as_the_batch_path_does(
     done = verifier.answer(store.ctx, store.requester, unsigned(store), rows)
     assert [r["request_id"] for r in done.results] == [r["request_id"] for r in rows]
     manifest, body = store.upload(rows)
-    signed = intake.manifest_of(json.loads(manifest), "manifest")
+    signed = manifests.checked(json.loads(manifest), "manifest")
     whole = batch.check(signed, intake.requests_of(rows, body, "requests"), store.ctx.agreement, "manifest")
     report = batch.process(store.ctx, whole, store.ctx.layout.root / "batch-out", released=False)
     assert [(r["outcome"], r["reason_codes"]) for r in done.results] == [

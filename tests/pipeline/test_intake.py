@@ -1,12 +1,11 @@
 import hashlib
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxmatch.errors import InputError, ManifestError
+from taxmatch.errors import InputError
 from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.pipeline import intake
 from tests.conftest import request_row
@@ -108,37 +107,3 @@ def test_huge_field_is_refused(tmp_path: Path) -> None:
 def test_bad_quoting(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + '\n"a"b,' + ",".join(["x"] * 17) + "\n")
     assert "malformed CSV" in refused(path).message
-
-
-def manifest_file(tmp_path: Path, **overrides: object) -> Path:
-    fields: dict[str, object] = {
-        "agreement_id": "IRS-DHS-2025-04",
-        "requesting_agency": "DHS/ICE",
-        "signer_name": "A. Signer",
-        "signer_title": "Secretary of Homeland Security",
-        "signed_on": "2026-11-02",
-        "attestation": "Solely.",
-        "request_file_sha256": "ab" * 32,
-    }
-    fields.update(overrides)
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps({k: v for k, v in fields.items() if v is not None}), encoding="utf-8")
-    return path
-
-
-def test_manifest_reads(tmp_path: Path) -> None:
-    assert intake.read_manifest(manifest_file(tmp_path)).signed_on.isoformat() == "2026-11-02"
-
-
-@pytest.mark.parametrize(
-    ("overrides", "needle"),
-    [
-        ({"attestation": None}, "'attestation' is missing"),
-        ({"signed_on": "02/11/2026"}, "not a YYYY-MM-DD"),
-        ({"extra": "x"}, "unknown field"),
-    ],
-)
-def test_manifest_problems(tmp_path: Path, overrides: dict[str, object], needle: str) -> None:
-    with pytest.raises(ManifestError) as info:
-        intake.read_manifest(manifest_file(tmp_path, **overrides))
-    assert needle in info.value.message

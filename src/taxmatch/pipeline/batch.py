@@ -22,7 +22,7 @@ from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
-from taxmatch.pipeline import answer_files, intake, results
+from taxmatch.pipeline import answer_files, intake, manifests, results
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
@@ -104,7 +104,7 @@ def read_batch(
     request_path: Path, manifest_path: Path, agreement: Agreement, manifest_label: str | None = None
 ) -> Submission:
     """Read a manifest and its request file, and refuse the batch whole if the manifest does not hold."""
-    manifest = intake.read_manifest(manifest_path)
+    manifest = manifests.read(manifest_path)
     requests = intake.read_requests(request_path)
     return check(manifest, requests, agreement, manifest_label or str(manifest_path))
 

@@ -25,7 +25,7 @@ from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.matching.search import IndexedMaster
-from taxmatch.pipeline import batch, intake, results
+from taxmatch.pipeline import batch, intake, manifests, results
 from taxmatch.pipeline.context import Context
 
 MAX_REQUESTS = 25
@@ -101,7 +101,7 @@ class Verifier:
         body = request_file(rows)
         digest = hashlib.sha256(body).hexdigest()
         signed = {**manifest, "request_file_sha256": manifest.get("request_file_sha256") or digest}
-        manifest_read = intake.manifest_of(dict(signed), "manifest")
+        manifest_read = manifests.checked(dict(signed), "manifest")
         call_id = results.batch_id(manifest_read, KIND)
         requests = intake.requests_of(rows, body, "requests")
         checked = batch.check(manifest_read, requests, ctx.agreement, "manifest")

@@ -7,7 +7,6 @@ with an error naming the file, line and column, and what to do.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 from collections.abc import Mapping, Sequence
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
-from taxmatch.errors import InputError, Location, ManifestError
-from taxmatch.interchange import MANIFEST_FIELDS, REQUEST_COLUMNS, Manifest, check_header
+from taxmatch.errors import InputError, Location
+from taxmatch.interchange import REQUEST_COLUMNS, check_header
 
 MAX_FIELD_BYTES = 1_000_000
 
@@ -151,40 +149,3 @@ def _check_ids(path: Path, rows: list[dict[str, str]], lines: list[int]) -> None
                 fix="request_id must be unique within the file.",
             )
         first_seen[rid] = line
-
-
-def read_manifest(path: Path) -> Manifest:
-    """Read the batch manifest (YAML or JSON) and check that it is complete."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ManifestError(
-            f"cannot read the manifest: {exc}",
-            where=Location(str(path)),
-            fix="Send a UTF-8 YAML or JSON manifest.",
-        ) from exc
-    return manifest_of(raw, str(path))
-
-
-def manifest_of(raw: object, where: str) -> Manifest:
-    """A manifest from its fields as read (a mapping), checked complete; `where` names its source."""
-    if not isinstance(raw, dict):
-        raise ManifestError("the manifest is not a mapping of fields", where=Location(where))
-    for name in MANIFEST_FIELDS:
-        if not str(raw.get(name) or "").strip():
-            raise ManifestError(
-                f"required field {name!r} is missing or empty",
-                where=Location(where, column=name),
-                fix="Every manifest field of spec/interchange.md section 0 is required.",
-            )
-    extra = sorted(set(raw) - set(MANIFEST_FIELDS))
-    if extra:
-        raise ManifestError(f"unknown field(s): {', '.join(map(str, extra))}", where=Location(where))
-    signed = raw["signed_on"]
-    try:
-        signed_on = signed if isinstance(signed, dt.date) else dt.date.fromisoformat(str(signed))
-    except ValueError as exc:
-        raise ManifestError(
-            f"signed_on {signed!r} is not a YYYY-MM-DD date", where=Location(where, column="signed_on")
-        ) from exc
-    return Manifest(**{k: str(raw[k]) for k in MANIFEST_FIELDS if k != "signed_on"}, signed_on=signed_on)

@@ -249,3 +249,18 @@ def test_batches_over_the_daily_limit_get_429_and_nothing_is_stored(world: World
             assert again.status_code == 202 and again.json()["created"] is False
     finally:
         app.state.context.engine.dispose()
+
+
+def test_a_hostile_manifest_is_a_422_and_leaves_nothing_behind(api: TestClient, world: World) -> None:
+    """Issue 10: a 711-byte alias bomb took the server past 3 GB and left an .incoming-* folder behind."""
+    from tests.pipeline.test_manifests import alias_bomb
+
+    before = uploads(world)
+    files = {
+        "manifest": ("manifest.yaml", alias_bomb(9).encode("utf-8"), "application/yaml"),
+        "requests": ("requests.csv", world.requests, "text/csv"),
+    }
+    response = api.post("/batches", files=files, headers=auth(world, "requester"))
+    assert response.status_code == 422 and response.json()["error"]["type"] == "manifest_error"
+    assert "aliases" in response.json()["error"]["message"]
+    assert uploads(world) == before
