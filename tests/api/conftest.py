@@ -73,6 +73,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReque
         ids[role.value] = who.client_id
     other, tokens["other_agency"] = clients.issue(engine, "DOJ/FBI", Role.REQUESTER, NOW)
     ids["other_agency"] = other.client_id
+    second, tokens["second_officer"] = clients.issue(engine, "IRS", Role.DISCLOSURE_OFFICER, NOW)
+    ids["second_officer"] = second.client_id
     engine.dispose()
     return World(
         root / "store",

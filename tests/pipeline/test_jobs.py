@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from taxmatch.db import ledger, queue
+from taxmatch.db import clients, decisions, ledger, queue
 from taxmatch.db.clients import Client, Role
 from taxmatch.db.queue import JobStatus
 from taxmatch.db.schema import jobs as jobs_table
 from taxmatch.errors import AccessDenied, Conflict, ManifestError, NotFound, TooLarge
-from taxmatch.pipeline import jobs
+from taxmatch.pipeline import jobs, review
+from taxmatch.rules.verdict import Verdict
 from taxmatch.settings import Settings
 from tests.pipeline.conftest import Store
 
@@ -108,3 +109,20 @@ def test_a_requester_never_sees_another_agency_s_batch(store: Store) -> None:
     with pytest.raises(NotFound):
         jobs.get(store.ctx, batch_id, Client("c_other", "DOJ/FBI", Role.REQUESTER))
     assert jobs.listing(store.ctx, Client("c_other", "DOJ/FBI", Role.REQUESTER)) == []
+
+
+def test_an_officer_who_settled_a_held_row_may_not_also_release(store: Store) -> None:
+    """Issue 10: one officer confirmed held rows and then approved the same batch; two people are needed."""
+    batch_id = submitted(store)
+    jobs.run(store.ctx, jobs.claim(store.ctx, "w1") or "")
+    held = decisions.held(store.ctx.engine, batch_id, 10)[0]["request_id"]
+    review.record(store.ctx, batch_id, held, store.officer, Verdict.CONFIRM, "Checked against the case file.")
+    with pytest.raises(AccessDenied, match="settled held rows"):
+        jobs.approve(store.ctx, batch_id, store.officer)
+    assert (
+        ledger.count(store.ctx.engine) == 0
+        and jobs.get(store.ctx, batch_id, store.officer)["status"] == "processed"
+    )
+    second = clients.issue(store.ctx.engine, "IRS", Role.DISCLOSURE_OFFICER, store.ctx.now())[0]
+    jobs.approve(store.ctx, batch_id, second)
+    assert jobs.get(store.ctx, batch_id, second)["approved_by"] == second.client_id

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from taxmatch.db import queue
+from taxmatch.db import queue, verdicts
 from taxmatch.db.clients import Client, Role
 from taxmatch.db.queue import JobStatus
 from taxmatch.errors import AccessDenied, Conflict, InputError, NotFound, RateLimited, TaxmatchError, TooLarge
@@ -133,14 +133,24 @@ def listing(ctx: Context, client: Client) -> list[dict[str, Any]]:
 
 
 def approve(ctx: Context, batch_id: str, officer: Client) -> None:
-    """Two-person release: a disclosure officer who did not submit the batch releases its results.
+    """Two-person release: the officer who releases a batch took no other part in it.
 
+    Not its submitter, and not a reviewer of any of its held rows: a verdict and
+    its release are two people's decisions, or the rule would be met by one.
     Its disclosures are accounted in the ledger and the result files completed
     (disclosure ids, reviewers' verdicts) before the status says released.
     """
     job = get(ctx, batch_id, officer)
     if job["submitted_by"] == officer.client_id:
-        raise AccessDenied("the client that submitted a batch may not approve its release")
+        raise AccessDenied(
+            "the client that submitted a batch may not approve its release",
+            fix="Another disclosure officer approves it.",
+        )
+    if any(v["reviewer"] == officer.client_id for v in verdicts.of_batch(ctx.engine, batch_id).values()):
+        raise AccessDenied(
+            "this officer settled held rows of the batch and so may not also release it",
+            fix="A disclosure officer who took no verdict on this batch approves it (two-person rule).",
+        )
     if job["status"] != JobStatus.PROCESSED:
         raise Conflict(
             f"batch {batch_id!r} is {job['status']}, not processed", fix="Wait until it is processed."

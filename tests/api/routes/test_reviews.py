@@ -62,7 +62,9 @@ def test_reviewers_settle_held_rows_and_the_release_carries_their_verdicts(
     }
     assert still == set(untouched)
 
-    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer")).status_code == 200
+    refused = api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer"))
+    assert refused.status_code == 403 and "two-person" in refused.json()["error"]["fix"]  # it settled a row
+    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "second_officer")).status_code == 200
     assert verdict(api, world, batch, untouched[0], "reject").status_code == 409  # released: too late
     results = {
         r["request_id"]: r
