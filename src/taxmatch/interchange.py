@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from taxmatch.errors import InputError, Location
 
 REQUEST_COLUMNS: tuple[str, ...] = (
@@ -131,3 +134,34 @@ def check_header(path: Path, header: Sequence[str], expected: Sequence[str]) -> 
             where=where,
             fix=f"The header must be exactly: {','.join(expected)}",
         )
+
+
+TEXT_TYPES = ("string", "large_string", "null")  # null: a column nobody filled, read as empty text
+
+
+def check_text_columns(
+    path: Path, names: Sequence[str], types: Sequence[str], expected: Sequence[str]
+) -> None:
+    """A Parquet file's columns are the agreed ones, in order, and every one holds text.
+
+    An integer ZIP would lose its leading zero (01570 -> 1570), and a struct,
+    list or binary column is no interchange value at all: refused, not cast.
+    """
+    check_header(path, names, expected)
+    for name, kind in zip(names, types, strict=True):
+        if kind not in TEXT_TYPES:
+            raise InputError(
+                f"column {name!r} holds {kind}, not text",
+                where=Location(str(path), column=name),
+                fix="Write every column as a string (a ZIP as text keeps its leading zeros).",
+            )
+
+
+def read_text_parquet(path: Path, expected: Sequence[str]) -> pa.Table:
+    """A Parquet file of the agreed text columns, its schema checked before any data is read."""
+    try:
+        schema = pq.read_schema(path)
+        check_text_columns(path, schema.names, [str(t) for t in schema.types], expected)
+        return pq.read_table(path).cast(pa.schema([(c, pa.string()) for c in expected]))
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read Parquet: {exc}", where=Location(str(path))) from exc

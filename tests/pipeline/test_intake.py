@@ -45,6 +45,35 @@ def test_parquet_with_the_same_columns_is_accepted(tmp_path: Path) -> None:
     assert intake.read_requests(path).rows[0]["last_name"] == "Garcia Lopez"
 
 
+@pytest.mark.parametrize(
+    ("column", "array", "kind"),
+    [
+        ("zip", pa.array([1570], pa.int64()), "int64"),
+        ("tin", pa.array([b"123456789"], pa.binary()), "binary"),
+        ("unit", pa.array([["4", "B"]]), "list<element: string>"),
+        ("city", pa.array([{"name": "Springfield"}]), "struct<name: string>"),
+    ],
+)
+def test_a_parquet_column_that_is_not_text_is_refused(
+    tmp_path: Path, column: str, array: pa.Array, kind: str
+) -> None:
+    """Issue 10: struct, list and binary columns gave a 500; an integer zip turned 01570 into 1570."""
+    table = pa.Table.from_pylist([request_row()])
+    table = table.set_column(table.column_names.index(column), column, array)
+    path = tmp_path / "requests.parquet"
+    pq.write_table(table, path)
+    error = refused(path)
+    assert f"column {column!r} holds {kind}, not text" in error.message and "leading zeros" in error.fix
+
+
+def test_a_parquet_column_nobody_filled_reads_as_empty_text(tmp_path: Path) -> None:
+    table = pa.Table.from_pylist([request_row()])
+    table = table.set_column(table.column_names.index("unit"), "unit", pa.nulls(1))
+    path = tmp_path / "requests.parquet"
+    pq.write_table(table, path)
+    assert intake.read_requests(path).rows[0]["unit"] == ""
+
+
 def test_missing_column(tmp_path: Path) -> None:
     error = refused(write(tmp_path, HEADER.replace(",zip", "") + "\n"))
     assert "missing column(s): zip" in error.message and "line 1" in error.message

@@ -26,11 +26,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from taxmatch import runtime
 from taxmatch.errors import InputError, Location, NoMasterLoaded
-from taxmatch.interchange import ADDRESS_SOURCES, MASTER_COLUMNS, MASTER_OPTIONAL, check_header
+from taxmatch.interchange import (
+    ADDRESS_SOURCES,
+    MASTER_COLUMNS,
+    MASTER_OPTIONAL,
+    check_header,
+    read_text_parquet,
+)
 from taxmatch.layout import Layout
 from taxmatch.matching import duck, model, training
 from taxmatch.standardise.table import standardise
@@ -100,9 +105,7 @@ def open_reference(layout: Layout) -> Reference:
 
 def _read(path: Path) -> pa.Table:
     if path.suffix.lower() == ".parquet":
-        table = pq.read_table(path)
-        check_header(path, table.column_names, MASTER_COLUMNS)
-        return table.cast(pa.schema([(c, pa.string()) for c in MASTER_COLUMNS]))
+        return read_text_parquet(path, MASTER_COLUMNS)
     with path.open("rb") as handle:
         header = handle.readline().decode("utf-8-sig", errors="replace").strip().split(",")
     check_header(path, header, MASTER_COLUMNS)

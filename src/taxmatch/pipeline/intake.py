@@ -13,11 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from taxmatch.errors import InputError, Location
-from taxmatch.interchange import REQUEST_COLUMNS, check_header
+from taxmatch.interchange import REQUEST_COLUMNS, check_header, read_text_parquet
 
 MAX_FIELD_BYTES = 1_000_000
 
@@ -89,12 +86,7 @@ def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict
 
 
 def _parquet_rows(path: Path, expected: Sequence[str]) -> tuple[list[dict[str, str]], list[int]]:
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"cannot read Parquet: {exc}", where=Location(str(path))) from exc
-    check_header(path, table.column_names, expected)
-    table = table.cast(pa.schema([(c, pa.string()) for c in expected]))
+    table = read_text_parquet(path, expected)
     rows = [{k: (v or "") for k, v in r.items()} for r in table.to_pylist()]
     return rows, list(range(2, len(rows) + 2))
 
