@@ -1,11 +1,13 @@
 import hashlib
+import time
+import tracemalloc
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from taxmatch.errors import InputError
+from taxmatch.errors import InputError, TooLarge
 from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.pipeline import intake
 from tests.conftest import request_row
@@ -136,3 +138,33 @@ def test_huge_field_is_refused(tmp_path: Path) -> None:
 def test_bad_quoting(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + '\n"a"b,' + ",".join(["x"] * 17) + "\n")
     assert "malformed CSV" in refused(path).message
+
+
+def tiny_rows(count: int) -> str:
+    """`count` rows of empty fields but their request ids: the cheapest rows a hostile file can hold."""
+    return HEADER + "\n" + "".join(f"R{i}" + "," * (len(HEADER.split(",")) - 1) + "\n" for i in range(count))
+
+
+@pytest.mark.slow
+def test_too_many_rows_are_refused_before_any_row_is_built(tmp_path: Path) -> None:
+    """Issue 10: 2,000,000 tiny rows took the CLI past 5 GB; the limit is counted while scanning."""
+    path = write(tmp_path, tiny_rows(2_000_000))
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLarge) as info:
+            intake.read_requests(path, max_rows=1_300_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "1,300,001 rows is more than the 1,300,000" in info.value.message
+    assert time.perf_counter() - started < 20
+    assert peak < 300 * 2**20, f"{peak / 2**20:.0f} MiB"  # the file and its text, not its rows
+
+
+def test_a_parquet_file_over_the_row_limit_is_refused_from_its_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "requests.parquet"
+    pq.write_table(pa.Table.from_pylist([request_row(request_id=f"R{i}") for i in range(11)]), path)
+    with pytest.raises(TooLarge, match="11 rows is more than the 10"):
+        intake.read_requests(path, max_rows=10)
+    assert len(intake.read_requests(path, max_rows=11).rows) == 11

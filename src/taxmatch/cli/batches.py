@@ -16,13 +16,16 @@ from taxmatch.matching import explain as waterfall
 from taxmatch.pipeline import batch
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import BatchReport
+from taxmatch.settings import Settings
 
 
-def run(ctx: Context, request_file: Path, manifest: Path, out_dir: Path) -> BatchReport:
+def run(
+    ctx: Context, request_file: Path, manifest: Path, out_dir: Path, max_rows: int | None = None
+) -> BatchReport:
     """Read, check and answer one batch, with progress; the answers leave now, so they are accounted now."""
     with steps("process") as step:
         step("reading the manifest and request file")
-        submission = batch.read_batch(request_file, manifest, ctx.agreement)
+        submission = batch.read_batch(request_file, manifest, ctx.agreement, max_rows=max_rows)
         return batch.process(ctx, submission, out_dir, step=step)
 
 
@@ -49,7 +52,9 @@ def process(
     store: StoreOpt = None,
 ) -> None:
     """Answer every row of a batch; write results.csv and decisions.csv and account for each disclosure."""
-    report = run(context(store, agreement), request_file, manifest, out_dir)
+    settings = Settings.with_store(store)
+    ctx = Context.open(settings, agreement)
+    report = run(ctx, request_file, manifest, out_dir, settings.max_rows_per_batch)
     summary(report)
     out.print(f"wrote {out_dir / 'results.csv'} and {out_dir / 'decisions.csv'}")
 

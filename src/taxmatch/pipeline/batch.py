@@ -101,11 +101,16 @@ def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement
 
 @runtime.fewer_collections()  # reading a large file makes millions of row objects, as processing does
 def read_batch(
-    request_path: Path, manifest_path: Path, agreement: Agreement, manifest_label: str | None = None
+    request_path: Path,
+    manifest_path: Path,
+    agreement: Agreement,
+    manifest_label: str | None = None,
+    max_rows: int | None = None,
 ) -> Submission:
-    """Read a manifest and its request file, and refuse the batch whole if the manifest does not hold."""
+    """Read a manifest and its request file, and refuse the batch whole if the manifest does not hold
+    (or the file holds more than `max_rows` rows)."""
     manifest = manifests.read(manifest_path)
-    requests = intake.read_requests(request_path)
+    requests = intake.read_requests(request_path, max_rows)
     return check(manifest, requests, agreement, manifest_label or str(manifest_path))
 
 

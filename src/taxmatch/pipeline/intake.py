@@ -13,7 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from taxmatch.errors import InputError, Location
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from taxmatch.errors import InputError, Location, TooLarge
 from taxmatch.interchange import REQUEST_COLUMNS, check_header, read_text_parquet
 
 MAX_FIELD_BYTES = 1_000_000
@@ -85,24 +88,61 @@ def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict
     return rows, lines
 
 
-def _parquet_rows(path: Path, expected: Sequence[str]) -> tuple[list[dict[str, str]], list[int]]:
+def _too_many(path: Path, rows: int, limit: int) -> TooLarge:
+    return TooLarge(
+        f"{rows:,} rows is more than the {limit:,} a batch may hold",
+        where=Location(str(path)),
+        fix="Split the batch; nothing was processed or stored.",
+    )
+
+
+def _count_csv_records(path: Path, text: str, limit: int) -> None:
+    """Refuse a CSV with more than `limit` records before building a single row (records, not lines:
+    a quoted field may span lines). Malformed quoting is left to the full read to locate."""
+    records = -1  # the header
+    try:
+        for _ in csv.reader(io.StringIO(text, newline="")):
+            records += 1
+            if records > limit:
+                raise _too_many(path, records, limit)
+    except csv.Error:
+        return
+
+
+def _parquet_rows(
+    path: Path, expected: Sequence[str], limit: int | None
+) -> tuple[list[dict[str, str]], list[int]]:
+    if limit is not None:
+        try:
+            count = pq.read_metadata(path).num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"cannot read Parquet: {exc}", where=Location(str(path))) from exc
+        if count > limit:
+            raise _too_many(path, count, limit)
     table = read_text_parquet(path, expected)
     rows = [{k: (v or "") for k, v in r.items()} for r in table.to_pylist()]
     return rows, list(range(2, len(rows) + 2))
 
 
-def read_requests(path: Path) -> RequestFile:
-    """Read a request file (CSV or Parquet) and refuse it whole if any row is unusable."""
+def read_requests(path: Path, max_rows: int | None = None) -> RequestFile:
+    """Read a request file (CSV or Parquet) and refuse it whole if any row is unusable.
+
+    `max_rows`: refuse a file with more rows (TooLarge), counted before any row is built,
+    so that an oversize file costs a scan, not the memory of its rows.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the request file: {exc.strerror}", where=Location(str(path))) from exc
     digest = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() == ".parquet":
-        rows, lines = _parquet_rows(path, REQUEST_COLUMNS)
+        rows, lines = _parquet_rows(path, REQUEST_COLUMNS, max_rows)
     else:
         csv.field_size_limit(MAX_FIELD_BYTES)
-        rows, lines = _csv_rows(path, _decode(path, data), REQUEST_COLUMNS)
+        text = _decode(path, data)
+        if max_rows is not None:
+            _count_csv_records(path, text, max_rows)
+        rows, lines = _csv_rows(path, text, REQUEST_COLUMNS)
     if not rows:
         raise InputError(
             "the file has a header but no request rows",

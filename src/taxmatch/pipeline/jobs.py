@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from taxmatch.db import queue, verdicts
 from taxmatch.db.clients import Client, Role
 from taxmatch.db.queue import JobStatus
-from taxmatch.errors import AccessDenied, Conflict, InputError, NotFound, RateLimited, TaxmatchError, TooLarge
+from taxmatch.errors import AccessDenied, Conflict, InputError, NotFound, RateLimited, TaxmatchError
 from taxmatch.pipeline import batch, release
 from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
@@ -37,17 +37,14 @@ def _request_file(folder: Path) -> Path:
 
 
 def _check_upload(ctx: Context, folder: Path, client: Client, settings: Settings) -> tuple[str, int]:
-    submission = batch.read_batch(_request_file(folder), folder / MANIFEST_FILE, ctx.agreement, "manifest")
+    submission = batch.read_batch(
+        _request_file(folder), folder / MANIFEST_FILE, ctx.agreement, "manifest", settings.max_rows_per_batch
+    )
     if submission.manifest.requesting_agency != client.agency:
         raise AccessDenied(
             f"this client acts for {client.agency!r}, not {submission.manifest.requesting_agency!r}"
         )
-    rows = len(submission.requests.rows)
-    if rows > settings.max_rows_per_batch:
-        raise TooLarge(
-            f"{rows:,} rows is more than the {settings.max_rows_per_batch:,} allowed", fix="Split the batch."
-        )
-    return submission.batch_id, rows
+    return submission.batch_id, len(submission.requests.rows)
 
 
 def submit(

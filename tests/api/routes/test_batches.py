@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -263,4 +265,31 @@ def test_a_hostile_manifest_is_a_422_and_leaves_nothing_behind(api: TestClient, 
     response = api.post("/batches", files=files, headers=auth(world, "requester"))
     assert response.status_code == 422 and response.json()["error"]["type"] == "manifest_error"
     assert "aliases" in response.json()["error"]["message"]
+    assert uploads(world) == before
+
+
+def test_too_many_rows_is_a_413_and_the_service_stays_responsive(world: World) -> None:
+    """Issue 10: 2,000,000 tiny rows were parsed in full on the event loop (1.7 GB, /health stalled 5 s)."""
+    from tests.pipeline.test_intake import tiny_rows
+
+    body = tiny_rows(2_000_000).encode("utf-8")
+    signed = {**json.loads(world.manifest), "request_file_sha256": hashlib.sha256(body).hexdigest()}
+    files = {
+        "manifest": ("manifest.json", json.dumps(signed).encode(), "application/json"),
+        "requests": ("requests.csv", body, "text/csv"),
+    }
+    app = create_app(world.settings(max_rows_per_batch=1000))
+    before = uploads(world)
+    with TestClient(app, raise_server_exceptions=False) as client, ThreadPoolExecutor(1) as pool:
+        sent = pool.submit(client.post, "/batches", files=files, headers=auth(world, "requester"))
+        waits = []
+        while not sent.done():
+            started = time.perf_counter()
+            assert client.get("/health").status_code == 200
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.05)
+        response = sent.result()
+    app.state.context.engine.dispose()
+    assert response.status_code == 413 and "1,001 rows" in response.json()["error"]["message"]
+    assert waits and max(waits) < 1.0, waits
     assert uploads(world) == before

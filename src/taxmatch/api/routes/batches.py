@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from taxmatch.api.deps import Anyone, ContextDep, Insider, Officer, Requester, SettingsDep
 from taxmatch.db.queue import JobStatus
@@ -58,8 +59,9 @@ async def submit(
     """Submit a batch (manifest + request file). Checked whole before anything is stored; idempotent."""
     manifest_bytes = await _read(manifest, MANIFEST_LIMIT)
     request_bytes = await _read(requests, settings.max_upload_bytes)
-    batch_id, created = jobs.submit(
-        ctx, settings, who, manifest_bytes, request_bytes, requests.filename or "requests.csv"
+    # Checking a large file takes seconds of CPU: off the event loop, so /health and calls stay answered.
+    batch_id, created = await run_in_threadpool(
+        jobs.submit, ctx, settings, who, manifest_bytes, request_bytes, requests.filename or "requests.csv"
     )
     return Submitted(batch_id=batch_id, created=created)
 
