@@ -93,4 +93,8 @@ class TooLarge(LimitExceeded):
 
 
 class RateLimited(LimitExceeded):
-    """Too many batches or calls in the period."""
+    """Too many batches, calls or failed attempts in the period."""
+
+    def __init__(self, what: str, *, fix: str = "", retry_after: float | None = None) -> None:
+        super().__init__(what, fix=fix)
+        self.retry_after = retry_after  # seconds; the API sends it as Retry-After

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_rows_per_batch: int = Field(default=1_300_000, ge=1)
     batches_per_day: int = Field(default=20, ge=1)
     verify_calls_per_minute: int = Field(default=60, ge=1)
+    failed_logins_per_minute: int = Field(
+        default=10, ge=1, description="Failed credentials allowed per client id and per source address."
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

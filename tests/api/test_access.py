@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from taxmatch.api import create_app
 from taxmatch.db import clients
 from taxmatch.db.clients import Role
 from taxmatch.settings import Settings
@@ -86,3 +87,22 @@ def test_settings_refuse_the_default_secret_outside_development() -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(env="production")
     assert Settings(env="production", secret_key="s3cret-from-the-vault").env == "production"
+
+
+def test_failed_attempts_are_limited_per_client_id_and_per_address(world: World) -> None:
+    """Issue 10: 120 wrong secrets for a known client id, 40 at a time, were each worth an argon2 check."""
+    app = create_app(world.settings(failed_logins_per_minute=3))
+    token = world.tokens["auditor"]
+    wrong = {"Authorization": f"Bearer {token}x"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert [client.get("/ledger", headers=wrong).status_code for _ in range(3)] == [401] * 3
+        refused = client.get("/ledger", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert refused.json()["error"]["type"] == "rate_limited"
+        other = {"Authorization": f"Bearer {world.tokens['reviewer']}"}
+        assert client.get("/reviews", headers=other).status_code == 429  # the same address, limited too
+    app.state.context.engine.dispose()
+    later = create_app(world.settings())  # a minute on: another process's count, the credential still good
+    with TestClient(later, raise_server_exceptions=False) as fresh:
+        assert fresh.get("/ledger", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    later.state.context.engine.dispose()

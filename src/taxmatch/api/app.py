@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CompleteMultipart)
     app.state.verifier = Verifier(ctx.layout)
     app.state.throttle = Throttle(settings.verify_calls_per_minute)
+    app.state.failures = Throttle(settings.failed_logins_per_minute)
     for router in (health.router, batches.router, ledger.router, reviews.router, calls.router, ui.router):
         app.include_router(router)
     return app

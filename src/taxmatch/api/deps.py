@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from taxmatch.api.throttle import Throttle
 from taxmatch.db import clients
 from taxmatch.db.clients import Client, Role
-from taxmatch.errors import AccessDenied
+from taxmatch.errors import AccessDenied, RateLimited
 from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
 
@@ -32,7 +35,31 @@ def client(request: Request, authorization: Annotated[str | None, Header()] = No
             authenticated=False,
             fix="Send 'Authorization: Bearer CLIENT_ID.SECRET' as issued by the disclosure office.",
         )
-    found: Client = clients.authenticate(context(request).engine, credential.strip())
+    return _authenticated(request, credential.strip())
+
+
+def _authenticated(request: Request, credential: str) -> Client:
+    """The credential's client, unless its id or the caller's address has failed too often this minute."""
+    failures: Throttle = request.app.state.failures
+    keys = (
+        f"id:{credential.partition('.')[0][:80]}",
+        f"from:{request.client.host if request.client else '-'}",
+    )
+    now = time.monotonic()
+    wait = max(failures.wait(key, now) for key in keys)
+    if wait:
+        raise RateLimited(
+            "too many failed attempts with this client id or from this address",
+            fix=f"Try again in {math.ceil(wait)} s with the credential as issued.",
+            retry_after=wait,
+        )
+    key = settings(request).secret_key.get_secret_value().encode("utf-8")
+    try:
+        found: Client = clients.authenticate(context(request).engine, credential, key)
+    except AccessDenied:
+        for failed in keys:
+            failures.record(failed, now)
+        raise
     return found
 
 

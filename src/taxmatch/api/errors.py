@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 
 from fastapi import FastAPI, Request
@@ -68,7 +69,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(errors.TaxmatchError)
     async def _taxmatch(_: Request, exc: errors.TaxmatchError) -> JSONResponse:
         where = str(exc.where) if exc.where else ""
-        headers = {"WWW-Authenticate": "Bearer"} if _status(exc) == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if _status(exc) == 401 else {}
+        if isinstance(exc, errors.RateLimited) and exc.retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return JSONResponse(
             body(_kind(exc), exc.what, where, exc.fix), status_code=_status(exc), headers=headers
         )

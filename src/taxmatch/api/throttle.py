@@ -20,6 +20,23 @@ class Throttle:
         self._calls: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
+    def _expire(self, key: str, now: float) -> deque[float]:
+        calls = self._calls[key]
+        while calls and calls[0] <= now - self.window:
+            calls.popleft()
+        return calls
+
+    def wait(self, key: str, now: float) -> float:
+        """The seconds until one more is allowed for `key` (0.0 now), counting nothing."""
+        with self._lock:
+            calls = self._expire(key, now)
+            return calls[0] + self.window - now if len(calls) >= self.limit else 0.0
+
+    def record(self, key: str, now: float) -> None:
+        """Count one (a failed attempt, say) against `key`."""
+        with self._lock:
+            self._expire(key, now).append(now)
+
     def admit(self, key: str, now: float) -> float:
         """Count a call and return 0.0, or count nothing and return the seconds until one is allowed."""
         with self._lock:

@@ -11,6 +11,8 @@ from rich.table import Table
 from taxmatch.cli.common import StoreOpt, context, out
 from taxmatch.db import clients
 from taxmatch.db.clients import Role
+from taxmatch.pipeline.context import Context
+from taxmatch.settings import Settings
 
 app = typer.Typer(help="API clients: issue and revoke credentials.", no_args_is_help=True)
 LISTED = ("client_id", "agency", "role", "created_at", "revoked_at")
@@ -23,8 +25,10 @@ def issue(
     store: StoreOpt = None,
 ) -> None:
     """Issue a credential; it is printed once and only its hash is kept."""
-    ctx = context(store)
-    who, credential = clients.issue(ctx.engine, agency, role, ctx.now())
+    settings = Settings.with_store(store)
+    ctx = Context.open(settings)
+    key = settings.secret_key.get_secret_value().encode("utf-8")
+    who, credential = clients.issue(ctx.engine, agency, role, ctx.now(), key)
     out.print(f"client {who.client_id} ({who.role.value}, {who.agency})")
     sys.stdout.write(credential + "\n")
 

@@ -1,13 +1,21 @@
 """API clients: agencies and officers, each with one role, authenticated by a secret stored only as a hash.
 
-A credential is `CLIENT_ID.SECRET`, shown once when issued. The store keeps an
-argon2 hash of the secret; a revoked client is refused from then on.
+A credential is `CLIENT_ID.SECRET`, shown once when issued; the secret is 256
+random bits. The store keeps `hmac-sha256$HEX`, a keyed hash of the secret under
+the service's secret key (TAXMATCH_SECRET_KEY): with a random secret of that
+length a slow password hash buys nothing, and it made every wrong guess cost
+64 MiB and 0.1 s of the server's (issue 10). Credentials issued before this
+keep their argon2 hashes and are still accepted; the API limits failed
+attempts per client id and per source address whichever the hash. A revoked
+client is refused from then on. Changing the secret key invalidates every
+credential issued under the old one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import threading
 from collections import OrderedDict
@@ -20,6 +28,10 @@ from sqlalchemy import Engine, select, update
 
 from taxmatch.db.schema import clients
 from taxmatch.errors import AccessDenied, NotFound
+from taxmatch.settings import DEVELOPMENT_SECRET
+
+KEYED = "hmac-sha256$"
+DEVELOPMENT_KEY = DEVELOPMENT_SECRET.encode("utf-8")
 
 _hasher = PasswordHasher()
 # Credentials already verified against a stored hash, as SHA-256 digests of the secret (never the
@@ -30,16 +42,24 @@ _VERIFIED_MAX = 4096
 _lock = threading.Lock()
 
 
-def _verify(stored_hash: str, secret: str) -> None:
-    """Raise VerificationError unless `secret` matches `stored_hash`."""
-    key = (stored_hash, hashlib.sha256(secret.encode("utf-8")).hexdigest())
+def keyed_hash(secret: str, key: bytes) -> str:
+    return KEYED + hmac.new(key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _verify(stored_hash: str, secret: str, key: bytes) -> None:
+    """Raise VerificationError unless `secret` matches `stored_hash` (keyed, or argon2 from before)."""
+    if stored_hash.startswith(KEYED):
+        if not hmac.compare_digest(stored_hash, keyed_hash(secret, key)):
+            raise VerificationError("the secret does not match")
+        return
+    remembered = (stored_hash, hashlib.sha256(secret.encode("utf-8")).hexdigest())
     with _lock:
-        if key in _VERIFIED:
-            _VERIFIED.move_to_end(key)
+        if remembered in _VERIFIED:
+            _VERIFIED.move_to_end(remembered)
             return
     _hasher.verify(stored_hash, secret)
     with _lock:
-        _VERIFIED[key] = None
+        _VERIFIED[remembered] = None
         while len(_VERIFIED) > _VERIFIED_MAX:
             _VERIFIED.popitem(last=False)
 
@@ -59,8 +79,13 @@ class Client:
     role: Role
 
 
-def issue(engine: Engine, agency: str, role: Role, now: dt.datetime) -> tuple[Client, str]:
-    """A new client and its credential (`CLIENT_ID.SECRET`), which is never stored or shown again."""
+def issue(
+    engine: Engine, agency: str, role: Role, now: dt.datetime, key: bytes = DEVELOPMENT_KEY
+) -> tuple[Client, str]:
+    """A new client and its credential (`CLIENT_ID.SECRET`), which is never stored or shown again.
+
+    `key`: the service's secret key (Settings.secret_key); the development key only in development.
+    """
     client_id = "c_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     with engine.begin() as conn:
@@ -69,7 +94,7 @@ def issue(engine: Engine, agency: str, role: Role, now: dt.datetime) -> tuple[Cl
                 client_id=client_id,
                 agency=agency,
                 role=role.value,
-                secret_hash=_hasher.hash(secret),
+                secret_hash=keyed_hash(secret, key),
                 created_at=now,
             )
         )
@@ -87,7 +112,7 @@ def revoke(engine: Engine, client_id: str, now: dt.datetime) -> None:
         raise NotFound(f"no active client {client_id!r}", fix="List clients with `taxmatch clients list`.")
 
 
-def authenticate(engine: Engine, credential: str) -> Client:
+def authenticate(engine: Engine, credential: str, key: bytes = DEVELOPMENT_KEY) -> Client:
     """The client a credential belongs to; AccessDenied for anything else, with one message for all."""
     client_id, _, secret = credential.partition(".")
     with engine.connect() as conn:
@@ -100,7 +125,7 @@ def authenticate(engine: Engine, credential: str) -> Client:
     if row is None or row["revoked_at"] is not None or not secret:
         raise refused
     try:
-        _verify(row["secret_hash"], secret)
+        _verify(row["secret_hash"], secret, key)
     except (VerificationError, InvalidHashError):
         raise refused from None
     return Client(row["client_id"], row["agency"], Role(row["role"]))

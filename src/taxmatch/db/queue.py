@@ -30,10 +30,13 @@ def exists(conn: Connection, batch_id: str) -> bool:
     return conn.execute(select(jobs.c.batch_id).where(jobs.c.batch_id == batch_id)).first() is not None
 
 
-def submitted_since(conn: Connection, agency: str, since: dt.datetime) -> int:
-    """How many batches this agency has submitted since `since`."""
-    query = select(func.count()).select_from(jobs).where(jobs.c.agency == agency, jobs.c.created_at >= since)
-    return int(conn.execute(query).scalar_one())
+def submitted_since(conn: Connection, agency: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many batches this agency has submitted since `since`, and when the first of them was."""
+    query = select(func.count(), func.min(jobs.c.created_at)).where(
+        jobs.c.agency == agency, jobs.c.created_at >= since
+    )
+    count, first = conn.execute(query).one()
+    return int(count), first
 
 
 def enqueue(

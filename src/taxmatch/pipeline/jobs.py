@@ -84,11 +84,16 @@ def submit(
 
 
 def _within_daily_limit(conn: Any, client: Client, settings: Settings, now: dt.datetime) -> None:
-    today = queue.submitted_since(conn, client.agency, now - dt.timedelta(days=1))
+    day = dt.timedelta(days=1)
+    today, first = queue.submitted_since(conn, client.agency, now - day)
     if today >= settings.batches_per_day:
+        if first is not None and first.tzinfo is None:  # SQLite keeps no offset; every stamp is UTC
+            first = first.replace(tzinfo=dt.UTC)
+        retry = (first + day - now).total_seconds() if first is not None else day.total_seconds()
         raise RateLimited(
             f"{client.agency} has submitted {today} batches in the last 24 hours",
             fix=f"The limit is {settings.batches_per_day}; try again later.",
+            retry_after=max(retry, 1.0),
         )
 
 

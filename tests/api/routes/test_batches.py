@@ -244,6 +244,7 @@ def test_batches_over_the_daily_limit_get_429_and_nothing_is_stored(world: World
             refused = limited.post("/batches", files=variant(world, request_rows(world)[::13]), headers=mine)
             assert refused.status_code == 429
             assert f"limit is {so_far + 1}" in refused.json()["error"]["fix"]
+            assert 1 <= int(refused.headers["Retry-After"]) <= 24 * 3600
             assert uploads(world) == before
             again = limited.post(
                 "/batches", files=first, headers=mine

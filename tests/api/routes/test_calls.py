@@ -92,5 +92,6 @@ def test_interactive_calls_per_minute_are_limited(world: World) -> None:
         assert [call(api, world, rows).status_code for _ in range(2)] == [200, 200]
         refused = call(api, world, rows)
         assert refused.status_code == 429 and "batch" in refused.json()["error"]["fix"]
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert call(api, world, rows, role="other_agency").status_code == 403  # counted per client
     app.state.context.engine.dispose()

@@ -56,6 +56,7 @@ def verify(call: Call, request: Request, ctx: ContextDep, who: Requester) -> Cal
         raise RateLimited(
             f"more than {request.app.state.throttle.limit} interactive calls in a minute",
             fix=f"Try again in {wait:.0f} s, or send the requests as a batch.",
+            retry_after=wait,
         )
     verifier: Verifier = request.app.state.verifier
     done = verifier.answer(ctx, who, call.manifest.model_dump(mode="json"), call.requests)
