@@ -18,7 +18,7 @@ from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.pipeline.context import Context
-from tests.conftest import context_for, covered
+from tests.conftest import context_for, covered, empty_database
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -56,12 +56,17 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     return Loaded(root / "store", rows, json.loads((root / "manifest.json").read_text()))
 
 
-@pytest.fixture
-def store(loaded: Loaded, tmp_path: Path) -> Iterator[Store]:
-    """A store of its own (SQLite) with the master loaded and a client for each role, the clock at NOW."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(loaded: Loaded, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A store of its own with the master loaded and a client for each role, the clock at NOW; on SQLite,
+    and on the session's PostgreSQL database (emptied first)."""
     root = tmp_path / "store"
     shutil.copytree(loaded.root / "reference", root / "reference")
-    ctx = context_for(root, NOW, url=f"sqlite:///{root / 'taxmatch.db'}")
+    url = f"sqlite:///{root / 'taxmatch.db'}"
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        empty_database(url)
+    ctx = context_for(root, NOW, url=url)
     made = {
         role: clients.issue(ctx.engine, "DHS/ICE" if role is Role.REQUESTER else "IRS", role, NOW)[0]
         for role in (Role.REQUESTER, Role.DISCLOSURE_OFFICER, Role.REVIEWER)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -13,6 +15,7 @@ from taxmatch.db.queue import JobStatus
 from taxmatch.db.schema import jobs as jobs_table
 from taxmatch.errors import AccessDenied, Conflict, ManifestError, NotFound, TooLarge
 from taxmatch.pipeline import jobs, review
+from taxmatch.pipeline.context import Context
 from taxmatch.rules.verdict import Verdict
 from taxmatch.settings import Settings
 from tests.pipeline.conftest import Store
@@ -126,3 +129,28 @@ def test_an_officer_who_settled_a_held_row_may_not_also_release(store: Store) ->
     second = clients.issue(store.ctx.engine, "IRS", Role.DISCLOSURE_OFFICER, store.ctx.now())[0]
     jobs.approve(store.ctx, batch_id, second)
     assert jobs.get(store.ctx, batch_id, second)["approved_by"] == second.client_id
+
+
+def test_a_long_stage_keeps_beating_so_no_second_worker_takes_the_job(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: the heartbeat moved only when a stage changed, so a stage longer than --stale-after let a
+    second worker take over a job that was still running."""
+    batch_id = submitted(store)
+    ctx = Context(store.ctx.engine, store.ctx.layout, store.ctx.agreement)  # the real clock: beats are timed
+    stale_after = dt.timedelta(seconds=0.6)
+    taken: list[str | None] = []
+    real = jobs.batch.process
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        kwargs["step"]("a stage slower than --stale-after")
+        for _ in range(4):
+            time.sleep(0.4)
+            taken.append(jobs.claim(ctx, "second worker", stale_after))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.batch, "process", slow)
+    assert jobs.claim(ctx, "first worker", stale_after) == batch_id
+    assert jobs.run(ctx, batch_id, beat_every=0.1) is JobStatus.PROCESSED
+    assert taken == [None] * 4
+    assert jobs.get(ctx, batch_id, store.officer)["worker"] == "first worker"

@@ -48,16 +48,19 @@ def worker(
         float,
         typer.Option("--stale-after", help="Seconds without a heartbeat before a running job is taken over."),
     ] = jobs.STALE_AFTER.total_seconds(),
+    beat_every: Annotated[
+        float, typer.Option("--beat-every", help="Seconds between heartbeats of the job this worker runs.")
+    ] = jobs.BEAT_EVERY.total_seconds(),
     store: StoreOpt = None,
 ) -> None:
     """Process submitted batches, one at a time; safe to kill and restart at any point."""
     ctx = context(store)
     name = f"{socket.gethostname()}:{os.getpid()}"
-    log.info("worker %s on store %s", name, ctx.layout.root)
+    out.print(f"worker {name}: store {ctx.layout.root}, taking over jobs silent for {stale_after:.0f} s")
     while True:
         batch_id = jobs.claim(ctx, name, dt.timedelta(seconds=stale_after))
         if batch_id is not None:
-            status = jobs.run(ctx, batch_id)
+            status = jobs.run(ctx, batch_id, beat_every)
             out.print(f"{batch_id}: {status.value}")
         if once:
             return

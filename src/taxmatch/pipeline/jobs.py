@@ -13,10 +13,11 @@ import datetime as dt
 import logging
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from taxmatch.db import queue, verdicts
 from taxmatch.db.clients import Client, Role
@@ -28,6 +29,7 @@ from taxmatch.settings import Settings
 
 log = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(minutes=2)
+BEAT_EVERY = dt.timedelta(seconds=15)  # well inside STALE_AFTER: a missed beat or two is no takeover
 REQUEST_SUFFIXES = {".csv": ".csv", ".parquet": ".parquet"}
 MANIFEST_FILE = "manifest.json"
 
@@ -102,23 +104,54 @@ def claim(ctx: Context, worker: str, stale_after: dt.timedelta = STALE_AFTER) ->
     return queue.claim(ctx.engine, worker, ctx.now(), stale_after)
 
 
-def run(ctx: Context, batch_id: str) -> JobStatus:
-    """Process a claimed job; its final status (processed or failed)."""
+class Heartbeat:
+    """A running job's heartbeat: at every stage, and on a timer in between, so that a stage longer
+    than another worker's --stale-after never looks like a dead worker (issue 10)."""
+
+    def __init__(self, ctx: Context, batch_id: str, every: float) -> None:
+        self.ctx, self.batch_id, self.every = ctx, batch_id, every
+        self.stage = "starting"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat {batch_id}", daemon=True)
+
+    def __call__(self, stage: str) -> None:
+        self.stage = stage
+        self._beat()
+
+    def _beat(self) -> None:
+        try:
+            queue.beat(self.ctx.engine, self.batch_id, self.stage, self.ctx.now())
+        except SQLAlchemyError as exc:  # a busy database: the next beat will do
+            log.warning("batch %s: heartbeat missed: %s", self.batch_id, exc)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._beat()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run(ctx: Context, batch_id: str, beat_every: float = BEAT_EVERY.total_seconds()) -> JobStatus:
+    """Process a claimed job, beating every `beat_every` seconds; its final status (processed or failed)."""
     folder = ctx.layout.upload(batch_id)
     status, error = JobStatus.PROCESSED, None
     log.info("batch %s: processing", batch_id)
-
-    def beat(stage: str) -> None:
-        queue.beat(ctx.engine, batch_id, stage, ctx.now())
-
-    try:
-        beat("reading the manifest and request file")
-        submission = batch.read_batch(_request_file(folder), folder / MANIFEST_FILE, ctx.agreement)
-        batch.process(ctx, submission, ctx.layout.results(batch_id), released=False, step=beat)
-    except TaxmatchError as exc:
-        status, error = JobStatus.FAILED, exc.message
-        log.warning("batch %s: failed: %s", batch_id, exc.message)
+    with Heartbeat(ctx, batch_id, beat_every) as beat:
+        try:
+            beat("reading the manifest and request file")
+            submission = batch.read_batch(_request_file(folder), folder / MANIFEST_FILE, ctx.agreement)
+            batch.process(ctx, submission, ctx.layout.results(batch_id), released=False, step=beat)
+        except TaxmatchError as exc:
+            status, error = JobStatus.FAILED, exc.message
+            log.warning("batch %s: failed: %s", batch_id, exc.message)
     queue.finish(ctx.engine, batch_id, status, error, ctx.now())
+    log.info("batch %s: %s", batch_id, status.value)
     return status
 
 
