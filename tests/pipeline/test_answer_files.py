@@ -33,3 +33,18 @@ def test_a_failure_leaves_no_file(tmp_path: Path) -> None:
             {tmp_path / "a.csv": (["x"], [{"x": 1}]), tmp_path / "b.csv": (["x"], (r for r in rows()))}
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_batch_s_three_files_keep_its_rows_as_they_are_and_clear_a_killed_writer_s_leftovers(
+    tmp_path: Path,
+) -> None:
+    """Issue 10: release must never read the escaped CSV back, and a killed worker left .tmp files."""
+    (tmp_path / ".results.csv.k1ll3d.tmp").write_text("half a file")
+    results = [{"request_id": "=R1", "outcome": "VERIFIED", "disclosure_id": "-1"}]
+    decisions = [{"request_id": "=R1", "outcome": "VERIFIED", "matched_tin": "123456789", "candidates": 2}]
+    output.write(tmp_path, results, decisions)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.parquet", "decisions.csv", "results.csv"]
+    assert "'=R1" in (tmp_path / "results.csv").read_text()
+    got_results, got_decisions = output.read(tmp_path)
+    assert got_results[0]["request_id"] == "=R1" and got_results[0]["disclosure_id"] == "-1"
+    assert got_decisions[0]["matched_tin"] == "123456789" and got_decisions[0]["candidates"] == "2"

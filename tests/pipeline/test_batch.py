@@ -135,8 +135,10 @@ def test_manifest_digest_mismatch_writes_nothing(batch: Batch, tmp_path: Path) -
     manifest["request_file_sha256"] = "0" * 64
     bad = tmp_path / "manifest.json"
     bad.write_text(json.dumps(manifest))
-    with pytest.raises(ManifestError, match="does not match"):
+    with pytest.raises(ManifestError, match=r"integrity failure: .* does not match") as info:
         process_files(context_for(batch.store, NOW, agreement.load()), batch.requests, bad, tmp_path / "out")
+    assert "0" * 64 in info.value.message and "CRLF" in info.value.fix  # both digests, and the likely cause
+    assert "legally insufficient" not in info.value.message
     assert not (tmp_path / "out").exists()
 
 

@@ -154,6 +154,17 @@ def test_a_complete_manifest_passes(terms: Agreement) -> None:
     assert gate.check_manifest(manifest(), terms, "ab" * 32) == []
 
 
+def test_a_manifest_covers_only_the_bytes_it_names() -> None:
+    assert gate.integrity(manifest(), "ab" * 32) == ""
+    assert gate.integrity(manifest(request_file_sha256="AB" * 32), "ab" * 32) == ""
+    broken = gate.integrity(manifest(request_file_sha256="cd" * 32), "ab" * 32)
+    assert "cd" * 32 in broken and "ab" * 32 in broken
+
+
+def test_the_digest_is_an_integrity_failure_not_a_legal_defect(terms: Agreement) -> None:
+    assert gate.check_manifest(manifest(request_file_sha256="cd" * 32), terms, "ab" * 32) == []
+
+
 @pytest.mark.parametrize(
     ("overrides", "needle"),
     [
@@ -163,7 +174,6 @@ def test_a_complete_manifest_passes(terms: Agreement) -> None:
         ({"attestation": " "}, "attestation"),
         ({"agreement_id": "OTHER"}, "agreement_id"),
         ({"requesting_agency": "FBI"}, "recipient"),
-        ({"request_file_sha256": "cd" * 32}, "digest"),
     ],
 )
 def test_manifest_defects_reject_the_batch(

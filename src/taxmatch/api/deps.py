@@ -68,7 +68,11 @@ def require(*roles: Role) -> Callable[[Client], Client]:
 
     def check(who: Annotated[Client, Depends(client)]) -> Client:
         if who.role not in roles:
-            raise AccessDenied(f"the {who.role.value} role may not do this")
+            needed = " or ".join(r.value for r in roles)
+            raise AccessDenied(
+                f"the {who.role.value} role may not do this",
+                fix=f"This needs a {needed} credential, issued by the disclosure office.",
+            )
         return who
 
     return check

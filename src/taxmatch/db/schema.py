@@ -6,11 +6,14 @@ migrations never import this module, so each stays as it was written.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     JSON,
     Column,
     Date,
     DateTime,
+    Dialect,
     Float,
     Index,
     Integer,
@@ -18,8 +21,27 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment, stored with its offset where the database keeps one, and always read back in UTC.
+
+    SQLite keeps no offset: its stamps came back naive, so the API showed some
+    times without a timezone and others with one (issue 10). Every stamp taxmatch
+    writes is UTC; a naive one read back is UTC too.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
 
 metadata = MetaData()
 
@@ -36,7 +58,7 @@ batches = Table(
     Column("request_file_sha256", String(64), nullable=False),
     Column("rows", Integer, nullable=False),
     Column("outcomes", JSON, nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=False),
 )
 
 decisions = Table(
@@ -72,7 +94,7 @@ verdicts = Table(
     Column("outcome", String(16), nullable=False),
     Column("reason_codes", String(400), nullable=False),
     Column("disclosure_id", String(32)),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
 )
 
 ledger = Table(
@@ -103,8 +125,8 @@ clients = Table(
     Column("agency", String(200), nullable=False),
     Column("role", String(32), nullable=False),
     Column("secret_hash", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
 )
 
 # One job per batch: durable state of a submitted batch, from upload to release.
@@ -117,10 +139,10 @@ jobs = Table(
     Column("status", String(16), nullable=False),  # queued | running | processed | failed | released
     Column("rows", Integer, nullable=False),
     Column("worker", String(80)),
-    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("heartbeat_at", UTCDateTime()),
     Column("stage", String(120)),  # what a running job is doing now (pipeline's step names)
     Column("approved_by", String(40)),
     Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -63,6 +63,8 @@ def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
     try:
         for path, write in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
+            for orphan in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed mid-write
+                orphan.unlink(missing_ok=True)
             handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             os.close(handle)
             staged.append((Path(temp_name), path))

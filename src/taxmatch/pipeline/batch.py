@@ -88,7 +88,15 @@ def assess(
 
 
 def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement, label: str) -> Submission:
-    """Refuse the batch whole if the manifest does not hold for this file under this agreement."""
+    """Refuse the batch whole if the manifest does not cover this file or fails under the agreement."""
+    broken = gate.integrity(manifest, requests.sha256)
+    if broken:
+        raise ManifestError(
+            f"integrity failure: {broken}",
+            where=Location(label, column="request_file_sha256"),
+            fix="Nothing was processed or stored. Compute the digest over the exact bytes sent; a request "
+            "file re-saved after signing (CRLF line endings, a byte-order mark) is a common cause.",
+        )
     problems = gate.check_manifest(manifest, agreement, requests.sha256)
     if problems:
         raise ManifestError(

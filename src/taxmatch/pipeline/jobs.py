@@ -14,6 +14,7 @@ import logging
 import shutil
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,13 @@ from taxmatch.settings import Settings
 
 log = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(minutes=2)
-BEAT_EVERY = dt.timedelta(seconds=15)  # well inside STALE_AFTER: a missed beat or two is no takeover
+BEAT_EVERY = dt.timedelta(seconds=15)
+_APPROVE_FIX = {
+    JobStatus.QUEUED: "Wait until it is processed.",
+    JobStatus.RUNNING: "Wait until it is processed.",
+    JobStatus.FAILED: "It failed and has nothing to release; read its error and submit a corrected batch.",
+    JobStatus.RELEASED: "It is already released; nothing more to approve.",
+}  # well inside STALE_AFTER: a missed beat or two is no takeover
 REQUEST_SUFFIXES = {".csv": ".csv", ".parquet": ".parquet"}
 MANIFEST_FILE = "manifest.json"
 
@@ -38,10 +45,27 @@ def _request_file(folder: Path) -> Path:
     return next(p for p in folder.iterdir() if p.stem == "requests")
 
 
-def _check_upload(ctx: Context, folder: Path, client: Client, settings: Settings) -> tuple[str, int]:
-    submission = batch.read_batch(
-        _request_file(folder), folder / MANIFEST_FILE, ctx.agreement, "manifest", settings.max_rows_per_batch
-    )
+def _as_uploaded(exc: TaxmatchError, folder: Path, filename: str) -> TaxmatchError:
+    """The error as the client knows its files: by the name it uploaded, never the server's path."""
+    if exc.where is not None and exc.where.file.startswith(str(folder)):
+        named = "manifest" if exc.where.file.endswith(MANIFEST_FILE) else Path(filename).name
+        exc.where = replace(exc.where, file=named)
+    return exc
+
+
+def _check_upload(
+    ctx: Context, folder: Path, client: Client, settings: Settings, filename: str
+) -> tuple[str, int]:
+    try:
+        submission = batch.read_batch(
+            _request_file(folder),
+            folder / MANIFEST_FILE,
+            ctx.agreement,
+            "manifest",
+            settings.max_rows_per_batch,
+        )
+    except TaxmatchError as exc:
+        raise _as_uploaded(exc, folder, filename) from None
     if submission.manifest.requesting_agency != client.agency:
         raise AccessDenied(
             f"this client acts for {client.agency!r}, not {submission.manifest.requesting_agency!r}"
@@ -65,7 +89,7 @@ def submit(
     try:
         (staging / MANIFEST_FILE).write_bytes(manifest)
         (staging / f"requests{suffix}").write_bytes(requests)
-        batch_id, rows = _check_upload(ctx, staging, client, settings)
+        batch_id, rows = _check_upload(ctx, staging, client, settings, filename)
         try:
             with ctx.engine.begin() as conn:
                 if queue.exists(conn, batch_id):
@@ -89,8 +113,6 @@ def _within_daily_limit(conn: Any, client: Client, settings: Settings, now: dt.d
     day = dt.timedelta(days=1)
     today, first = queue.submitted_since(conn, client.agency, now - day)
     if today >= settings.batches_per_day:
-        if first is not None and first.tzinfo is None:  # SQLite keeps no offset; every stamp is UTC
-            first = first.replace(tzinfo=dt.UTC)
         retry = (first + day - now).total_seconds() if first is not None else day.total_seconds()
         raise RateLimited(
             f"{client.agency} has submitted {today} batches in the last 24 hours",
@@ -188,7 +210,8 @@ def approve(ctx: Context, batch_id: str, officer: Client) -> None:
         )
     if job["status"] != JobStatus.PROCESSED:
         raise Conflict(
-            f"batch {batch_id!r} is {job['status']}, not processed", fix="Wait until it is processed."
+            f"batch {batch_id!r} is {job['status']}, not processed",
+            fix=_APPROVE_FIX[JobStatus(job["status"])],
         )
     now = ctx.now()
     release.account(ctx, batch_id, now)

@@ -29,7 +29,7 @@ def statute_key(text: str) -> str:
 
 
 def check_manifest(manifest: Manifest, agreement: Agreement, file_sha256: str) -> list[str]:
-    """Every reason the batch as a whole is legally insufficient."""
+    """Every reason the batch as a whole is legally insufficient (its integrity is `integrity`'s)."""
     problems = []
     if manifest.agreement_id != agreement.id:
         problems.append(f"agreement_id {manifest.agreement_id!r} is not this agreement ({agreement.id!r})")
@@ -45,9 +45,17 @@ def check_manifest(manifest: Manifest, agreement: Agreement, file_sha256: str) -
         problems.append(f"the agreement is not in force on signed_on {manifest.signed_on.isoformat()}")
     if not manifest.attestation.strip():
         problems.append("the attestation is empty")
-    if manifest.request_file_sha256.strip().lower() != file_sha256:
-        problems.append("request_file_sha256 does not match the request file's SHA-256 digest")
     return problems
+
+
+def integrity(manifest: Manifest, file_sha256: str) -> str:
+    """Why the manifest does not cover these bytes (both digests named); empty when it does."""
+    claimed = manifest.request_file_sha256.strip().lower()
+    if claimed == file_sha256:
+        return ""
+    return (
+        f"the manifest's request_file_sha256 {claimed} does not match the file's SHA-256 digest {file_sha256}"
+    )
 
 
 def _fields(row: Row, agreement: Agreement) -> list[Reason]:

@@ -39,7 +39,10 @@ def test_the_batch_life_cycle_with_two_person_release(api: TestClient, world: Wo
     again = submit(api, world)
     assert again == (202, {"batch_id": batch, "created": False})
     mine = auth(world, "requester")
-    assert api.get(f"/batches/{batch}", headers=mine).json()["status"] == "processed"
+    shown = api.get(f"/batches/{batch}", headers=mine).json()
+    assert shown["status"] == "processed"
+    for stamp in ("created_at", "updated_at"):  # every time the API shows has its offset (issue 10)
+        assert dt.datetime.fromisoformat(shown[stamp]).utcoffset() == dt.timedelta(0)
     early = api.get(f"/batches/{batch}/results", headers=mine)
     assert early.status_code == 409 and early.json()["error"]["type"] == "conflict"
     assert api.post(f"/batches/{batch}/approve", headers=mine).status_code == 403
@@ -50,7 +53,10 @@ def test_the_batch_life_cycle_with_two_person_release(api: TestClient, world: Wo
     lines = results.text.strip().splitlines()
     assert lines[0].startswith("request_id,outcome,reason_codes,disclosed_street_address")
     assert len(lines) == 151
-    assert api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer")).status_code == 409
+    again = api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer"))
+    assert again.status_code == 409 and "already released" in again.json()["error"]["fix"]
+    refused = api.post(f"/batches/{batch}/approve", headers=mine).json()["error"]
+    assert "disclosure_officer" in refused["fix"]  # a 403 names the role that is needed
 
 
 def test_the_submitter_may_never_approve(world: World) -> None:
@@ -90,6 +96,9 @@ def test_hostile_uploads_get_a_clear_4xx_and_nothing_is_stored(
     before = uploads(world)
     code, body = submit(api, world, payload, name)
     assert (code, body["error"]["type"]) == (status, kind)  # type: ignore[index]
+    assert str(world.store) not in json.dumps(body) and ".incoming-" not in json.dumps(
+        body
+    )  # no server paths
     assert uploads(world) == before
 
 
