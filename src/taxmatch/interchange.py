@@ -164,4 +164,8 @@ def read_text_parquet(path: Path, expected: Sequence[str]) -> pa.Table:
         check_text_columns(path, schema.names, [str(t) for t in schema.types], expected)
         return pq.read_table(path).cast(pa.schema([(c, pa.string()) for c in expected]))
     except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"cannot read Parquet: {exc}", where=Location(str(path))) from exc
+        raise InputError(
+            f"cannot read Parquet: {exc}",
+            where=Location(str(path)),
+            fix="Send a Parquet file written with the request columns as strings, or the interchange CSV.",
+        ) from exc

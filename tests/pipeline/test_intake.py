@@ -1,4 +1,5 @@
 import hashlib
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -6,6 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from taxmatch.errors import InputError, TooLarge
 from taxmatch.interchange import REQUEST_COLUMNS
@@ -168,3 +171,41 @@ def test_a_parquet_file_over_the_row_limit_is_refused_from_its_metadata(tmp_path
     with pytest.raises(TooLarge, match="11 rows is more than the 10"):
         intake.read_requests(path, max_rows=10)
     assert len(intake.read_requests(path, max_rows=11).rows) == 11
+
+
+KINDS = {
+    "string": (pa.string(), "x"),
+    "large_string": (pa.large_string(), "x"),
+    "int64": (pa.int64(), 1),
+    "float64": (pa.float64(), 1.5),
+    "bool": (pa.bool_(), True),
+    "binary": (pa.binary(), b"x"),
+    "list": (pa.list_(pa.string()), ["x"]),
+    "struct": (pa.struct([("a", pa.string())]), {"a": "x"}),
+    "null": (pa.null(), None),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@example(kinds=["string"] * len(REQUEST_COLUMNS), drop=None)  # the accepted branch, always tried
+@example(kinds=["large_string", *["null"] * (len(REQUEST_COLUMNS) - 1)], drop=None)
+@example(kinds=[*["string"] * (len(REQUEST_COLUMNS) - 1), "int64"], drop=None)  # an integer zip
+@given(
+    kinds=st.lists(
+        st.sampled_from(sorted(KINDS)), min_size=len(REQUEST_COLUMNS), max_size=len(REQUEST_COLUMNS)
+    ),
+    drop=st.none() | st.sampled_from(REQUEST_COLUMNS),
+)
+def test_any_parquet_schema_is_read_as_text_or_refused_cleanly(kinds: list[str], drop: str | None) -> None:
+    """Issue 10: every Parquet schema is either the agreed text columns or an InputError, never a crash."""
+    columns = [c for c in REQUEST_COLUMNS if c != drop]
+    table = pa.table({c: pa.array([KINDS[k][1]], KINDS[k][0]) for c, k in zip(columns, kinds, strict=False)})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "requests.parquet"
+        pq.write_table(table, path)
+        texts = all(k in {"string", "large_string", "null"} for k in kinds[: len(columns)])
+        if drop is None and texts and kinds[0] != "null":  # a row needs its request_id
+            assert intake.read_requests(path).rows[0]["request_id"] == "x"
+        else:
+            with pytest.raises(InputError):
+                intake.read_requests(path)

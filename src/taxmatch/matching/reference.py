@@ -137,7 +137,9 @@ def _first_bad(path: Path, table: pa.Table, mask: pa.Array, column: str, what: s
 
 def _check(path: Path, table: pa.Table) -> None:
     if table.num_rows == 0:
-        raise InputError("the master file has no rows", where=Location(str(path)))
+        raise InputError(
+            "the master file has no rows", where=Location(str(path)), fix="Load a master file with rows."
+        )
     for column in MASTER_COLUMNS:
         if column not in MASTER_OPTIONAL:
             _first_bad(

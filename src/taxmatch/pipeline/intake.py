@@ -20,6 +20,7 @@ from taxmatch.errors import InputError, Location, TooLarge
 from taxmatch.interchange import REQUEST_COLUMNS, check_header, read_text_parquet
 
 MAX_FIELD_BYTES = 1_000_000
+SUFFIXES = (".csv", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ def _csv_rows(path: Path, text: str, expected: Sequence[str]) -> tuple[list[dict
             "the file is empty", where=Location(str(path)), fix=f"Send a header row: {','.join(expected)}"
         ) from None
     except csv.Error as exc:
-        raise InputError(f"malformed CSV header: {exc}", where=Location(str(path), 1)) from exc
+        raise InputError(
+            f"malformed CSV header: {exc}",
+            where=Location(str(path), 1),
+            fix="Check the quoting of the header line (RFC 4180).",
+        ) from exc
     check_header(path, [h.strip() for h in header], expected)
     rows: list[dict[str, str]] = []
     lines: list[int] = []
@@ -116,12 +121,28 @@ def _parquet_rows(
         try:
             count = pq.read_metadata(path).num_rows
         except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"cannot read Parquet: {exc}", where=Location(str(path))) from exc
+            raise InputError(
+                f"cannot read Parquet: {exc}",
+                where=Location(str(path)),
+                fix="Send Parquet with the request columns as strings, or the interchange CSV.",
+            ) from exc
         if count > limit:
             raise _too_many(path, count, limit)
     table = read_text_parquet(path, expected)
     rows = [{k: (v or "") for k, v in r.items()} for r in table.to_pylist()]
     return rows, list(range(2, len(rows) + 2))
+
+
+def check_suffix(name: str, where: str) -> str:
+    """The request file's suffix (.csv or .parquet), or InputError naming the file."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"request file {Path(name).name!r} is neither .csv nor .parquet",
+            where=Location(where),
+            fix="Send the interchange CSV (UTF-8, RFC 4180) or Parquet with the same columns.",
+        )
+    return suffix
 
 
 def read_requests(path: Path, max_rows: int | None = None) -> RequestFile:
@@ -130,10 +151,15 @@ def read_requests(path: Path, max_rows: int | None = None) -> RequestFile:
     `max_rows`: refuse a file with more rows (TooLarge), counted before any row is built,
     so that an oversize file costs a scan, not the memory of its rows.
     """
+    check_suffix(path.name, str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the request file: {exc.strerror}", where=Location(str(path))) from exc
+        raise InputError(
+            f"cannot read the request file: {exc.strerror}",
+            where=Location(str(path)),
+            fix="Check the path and that the file is readable.",
+        ) from exc
     digest = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() == ".parquet":
         rows, lines = _parquet_rows(path, REQUEST_COLUMNS, max_rows)

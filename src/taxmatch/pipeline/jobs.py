@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from taxmatch.db import queue, verdicts
 from taxmatch.db.clients import Client, Role
 from taxmatch.db.queue import JobStatus
-from taxmatch.errors import AccessDenied, Conflict, InputError, NotFound, RateLimited, TaxmatchError
-from taxmatch.pipeline import batch, release
+from taxmatch.errors import AccessDenied, Conflict, NotFound, RateLimited, TaxmatchError
+from taxmatch.pipeline import batch, intake, release
 from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
 
@@ -37,7 +37,6 @@ _APPROVE_FIX = {
     JobStatus.FAILED: "It failed and has nothing to release; read its error and submit a corrected batch.",
     JobStatus.RELEASED: "It is already released; nothing more to approve.",
 }  # well inside STALE_AFTER: a missed beat or two is no takeover
-REQUEST_SUFFIXES = {".csv": ".csv", ".parquet": ".parquet"}
 MANIFEST_FILE = "manifest.json"
 
 
@@ -77,12 +76,7 @@ def submit(
     ctx: Context, settings: Settings, client: Client, manifest: bytes, requests: bytes, filename: str
 ) -> tuple[str, bool]:
     """Check a batch whole, store and queue it; (batch_id, created). The same file twice is one batch."""
-    suffix = REQUEST_SUFFIXES.get(Path(filename).suffix.lower())
-    if suffix is None:
-        raise InputError(
-            f"request file {filename!r} is neither .csv nor .parquet",
-            fix="Send the interchange CSV or Parquet.",
-        )
+    suffix = intake.check_suffix(filename, Path(filename).name)
     now = ctx.now()
     ctx.layout.uploads.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=ctx.layout.uploads))

@@ -54,7 +54,7 @@ def _events(text: str, where: str) -> Iterator[yaml.Event]:
 def _text(event: yaml.ScalarEvent, where: str, key: str | None) -> str:
     """A scalar's text, refused unless it is a string (or, for signed_on, a date)."""
     if event.anchor is not None or event.tag not in (None, "!", STR):
-        raise _refuse("anchors, aliases and tags are not allowed in a manifest", where, key)
+        raise _refuse("lists, anchors, aliases and tags are not allowed in a manifest", where, key)
     tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
     if tag == STR or (key == "signed_on" and tag == TIMESTAMP):
         return str(event.value)
@@ -68,7 +68,7 @@ def flat_strings(text: str, where: str) -> dict[str, str]:
     depth = 0
     for event in _events(text, where):
         if isinstance(event, yaml.AliasEvent | yaml.SequenceStartEvent):
-            raise _refuse("lists, anchors and aliases are not allowed in a manifest", where, key)
+            raise _refuse("lists, anchors, aliases and tags are not allowed in a manifest", where, key)
         if isinstance(event, yaml.MappingStartEvent):
             depth += 1
             if depth > 1 or event.anchor is not None or event.tag not in (None, "tag:yaml.org,2002:map"):
@@ -95,7 +95,11 @@ def read(path: Path) -> Manifest:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise ManifestError(f"cannot read the manifest: {exc.strerror}", where=Location(str(path))) from exc
+        raise ManifestError(
+            f"cannot read the manifest: {exc.strerror}",
+            where=Location(str(path)),
+            fix="Check the path and that the file is readable.",
+        ) from exc
     if len(data) > MAX_BYTES:
         raise _refuse(f"the manifest is larger than {MAX_BYTES:,} bytes", str(path))
     try:
@@ -118,12 +122,18 @@ def checked(raw: dict[str, str], where: str) -> Manifest:
             )
     extra = sorted(set(raw) - set(MANIFEST_FIELDS))
     if extra:
-        raise ManifestError(f"unknown field(s): {', '.join(map(str, extra))}", where=Location(where))
+        raise ManifestError(
+            f"unknown field(s): {', '.join(map(str, extra))}",
+            where=Location(where),
+            fix="Remove them: the manifest holds exactly the fields of spec/interchange.md section 0.",
+        )
     signed = raw["signed_on"]
     try:
         signed_on = dt.date.fromisoformat(str(signed).strip())
     except ValueError as exc:
         raise ManifestError(
-            f"signed_on {signed!r} is not a YYYY-MM-DD date", where=Location(where, column="signed_on")
+            f"signed_on {signed!r} is not a YYYY-MM-DD date",
+            where=Location(where, column="signed_on"),
+            fix="Write the date the request was signed as YYYY-MM-DD.",
         ) from exc
     return Manifest(**{k: str(raw[k]) for k in MANIFEST_FIELDS if k != "signed_on"}, signed_on=signed_on)
