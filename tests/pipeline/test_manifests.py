@@ -120,3 +120,22 @@ def test_any_json_document_is_a_manifest_or_a_manifest_error(value: object) -> N
         path.write_text(json.dumps(value), encoding="utf-8")
         with contextlib.suppress(ManifestError):  # anything else escaping is the failure
             manifests.read(path)
+
+
+YAML_BITS = st.sampled_from(
+    ["a: b\n", "- x\n", "&a ", "*a", "!!str ", "{", "}", "[", "]", ": ", "---\n", "? ", "|\n  t\n", '"q"',
+     "'q'", "#c\n", "  ", "\n", "k: [1, 2]\n", "k: {a: 1}\n", "k: null\n", "k: 2026-11-02\n", "\t", "\\",
+     "%YAML 1.1\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.lists(YAML_BITS | st.text(max_size=8), max_size=12).map("".join))
+def test_any_yaml_text_is_flat_strings_or_a_manifest_error(text: str) -> None:
+    """Issue 10: fuzzed YAML; anything but a flat mapping of strings is refused cleanly."""
+    try:
+        fields = manifests.flat_strings(text, "fuzzed")
+    except ManifestError as exc:
+        assert exc.where is not None and exc.where.file == "fuzzed" and exc.fix
+        return
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items())
