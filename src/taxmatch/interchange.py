@@ -157,6 +157,22 @@ def check_text_columns(
             )
 
 
+def unreadable_parquet(path: Path, exc: Exception) -> InputError:
+    return InputError(
+        f"cannot read Parquet: {exc}",
+        where=Location(str(path)),
+        fix="Send Parquet with the agreed columns as strings, or the interchange CSV.",
+    )
+
+
+def parquet_rows(path: Path) -> int:
+    """How many rows a Parquet file holds, from its metadata alone."""
+    try:
+        return int(pq.read_metadata(path).num_rows)
+    except (pa.ArrowException, OSError) as exc:
+        raise unreadable_parquet(path, exc) from exc
+
+
 def read_text_parquet(path: Path, expected: Sequence[str]) -> pa.Table:
     """A Parquet file of the agreed text columns, its schema checked before any data is read."""
     try:
@@ -164,8 +180,4 @@ def read_text_parquet(path: Path, expected: Sequence[str]) -> pa.Table:
         check_text_columns(path, schema.names, [str(t) for t in schema.types], expected)
         return pq.read_table(path).cast(pa.schema([(c, pa.string()) for c in expected]))
     except (pa.ArrowException, OSError) as exc:
-        raise InputError(
-            f"cannot read Parquet: {exc}",
-            where=Location(str(path)),
-            fix="Send a Parquet file written with the request columns as strings, or the interchange CSV.",
-        ) from exc
+        raise unreadable_parquet(path, exc) from exc

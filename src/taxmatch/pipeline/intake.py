@@ -13,11 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from taxmatch.errors import InputError, Location, TooLarge
-from taxmatch.interchange import REQUEST_COLUMNS, check_header, read_text_parquet
+from taxmatch.interchange import REQUEST_COLUMNS, check_header, parquet_rows, read_text_parquet
 
 MAX_FIELD_BYTES = 1_000_000
 SUFFIXES = (".csv", ".parquet")
@@ -117,17 +114,8 @@ def _count_csv_records(path: Path, text: str, limit: int) -> None:
 def _parquet_rows(
     path: Path, expected: Sequence[str], limit: int | None
 ) -> tuple[list[dict[str, str]], list[int]]:
-    if limit is not None:
-        try:
-            count = pq.read_metadata(path).num_rows
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(
-                f"cannot read Parquet: {exc}",
-                where=Location(str(path)),
-                fix="Send Parquet with the request columns as strings, or the interchange CSV.",
-            ) from exc
-        if count > limit:
-            raise _too_many(path, count, limit)
+    if limit is not None and (count := parquet_rows(path)) > limit:
+        raise _too_many(path, count, limit)
     table = read_text_parquet(path, expected)
     rows = [{k: (v or "") for k, v in r.items()} for r in table.to_pylist()]
     return rows, list(range(2, len(rows) + 2))
