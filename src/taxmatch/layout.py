@@ -8,7 +8,8 @@
     │                          tf_*.parquet, model.json, reference.json (matching/reference.py)
     ├── uploads/BATCH/         a submitted batch's manifest.json and requests.csv|parquet
     ├── results/BATCH/         its results.csv and decisions.csv
-    └── calls/CALL/            an interactive call's requests.csv and manifest.json (the record)
+    ├── calls/CALL/            an interactive call's requests.csv and manifest.json (the record)
+    └── spill/                 DuckDB's temporary files beyond the memory budget
 
 A batch id holds a colon (`AGREEMENT:DIGEST`); its folder name does not.
 """
@@ -52,6 +53,11 @@ class Layout:
     @property
     def reference_retired(self) -> Path:
         return self.root / "reference.old"
+
+    @property
+    def spill(self) -> Path:
+        """Where DuckDB spills what does not fit in the memory budget (on the store's own disk)."""
+        return self.root / "spill"
 
     @property
     def uploads(self) -> Path:

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.lab import baseline, evaluate, synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
+from taxmatch.matching.duck import Budget
 from taxmatch.pipeline.results import BatchReport
 from tests.conftest import context_for, process_files
 
@@ -190,3 +191,12 @@ def test_a_caseload_spread_over_batches_is_still_counted(batch: Batch, tmp_path:
     late = tmp_path / "late"
     again = process_files(context_for(store, later, terms), tmp_path / "r1.csv", tmp_path / "m1.json", late)
     assert again.reasons["CASELOAD_IMPLAUSIBLE"] == 0
+
+
+def test_a_tight_memory_budget_gives_the_same_answers(batch: Batch) -> None:
+    """Issue 13: DuckDB keeps to TAXMATCH_MEMORY_LIMIT (spilling to the store's disk) and decides the same."""
+    ctx = context_for(batch.store, NOW, agreement.load())
+    tight = replace(ctx, budget=Budget(160 * 2**20, Layout(batch.store).spill, 1))
+    process_files(tight, batch.requests, batch.manifest, batch.root / "tight")
+    for name in ("results.csv", "decisions.csv"):
+        assert (batch.root / "tight" / name).read_bytes() == (batch.out / name).read_bytes()

@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.context = ctx
     errors.install(app)
     app.add_middleware(CompleteMultipart)
-    app.state.verifier = Verifier(ctx.layout)
+    app.state.verifier = Verifier(ctx.layout, ctx.budget)
     app.state.throttle = Throttle(settings.verify_calls_per_minute)
     app.state.failures = Throttle(settings.failed_logins_per_minute)
     for router in (health.router, batches.router, ledger.router, reviews.router, calls.router, ui.router):

@@ -21,7 +21,7 @@ def load(
     """Standardise the master file once, build the reference index, train and save the model."""
     ctx = context(store)
     with steps("master load") as step:
-        ref = reference.load(master_file, ctx.layout, ctx.now(), step)
+        ref = reference.load(master_file, ctx.layout, ctx.now(), step, ctx.budget)
     out.print(
         f"loaded {ref.meta['rows']:,} rows for {ref.meta['taxpayers']:,} taxpayers into {ref.directory}"
     )

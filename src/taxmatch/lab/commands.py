@@ -135,7 +135,7 @@ def demo(
         synth.write_manifest(paths["manifest"], paths["requests"])
     ctx = context(store)
     with steps("master load") as step:
-        ref = reference.load(paths["master"], ctx.layout, ctx.now(), step)
+        ref = reference.load(paths["master"], ctx.layout, ctx.now(), step, ctx.budget)
     batch = run(ctx, paths["requests"], paths["manifest"], out_dir)
     base = baseline.disclosures(intake.read_requests(paths["requests"]).rows, ref.parquet)
     result = evaluate.evaluate(out_dir, paths["truth"], base)

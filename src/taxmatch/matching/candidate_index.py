@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from taxmatch.matching import model
+from taxmatch.matching import duck, model
 from taxmatch.matching.reference import ADDRESS_COLUMNS, Reference
 
 _COLUMN = re.compile(r"\bl\.(\w+)")
@@ -53,7 +53,7 @@ class CandidateIndex:
         if not np.array_equal(uids, np.arange(len(uids))):
             table = table.sort_by(model.UID)
         self.master = table.combine_chunks()  # take() on one chunk is far faster
-        self._con = duckdb.connect()
+        self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
         self._con.register("master", table)
         self.rules = [self._rule(self._con, rule_columns(rule)) for rule in model.BLOCKING_RULES]

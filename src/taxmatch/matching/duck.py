@@ -1,14 +1,55 @@
-"""Small DuckDB helpers shared by the engine edges."""
+"""DuckDB connections within a budget, and the one way statements are run on them.
+
+Every connection the matching engine opens is made by `connect`, so the memory
+budget (TAXMATCH_MEMORY_LIMIT) and the spill directory on the store's disk hold
+for all of them: DuckDB keeps its working set under the limit and spills the
+rest to disk instead of growing with the data.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one DuckDB connection may use: memory in bytes, where it spills, how many threads."""
+
+    memory_bytes: int | None = None  # None: DuckDB's own default (80% of the machine)
+    spill: Path | None = None
+    threads: int | None = None
+
+    def but(self, threads: int) -> Budget:
+        """The same budget with a set number of threads (an interactive session uses one)."""
+        return Budget(self.memory_bytes, self.spill, threads)
+
+
+UNLIMITED = Budget()
+
+
+def connect(budget: Budget = UNLIMITED) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that keeps to the budget."""
+    con = duckdb.connect()
+    if budget.memory_bytes is not None:
+        run(con, f"SET memory_limit = '{int(budget.memory_bytes)}B'")
+    if budget.spill is not None:
+        budget.spill.mkdir(parents=True, exist_ok=True)
+        run(con, f"SET temp_directory = '{_quoted(budget.spill)}'")  # a SET takes no parameters
+    if budget.threads:
+        run(con, f"SET threads = {int(budget.threads)}")
+    return con
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -51,6 +50,7 @@ Step = Callable[[str], None]
 class Reference:
     directory: Path
     meta: dict[str, Any]
+    budget: duck.Budget = duck.UNLIMITED  # what each DuckDB connection over it may use
 
     @property
     def parquet(self) -> Path:
@@ -82,7 +82,7 @@ def last_known(ref: Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
     """The last known address (street, unit, city, state, ZIP) of each of these TINs on file."""
     if not tins:
         return {}
-    con = duckdb.connect()
+    con = duck.connect(ref.budget)
     con.register("wanted", pa.table({"tin": pa.array(sorted(set(tins)), pa.string())}))
     found = con.sql(
         f"SELECT k.tin, {', '.join(ADDRESS_COLUMNS)} FROM read_parquet(?) k JOIN wanted USING (tin)",
@@ -92,7 +92,7 @@ def last_known(ref: Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
     return {row[0]: tuple(row[1:]) for row in found}
 
 
-def open_reference(layout: Layout) -> Reference:
+def open_reference(layout: Layout, budget: duck.Budget = duck.UNLIMITED) -> Reference:
     """The master loaded in this store; NoMasterLoaded if there is none."""
     if not layout.has_master:
         raise NoMasterLoaded(
@@ -100,7 +100,7 @@ def open_reference(layout: Layout) -> Reference:
             where=Location(str(layout.root)),
             fix="Run `taxmatch master load MASTER_FILE --store DIR` first.",
         )
-    return Reference(layout.reference, json.loads(layout.reference_meta.read_text(encoding="utf-8")))
+    return Reference(layout.reference, json.loads(layout.reference_meta.read_text(encoding="utf-8")), budget)
 
 
 def _read(path: Path) -> pa.Table:
@@ -176,7 +176,13 @@ def _check(path: Path, table: pa.Table) -> None:
 
 
 @runtime.fewer_collections()
-def load(path: Path, layout: Layout, now: dt.datetime, step: Step = lambda _: None) -> Reference:
+def load(
+    path: Path,
+    layout: Layout,
+    now: dt.datetime,
+    step: Step = lambda _: None,
+    budget: duck.Budget = duck.UNLIMITED,
+) -> Reference:
     """Standardise the master once, build the index, train and save the model."""
     today = now.date()
     step("reading the master file")
@@ -189,7 +195,7 @@ def load(path: Path, layout: Layout, now: dt.datetime, step: Step = lambda _: No
     standard = standardise(table, today).append_column(model.UID, pa.array(range(table.num_rows), pa.int64()))
     target, staging = layout.reference, layout.reference_staging
     staging.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    con = duck.connect(budget)
     con.register("master", standard)
     step("building the reference index")
     duck.run(con, f"COPY (SELECT * FROM master) TO '{staging / 'reference.parquet'}' (FORMAT parquet)")
@@ -212,7 +218,7 @@ def load(path: Path, layout: Layout, now: dt.datetime, step: Step = lambda _: No
         QUALIFY row_number() OVER (PARTITION BY tin ORDER BY address_as_of DESC, uid DESC) = 1
         ORDER BY hash(tin), tin LIMIT {training.SAMPLE}""").to_arrow_table()
     con.close()
-    trained = training.train(sample, staging / "reference.parquet", int(taxpayers), today)
+    trained = training.train(sample, staging / "reference.parquet", int(taxpayers), today, budget=budget)
     training.save(trained, staging / "model.json")
     meta = {
         "master_file": str(path),
@@ -224,7 +230,7 @@ def load(path: Path, layout: Layout, now: dt.datetime, step: Step = lambda _: No
     (staging / "reference.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     _swap(staging, target, layout.reference_retired)
     log.info("loaded %s: %d rows for %d taxpayers", path, table.num_rows, taxpayers)
-    return Reference(target, meta)
+    return Reference(target, meta, budget)
 
 
 def _swap(staging: Path, target: Path, old: Path) -> None:

@@ -96,11 +96,9 @@ class Matcher:
         self.reference = reference
         self.trained = reference.model()
         self.labels = model.labels(self.trained)
-        self.con = duckdb.connect()
+        self.con = duck.connect(reference.budget.but(threads) if threads else reference.budget)
         self.db = _RecordingAPI(self.con)
         self._script: _Script | None = None
-        if threads:
-            duck.run(self.con, f"SET threads = {int(threads)}")
         for column in model.TF_COLUMNS:
             duck.run(
                 self.con,

@@ -18,7 +18,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
@@ -32,12 +31,14 @@ U_MAX_PAIRS = 10_000_000
 U_PAIRS_PER_ROW = 200  # a small master needs far fewer random pairs for the same precision
 
 
-def _m_from_perturbed_copies(sample: pa.Table, today: dt.date, seed: int) -> dict[str, Any]:
+def _m_from_perturbed_copies(
+    sample: pa.Table, today: dt.date, seed: int, budget: duck.Budget
+) -> dict[str, Any]:
     """m-probabilities from known pairs: each sampled record against its perturbed copy."""
     rng = random.Random(seed)
     copies = pa.Table.from_pylist([perturb(r, rng) for r in sample.to_pylist()], schema=sample.schema)
     ids = pa.array(range(sample.num_rows), pa.int64())
-    con = duckdb.connect()
+    con = duck.connect(budget)
     db = DuckDBAPI(connection=con)
     tables = []
     for name, table in (("a_copies", copies), ("b_master", sample)):
@@ -52,13 +53,13 @@ def _m_from_perturbed_copies(sample: pa.Table, today: dt.date, seed: int) -> dic
     return trained
 
 
-def _u_from_the_master(reference_parquet: Path, seed: int) -> dict[str, Any]:
+def _u_from_the_master(reference_parquet: Path, seed: int, budget: duck.Budget) -> dict[str, Any]:
     """u-probabilities from random pairs of the whole master, so they fit its size.
 
     A sample would overstate how often two strangers share an address or a
     birth date by the ratio of the master's size to the sample's.
     """
-    con = duckdb.connect()
+    con = duck.connect(budget)
     columns = ", ".join(model.COMPARED_COLUMNS)
     duck.run(
         con,
@@ -77,11 +78,16 @@ def _u_from_the_master(reference_parquet: Path, seed: int) -> dict[str, Any]:
 
 
 def train(
-    sample: pa.Table, reference_parquet: Path, taxpayers: int, today: dt.date, seed: int = 7
+    sample: pa.Table,
+    reference_parquet: Path,
+    taxpayers: int,
+    today: dt.date,
+    seed: int = 7,
+    budget: duck.Budget = duck.UNLIMITED,
 ) -> dict[str, Any]:
     """The model JSON: m from perturbed copies of `sample`, u from the master, prior 1/taxpayers."""
-    trained = _m_from_perturbed_copies(sample, today, seed)
-    with_u = _u_from_the_master(reference_parquet, seed)
+    trained = _m_from_perturbed_copies(sample, today, seed, budget)
+    with_u = _u_from_the_master(reference_parquet, seed, budget)
     for comparison, source in zip(trained["comparisons"], with_u["comparisons"], strict=True):
         for level, other in zip(comparison["comparison_levels"], source["comparison_levels"], strict=True):
             if not level.get("is_null_level"):

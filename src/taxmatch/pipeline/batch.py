@@ -148,7 +148,7 @@ def process(
     started, now = time.perf_counter(), ctx.now()
     rows, bid = submission.requests.rows, submission.batch_id
     log.info("batch %s: %d rows from %s", bid, len(rows), submission.requests.path)
-    ref = reference.open_reference(ctx.layout)
+    ref = reference.open_reference(ctx.layout, ctx.budget)
     search = search or WholeMaster(ref)
     earlier = earlier_caseloads(ctx, rows, now)
     reasons, found = assess(

@@ -24,6 +24,7 @@ from taxmatch.errors import AccessDenied, InputError, Location
 from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
+from taxmatch.matching.duck import UNLIMITED, Budget
 from taxmatch.matching.search import IndexedMaster
 from taxmatch.pipeline import batch, intake, manifests, results
 from taxmatch.pipeline.context import Context
@@ -62,14 +63,14 @@ def request_file(rows: Sequence[Mapping[str, str]]) -> bytes:
 class Verifier:
     """Holds the index of the loaded master, rebuilt when a new master is loaded."""
 
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
+    def __init__(self, layout: Layout, budget: Budget = UNLIMITED) -> None:
+        self.layout, self.budget = layout, budget
         self._master: IndexedMaster | None = None
         self._lock = threading.Lock()
 
     def master(self) -> IndexedMaster:
         """The index of the master loaded now (built on first use, or after a reload)."""
-        ref = reference.open_reference(self.layout)
+        ref = reference.open_reference(self.layout, self.budget)
         if self._master is None or self._master.loaded_at != str(ref.meta.get("loaded_at", "")):
             if self._master is not None:
                 self._master.close()

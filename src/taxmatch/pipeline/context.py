@@ -18,6 +18,7 @@ from taxmatch import agreement as agreement_mod
 from taxmatch.agreement import Agreement
 from taxmatch.db.engine import connect
 from taxmatch.layout import Layout
+from taxmatch.matching.duck import UNLIMITED, Budget
 from taxmatch.settings import Settings
 
 Clock = Callable[[], dt.datetime]
@@ -36,6 +37,7 @@ class Context:
     layout: Layout
     agreement: Agreement
     clock: Clock = field(default=utc_now)
+    budget: Budget = UNLIMITED  # what matching may hold in memory, and where it spills
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -46,8 +48,10 @@ class Context:
     ) -> Context:
         """Connect to the store the settings name (migrating it), under an agreement (default: packaged)."""
         terms = agreement if isinstance(agreement, Agreement) else agreement_mod.load(agreement)
-        return cls(connect(settings.store_path, settings.database_url), settings.layout, terms, clock)
+        engine = connect(settings.store_path, settings.database_url)
+        budget = Budget(settings.memory_bytes, settings.layout.spill)
+        return cls(engine, settings.layout, terms, clock, budget)
 
     def at(self, moment: dt.datetime) -> Context:
         """The same context with the clock stopped at `moment` (a batch is decided as of one instant)."""
-        return Context(self.engine, self.layout, self.agreement, lambda: moment)
+        return Context(self.engine, self.layout, self.agreement, lambda: moment, self.budget)

@@ -1,0 +1,51 @@
+"""The memory budget: every DuckDB connection keeps to it and spills to the store's disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from taxmatch.matching import duck
+from taxmatch.pipeline.context import Context
+from taxmatch.settings import Settings, byte_size
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("8GB", 8_000_000_000),
+        ("512MiB", 512 * 2**20),
+        ("1.5GiB", 3 * 2**29),
+        ("123", 123),
+        (" 2 gb ", 2 * 10**9),
+    ],
+)
+def test_sizes_read_as_people_write_them(text: str, size: int) -> None:
+    assert byte_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "lots", "8 parsecs", "-1GB", "GB"])
+def test_a_size_that_is_not_one_is_refused_at_start_up(text: str) -> None:
+    with pytest.raises(ValidationError, match="not a size"):
+        Settings(memory_limit=text)
+
+
+def test_the_default_budget_is_half_the_machine(tmp_path: Path) -> None:
+    assert 0 < Settings(store=tmp_path).memory_bytes <= 32 * 2**30
+    assert Settings(store=tmp_path, memory_limit="3GiB").memory_bytes == 3 * 2**30
+
+
+def test_a_connection_keeps_to_its_budget(tmp_path: Path) -> None:
+    con = duck.connect(duck.Budget(256 * 2**20, tmp_path / "spill", 1))
+    settings = dict(con.sql("SELECT name, value FROM duckdb_settings() WHERE name IN "
+                            "('memory_limit', 'temp_directory', 'threads')").fetchall())  # fmt: skip
+    assert settings["memory_limit"] == "256.0 MiB" and settings["threads"] == "1"
+    assert settings["temp_directory"] == str(tmp_path / "spill") and (tmp_path / "spill").is_dir()
+
+
+def test_the_context_carries_the_settings_budget(tmp_path: Path) -> None:
+    ctx = Context.open(Settings(store=tmp_path, memory_limit="1GiB"))
+    assert ctx.budget == duck.Budget(2**30, tmp_path / "spill")
+    ctx.engine.dispose()
