@@ -49,6 +49,7 @@ class Reason(StrEnum):
     TIN_OTHER_PERSON = "TIN_OTHER_PERSON"
     DOB_MISMATCH = "DOB_MISMATCH"
     REVIEWER_REJECTED = "REVIEWER_REJECTED"
+    WITHHELD_6103I6 = "WITHHELD_6103I6"
     # REVIEW: held for a human; nothing disclosed (rules 3 and 4).
     BELOW_THRESHOLD = "BELOW_THRESHOLD"
     AMBIGUOUS_CANDIDATES = "AMBIGUOUS_CANDIDATES"
@@ -113,6 +114,12 @@ _describe(
         Reason.REVIEWER_REJECTED: (
             "The row was held for review and a reviewer, giving a reason on record, found no match."
         ),
+        Reason.WITHHELD_6103I6: (
+            "Internal only. The match is withheld under IRC 6103(i)(6): the taxpayer is on the disclosure "
+            "office's protected list. The requester's result reads as an ordinary no-match (`NO_MATCH`, "
+            "`NO_CANDIDATE`), because answering 'withheld' would itself disclose that a tax investigation "
+            "or an informant exists."
+        ),
     },
 )
 _describe(
@@ -151,6 +158,18 @@ _describe(
 
 
 _RANK: dict[str, int] = {code.value: i for i, code in enumerate(Reason)}
+# What a requester is told of a withheld row: exactly what an ordinary no-match is told.
+AS_REQUESTER_SEES: dict[Reason, tuple[Outcome, tuple[Reason, ...]]] = {
+    Reason.WITHHELD_6103I6: (Outcome.NO_MATCH, (Reason.NO_CANDIDATE,)),
+}
+
+
+def for_requester(outcome: Outcome, codes: tuple[Reason, ...]) -> tuple[Outcome, tuple[Reason, ...]]:
+    """The outcome and codes the requester may see: internal-only codes replaced by their public face."""
+    for code in codes:
+        if code in AS_REQUESTER_SEES:
+            return AS_REQUESTER_SEES[code]
+    return outcome, codes
 
 
 def join(codes: list[Reason]) -> str:

@@ -106,3 +106,27 @@ def test_failed_attempts_are_limited_per_client_id_and_per_address(world: World)
     with TestClient(later, raise_server_exceptions=False) as fresh:
         assert fresh.get("/ledger", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     later.state.context.engine.dispose()
+
+
+def test_the_protected_list_is_the_disclosure_office_s_and_requesters_never_see_it(world: World) -> None:
+    app = create_app(world.settings())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        entry = {"tin": "123-45-6780", "category": "confidential_informant", "reference": "CI-2026-7"}
+        for role in ("requester", "other_agency", "reviewer", "auditor"):
+            assert client.post("/protected", json=entry, headers=auth(world, role)).status_code == 403
+            assert client.get("/protected", headers=auth(world, role)).status_code == 403
+        added = client.post("/protected", json=entry, headers=auth(world, "disclosure_officer"))
+        assert added.status_code == 201 and added.json()["tin"] == "123456780"
+        listed = client.get("/protected", headers=auth(world, "admin")).json()
+        assert [p["tin"] for p in listed] == ["123456780"]
+        for role in ("requester", "other_agency"):
+            assert client.get("/protected/changes", headers=auth(world, role)).status_code == 403
+        why = {"why": "The informant's case has closed."}
+        gone = client.post("/protected/123456780/remove", json=why, headers=auth(world, "disclosure_officer"))
+        assert gone.status_code == 200
+        changes = client.get("/protected/changes", headers=auth(world, "auditor")).json()
+        assert [(c["action"], c["by"]) for c in changes] == [
+            ("added", world.ids["disclosure_officer"]),
+            ("removed", world.ids["disclosure_officer"]),
+        ]
+    app.state.context.engine.dispose()

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taxmatch.agreement import Agreement
-from taxmatch.reasons import Outcome, Reason
+from taxmatch.reasons import Outcome, Reason, for_requester
 from taxmatch.rules import gate
 from taxmatch.rules.decide import Authority, Candidate, decide
 from taxmatch.rules.levels import Level, Levels
@@ -200,3 +200,19 @@ def test_candidate_is_frozen() -> None:
     with pytest.raises(AttributeError):
         cand().tin = "x"  # type: ignore[misc]
     assert replace(cand(), tin="1").tin == "1"
+
+
+def test_a_protected_taxpayer_s_perfect_match_is_withheld(terms: Agreement) -> None:
+    shielded = Authority(True, True, frozenset({"123456789"}))
+    d = decide([], [cand(tin_level="exact", dob="exact")], terms, shielded)
+    assert (d.outcome, d.reasons, d.chosen) == (Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,), None)
+    assert for_requester(d.outcome, d.reasons) == (Outcome.NO_MATCH, (Reason.NO_CANDIDATE,))
+    assert decide([], [cand("987654321")], terms, shielded).outcome is Outcome.VERIFIED  # only that TIN
+
+
+@given(found=st.lists(candidates, max_size=5))
+def test_nothing_about_a_protected_taxpayer_is_ever_verified(
+    terms: Agreement, found: list[Candidate]
+) -> None:
+    shielded = Authority(True, True, frozenset(c.tin for c in found))
+    assert decide([], found, terms, shielded).outcome is not Outcome.VERIFIED

@@ -77,3 +77,10 @@ def test_every_verdict_needs_a_reason_on_record(note: str) -> None:
     for verdict in Verdict:
         with pytest.raises(Conflict, match="reason on record"):
             settle(Held.stored((Reason.BELOW_THRESHOLD,), "123456789", GOOD), verdict, note, OK)
+
+
+def test_a_confirmation_of_a_protected_taxpayer_discloses_nothing() -> None:
+    shielded = Authority(True, True, frozenset({"123456789"}))
+    held = Held.stored((Reason.NAMESAKE_AT_ADDRESS,), "123456789", GOOD)
+    assert settle(held, Verdict.CONFIRM, NOTE, shielded) == (Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,))
+    assert settle(held, Verdict.REJECT, NOTE, shielded) == (Outcome.NO_MATCH, (Reason.REVIEWER_REJECTED,))

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from taxmatch import __version__
 from taxmatch.api import errors
-from taxmatch.api.routes import batches, calls, health, ledger, reviews, ui
+from taxmatch.api.routes import batches, calls, health, ledger, protected, reviews, ui
 from taxmatch.api.throttle import Throttle
 from taxmatch.api.uploads import CompleteMultipart
 from taxmatch.pipeline.calls import Verifier
@@ -29,6 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = Verifier(ctx.layout, ctx.budget)
     app.state.throttle = Throttle(settings.verify_calls_per_minute)
     app.state.failures = Throttle(settings.failed_logins_per_minute)
-    for router in (health.router, batches.router, ledger.router, reviews.router, calls.router, ui.router):
+    for router in (
+        health.router,
+        batches.router,
+        ledger.router,
+        reviews.router,
+        calls.router,
+        protected.router,
+        ui.router,
+    ):
         app.include_router(router)
     return app

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, select, up
 
 from taxmatch.db.schema import batches, decisions, verdicts
 from taxmatch.errors import InputError
-from taxmatch.reasons import Outcome
+from taxmatch.reasons import Outcome, Reason
 
 
 def replace_batch(engine: Engine, batch: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -129,3 +129,17 @@ def record_disclosure_ids(
                 update(verdicts).where(_given_row(verdicts)).values(disclosure_id=bindparam("b_id")),
                 on_verdicts,
             )
+
+
+def withhold(engine: Engine, batch_id: str, request_ids: set[str]) -> None:
+    """These VERIFIED rows are withheld under 6103(i)(6) at release: no match leaves for them."""
+    if not request_ids:
+        return
+    given = [{"b_batch": batch_id, "b_request": rid} for rid in sorted(request_ids)]
+    values = {
+        "outcome": Outcome.NO_MATCH.value,
+        "reason_codes": Reason.WITHHELD_6103I6.value,
+        "matched_tin": None,
+    }
+    with engine.begin() as conn:
+        conn.execute(update(decisions).where(_given_row(decisions)).values(**values), given)

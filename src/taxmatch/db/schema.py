@@ -146,3 +146,30 @@ jobs = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# IRC 6103(i)(6): taxpayers about whom nothing may be disclosed under (i), kept by the disclosure office.
+protected = Table(
+    "protected",
+    metadata,
+    Column("tin", String(9), primary_key=True),
+    Column("category", String(40), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+    Column("expires_on", Date),
+)
+
+# Every change to the protected list: who, when, what, why. Rows are only ever added.
+protected_changes = Table(
+    "protected_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(16), nullable=False),
+    Column("tin", String(9), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("expires_on", Date),
+    Column("by", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("why", Text, nullable=False),
+)

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
-from taxmatch.db import decisions, ledger
+from taxmatch.db import decisions, ledger, protected
 from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
@@ -155,7 +155,7 @@ def process(
         rows, ctx.agreement, submission.manifest.signed_on, search, now.date(), step, earlier
     )
     step("deciding")
-    authority = Authority.of(ctx.agreement, now.date())
+    authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
     decided = [decide(reasons[i], found.get(i, []), ctx.agreement, authority) for i in range(len(rows))]
     answers = _account(ctx, rows, decided, bid, search, now, released)
     step("writing results")

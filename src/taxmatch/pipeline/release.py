@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from taxmatch.agreement import Agreement
-from taxmatch.db import decisions, ledger, verdicts
+from taxmatch.db import decisions, ledger, protected, verdicts
 from taxmatch.errors import Conflict
 from taxmatch.interchange import DISCLOSED_COLUMNS
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.pipeline import answer_files, intake
 from taxmatch.pipeline.context import Context
-from taxmatch.reasons import Outcome
+from taxmatch.reasons import Outcome, Reason, for_requester, join
 from taxmatch.rules.decide import Authority
 
 
@@ -34,9 +34,14 @@ def _check_authority(agreement: Agreement, now: dt.datetime) -> None:
 
 
 def _complete_files(
-    folder: Path, layout: Layout, ids: dict[str, str], settled: dict[str, dict[str, Any]]
+    folder: Path,
+    layout: Layout,
+    ids: dict[str, str],
+    settled: dict[str, dict[str, Any]],
+    withheld: set[str],
 ) -> None:
-    """The result and decision files with disclosure ids, and each reviewer's verdict in place of REVIEW."""
+    """The result and decision files with disclosure ids, each reviewer's verdict in place of REVIEW, and
+    the rows withheld at release answered as the requester must see them (an ordinary no-match)."""
     confirmed = [v["subject_tin"] for v in settled.values() if v["outcome"] == Outcome.VERIFIED.value]
     addresses = reference.last_known(reference.open_reference(layout), confirmed) if confirmed else {}
     results, decided = answer_files.read(folder)  # as written, never the escaped CSV
@@ -45,6 +50,11 @@ def _complete_files(
         if verdict is not None:
             row.update(outcome=verdict["outcome"], reason_codes=verdict["reason_codes"])
         row["disclosure_id"] = ids.get(row["request_id"], "")
+    for row in results:  # a verdict's internal-only codes never reach the requester
+        if (verdict := settled.get(row["request_id"])) is not None:
+            codes = tuple(Reason(c) for c in verdict["reason_codes"].split(";") if c)
+            outcome, shown = for_requester(Outcome(verdict["outcome"]), codes)
+            row.update(outcome=outcome.value, reason_codes=join(list(shown)))
     for row in decided:
         if (verdict := settled.get(row["request_id"])) is not None:
             row["matched_tin"] = verdict["subject_tin"] if row["disclosure_id"] else ""
@@ -52,6 +62,15 @@ def _complete_files(
         if (verdict := settled.get(row["request_id"])) is not None:
             disclosed = addresses.get(verdict["subject_tin"], ()) if row["disclosure_id"] else ()
             row.update(zip(DISCLOSED_COLUMNS, disclosed or ("",) * len(DISCLOSED_COLUMNS), strict=True))
+    inside = (Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,))
+    blank = {"decisions": ("matched_tin",), "results": DISCLOSED_COLUMNS}
+    for name, rows, (outcome, codes) in (
+        ("decisions", decided, inside),
+        ("results", results, for_requester(*inside)),
+    ):
+        for row in (r for r in rows if r["request_id"] in withheld):
+            row.update(outcome=outcome.value, reason_codes=join(list(codes)), disclosure_id="")
+            row.update(dict.fromkeys(blank[name], ""))
     answer_files.write(folder, results, decided)
 
 
@@ -59,10 +78,18 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     """Account every disclosure of the batch and complete its files; request id -> disclosure id."""
     _check_authority(ctx.agreement, now)
     verified, request_file = decisions.to_disclose(ctx.engine, batch_id)
+    # The protected list may have grown since processing: checked again now, as rule 4 is.
+    shielded = protected.active(ctx.engine, now.date())
+    withheld = {rid for rid, tin in verified if tin in shielded}
+    decisions.withhold(ctx.engine, batch_id, withheld)
     settled = verdicts.of_batch(ctx.engine, batch_id)
     asked = {r["request_id"]: r for r in intake.read_requests(Path(request_file)).rows}
-    items = [ledger.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement) for rid, tin in verified]
+    items = [
+        ledger.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement)
+        for rid, tin in verified
+        if rid not in withheld
+    ]
     ids = ledger.append(ctx.engine, items, now)
     decisions.record_disclosure_ids(ctx.engine, batch_id, ids, settled)
-    _complete_files(ctx.layout.results(batch_id), ctx.layout, ids, settled)
+    _complete_files(ctx.layout.results(batch_id), ctx.layout, ids, settled, withheld)
     return ids

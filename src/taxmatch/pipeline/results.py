@@ -16,7 +16,7 @@ from typing import Any
 
 from taxmatch.interchange import DISCLOSED_COLUMNS, Manifest
 from taxmatch.pipeline import intake
-from taxmatch.reasons import join
+from taxmatch.reasons import for_requester, join
 from taxmatch.rules import gate
 from taxmatch.rules.decide import Candidate, Decision
 from taxmatch.rules.levels import COLUMNS as LEVELS
@@ -74,11 +74,12 @@ def decision_row(answer: Answer) -> dict[str, Any]:
 
 
 def result_row(answer: Answer) -> dict[str, Any]:
-    d = answer.decision
+    """The row the requester gets: nothing beyond the agreement, and never an internal-only code."""
+    outcome, codes = for_requester(answer.decision.outcome, answer.decision.reasons)
     row: dict[str, Any] = {
         "request_id": answer.request_id,
-        "outcome": d.outcome.value,
-        "reason_codes": join(list(d.reasons)),
+        "outcome": outcome.value,
+        "reason_codes": join(list(codes)),
         "disclosure_id": answer.disclosure_id,
     }
     row.update(zip(DISCLOSED_COLUMNS, answer.disclosed or ("",) * 5, strict=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from taxmatch.db import decisions, queue, verdicts
+from taxmatch.db import decisions, protected, queue, verdicts
 from taxmatch.db.clients import Client
 from taxmatch.db.queue import JobStatus
 from taxmatch.errors import AccessDenied, Conflict, NotFound
@@ -49,7 +49,8 @@ def record(
     row = _held_row(ctx, batch_id, request_id, reviewer)
     held_reasons = tuple(Reason(code) for code in row["reason_codes"].split(";") if code)
     held = Held.stored(held_reasons, row["subject_tin"], row["levels"])
-    outcome, reasons = settle(held, verdict, note, Authority.of(ctx.agreement, now.date()))
+    authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
+    outcome, reasons = settle(held, verdict, note, authority)
     verdict_row = {
         "batch_id": batch_id,
         "request_id": request_id,

@@ -51,10 +51,12 @@ class Authority:
 
     in_force_today: bool
     safeguards_in_good_standing: bool
+    # IRC 6103(i)(6): taxpayers about whom nothing may be disclosed (the disclosure office's list).
+    protected: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, agreement: Agreement, today: dt.date) -> Authority:
-        return cls(agreement.in_force(today), agreement.recipient_safeguards.in_good_standing)
+    def of(cls, agreement: Agreement, today: dt.date, protected: frozenset[str] = frozenset()) -> Authority:
+        return cls(agreement.in_force(today), agreement.recipient_safeguards.in_good_standing, protected)
 
     @property
     def refusal(self) -> str:
@@ -146,6 +148,8 @@ def decide(
         held.append(Reason.RECIPIENT_SAFEGUARDS_OPEN)
     if held:
         return _answer(Outcome.REVIEW, held, ranked, held=top)
+    if top.tin in authority.protected:  # a perfect match, and still nothing may leave (6103(i)(6))
+        return _answer(Outcome.NO_MATCH, [Reason.WITHHELD_6103I6], ranked)
     reasons = [Reason.MATCH_NAME_ADDRESS]
     if top.levels.tin is EXACT:
         reasons.append(Reason.MATCH_TIN_CONFIRMED)

@@ -81,4 +81,6 @@ def settle(
     refused = _refusal(held, authority)
     if refused:
         raise Conflict(f"this row cannot be confirmed: {refused}", fix="Reject it, with the reason.")
+    if held.tin in authority.protected:  # confirmed, and still nothing may leave (6103(i)(6))
+        return Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,)
     return Outcome.VERIFIED, (Reason.MATCH_NAME_ADDRESS, Reason.REVIEWER_CONFIRMED)
