@@ -28,6 +28,22 @@ class Safeguards(BaseModel):
         return not self.open_findings or self.corrective_action_plan
 
 
+class Retention(BaseModel):
+    """How long what was received and answered is kept (IRS Publication 1075: only as long as needed).
+
+    The accounting itself (who asked, under what authority, when, about whom as
+    the request identified them, what was disclosed) is permanent and never purged.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uploads_days: int = Field(default=90, ge=1, description="request files and manifests, after release")
+    results_days: int = Field(default=30, ge=1, description="released result and decision files")
+    decision_details_days: int = Field(
+        default=365, ge=1, description="match probabilities, comparison levels and weights of each decision"
+    )
+
+
 class Agreement(BaseModel):
     """One agreement's terms. Unknown keys are an error, like unknown columns."""
 
@@ -47,6 +63,7 @@ class Agreement(BaseModel):
     match_threshold: float = Field(ge=0.9, lt=1.0)
     ambiguity_margin_bits: float = Field(ge=1.0)
     max_field_length: int = Field(ge=50, le=10_000)
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Agreement:

@@ -172,3 +172,10 @@ def test_a_hostile_manifest_is_refused_by_the_command_line_with_exit_2(tmp_path:
     result = runner.invoke(app, [*args, "--store", str(tmp_path / "store")])
     assert result.exit_code == 2 and "aliases" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_purge_says_what_it_would_delete_and_what_it_keeps(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["purge", "--dry-run", "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert "would delete (dry run)" in result.output and "90 days after release" in result.output
+    assert "accounting" in result.output and "is kept" in result.output

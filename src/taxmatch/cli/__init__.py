@@ -17,7 +17,7 @@ from typer._click.core import Context as ClickContext  # the click that typer bu
 from typer.core import TyperGroup
 
 from taxmatch import __version__
-from taxmatch.cli import batches, clients, common, ledger, master, protect, service
+from taxmatch.cli import batches, clients, common, ledger, master, protect, retention, service
 from taxmatch.errors import TaxmatchError
 
 PLUGINS = "taxmatch.commands"
@@ -75,6 +75,7 @@ app.command("reasons")(batches.reasons_cmd)
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(clients.app, name="clients")
 app.add_typer(protect.app, name="protect")
+app.command()(retention.purge)
 app.command()(service.serve)
 app.command()(service.worker)
 for plugin in entry_points(group=PLUGINS):

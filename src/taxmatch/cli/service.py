@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from taxmatch.cli.common import StoreOpt, context, err, out
 from taxmatch.errors import NoMasterLoaded
-from taxmatch.pipeline import jobs
+from taxmatch.pipeline import jobs, retention
 from taxmatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,13 +51,22 @@ def worker(
     beat_every: Annotated[
         float, typer.Option("--beat-every", help="Seconds between heartbeats of the job this worker runs.")
     ] = jobs.BEAT_EVERY.total_seconds(),
+    purge_every: Annotated[
+        float, typer.Option("--purge-every", help="Seconds between purges of what is past its retention.")
+    ] = 3600.0,
     store: StoreOpt = None,
 ) -> None:
     """Process submitted batches, one at a time; safe to kill and restart at any point."""
     ctx = context(store)
     name = f"{socket.gethostname()}:{os.getpid()}"
     out.print(f"worker {name}: store {ctx.layout.root}, taking over jobs silent for {stale_after:.0f} s")
+    purged_at = -purge_every
     while True:
+        if time.monotonic() - purged_at >= purge_every:
+            done = retention.purge(ctx, f"worker {name}")
+            purged_at = time.monotonic()
+            if any(done.counts.values()):
+                out.print(f"purged past retention: {done.counts}")
         batch_id = jobs.claim(ctx, name, dt.timedelta(seconds=stale_after))
         if batch_id is not None:
             status = jobs.run(ctx, batch_id, beat_every)

@@ -78,6 +78,9 @@ decisions = Table(
     Column("official", String(200)),
     Column("case_number", String(200)),
     Column("subject_tin", String(9)),  # the taxpayer the row is about (disclosed, held, or best found)
+    # The request row as asked (every interchange column): permanent, so that the accounting still says
+    # about whom, under what authority, once the request file itself is purged.
+    Column("asked", JSON),
     Index("decisions_by_official", "official"),
 )
 
@@ -172,4 +175,17 @@ protected_changes = Table(
     Column("by", String(200), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("why", Text, nullable=False),
+)
+
+# Each purge of what is past its retention: when, by whom, and how much went.
+purges = Table(
+    "purges",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("uploads", Integer, nullable=False),
+    Column("results", Integer, nullable=False),
+    Column("calls", Integer, nullable=False),
+    Column("decision_details", Integer, nullable=False),
 )

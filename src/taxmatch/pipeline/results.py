@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from taxmatch.interchange import DISCLOSED_COLUMNS, Manifest
+from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS, Manifest
 from taxmatch.pipeline import intake
 from taxmatch.reasons import for_requester, join
 from taxmatch.rules import gate
@@ -123,6 +123,7 @@ def stored_decision(
         "runner_up_probability": runner_p,
         "levels": {k: row[k] for k in LEVELS},
         "disclosure_id": answer.disclosure_id or None,
+        "asked": {c: request.get(c, "") for c in REQUEST_COLUMNS},
         "official": gate.official_key(request)[:200],
         "case_number": gate.case_key(request)[:200],
         "explanation": {
