@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from taxmatch.lab.population import Generator, Place, Taxpayer
 from taxmatch.lab.wordlists import ACCENTED
@@ -104,11 +104,24 @@ VARIATIONS: tuple[str, ...] = (
 )
 
 
+OFFICIALS = 4000  # the pool the demo's 10,000 rows draw from
+ROWS_PER_OFFICIAL = 25  # a larger batch has more officials, each far under the caseload cap of 50
+
+
+def officials_for(rows: int) -> int:
+    """How many officials a batch of `rows` is spread over, so that a benchmark measures matching and not
+    CASELOAD_IMPLAUSIBLE (issue 13: at 200,000 rows the fixed pool of 4,000 rejected 78,078 rows)."""
+    return max(OFFICIALS, rows // ROWS_PER_OFFICIAL)
+
+
 class Batch:
     """Builds request rows about a population, with the truth for each."""
 
-    def __init__(self, people: list[Taxpayer], seed: int, hard: bool = False) -> None:
+    def __init__(
+        self, people: list[Taxpayer], seed: int, hard: bool = False, officials: int = OFFICIALS
+    ) -> None:
         self.people = people
+        self.officials = officials
         self.rng = random.Random(seed)
         self.gen = Generator(seed + 1)
         self.gen.issued = {p.tin for p in people}
@@ -125,7 +138,7 @@ class Batch:
             "statute": rng.choice(STATUTE_SPELLINGS),
             "taxable_periods": "2022;2023;2024",
             "reason": "Subject of a final order of removal; address sought to locate for enforcement.",
-            "official_name": f"Officer {rng.randint(1, 4000):04d}",
+            "official_name": f"Officer {rng.randint(1, self.officials):04d}",
             "official_title": "Deportation Officer",
             "first_name": person.first_name,
             "middle_name": person.middle_name,
@@ -259,37 +272,3 @@ class Batch:
 
 OVERLOADED = "Assistant Director Overload"
 OVERLOAD_CASES = 60  # more distinct cases than the default agreement's cap of 50
-
-
-def overload(made: list[tuple[dict[str, str], Truth]]) -> list[tuple[dict[str, str], Truth]]:
-    """Give the overloaded official more cases than the cap, taking plain rows if needed.
-
-    In a batch too small to hold that many, the official's rows lose their
-    official instead, so every row's truth stays what the gate will find.
-    """
-    named = [i for i, (r, _) in enumerate(made) if r["official_name"] == OVERLOADED]
-    if not named:
-        return made
-    spare = [i for i, (_, t) in enumerate(made) if t.kind == "exact"]
-    if len(named) + len(spare) < OVERLOAD_CASES:
-        for i in named:
-            made[i][0]["official_name"] = ""
-            made[i] = (made[i][0], replace(made[i][1], variation="no_official"))
-        return made
-    for i in spare[: max(0, OVERLOAD_CASES - len(named))]:
-        row, truth = made[i]
-        row["official_name"] = OVERLOADED
-        made[i] = (
-            row,
-            replace(
-                truth,
-                kind="legal_defect",
-                variation="caseload",
-                expected_outcome="REJECTED",
-                lawful_address=False,
-            ),
-        )
-        named.append(i)
-    for n, i in enumerate(sorted(named)):
-        made[i][0]["case_number"] = f"OVERLOAD-{n % OVERLOAD_CASES}"
-    return made

@@ -11,12 +11,20 @@ import csv
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
 from taxmatch.lab.population import Generator, Place, Taxpayer
-from taxmatch.lab.request_mix import TRUTH_COLUMNS, Batch, origin_of, overload
+from taxmatch.lab.request_mix import (
+    OVERLOAD_CASES,
+    OVERLOADED,
+    TRUTH_COLUMNS,
+    Batch,
+    Truth,
+    officials_for,
+    origin_of,
+)
 
 __all__ = [
     "TRUTH_COLUMNS",
@@ -68,10 +76,44 @@ def write_master(path: Path, taxpayers: int, seed: int) -> list[Taxpayer]:
     return people
 
 
+def overload(made: list[tuple[dict[str, str], Truth]]) -> list[tuple[dict[str, str], Truth]]:
+    """Give the overloaded official more cases than the cap, taking plain rows if needed.
+
+    In a batch too small to hold that many, the official's rows lose their
+    official instead, so every row's truth stays what the gate will find.
+    """
+    named = [i for i, (r, _) in enumerate(made) if r["official_name"] == OVERLOADED]
+    if not named:
+        return made
+    spare = [i for i, (_, t) in enumerate(made) if t.kind == "exact"]
+    if len(named) + len(spare) < OVERLOAD_CASES:
+        for i in named:
+            made[i][0]["official_name"] = ""
+            made[i] = (made[i][0], replace(made[i][1], variation="no_official"))
+        return made
+    for i in spare[: max(0, OVERLOAD_CASES - len(named))]:
+        row, truth = made[i]
+        row["official_name"] = OVERLOADED
+        made[i] = (
+            row,
+            replace(
+                truth,
+                kind="legal_defect",
+                variation="caseload",
+                expected_outcome="REJECTED",
+                lawful_address=False,
+            ),
+        )
+        named.append(i)
+    for n, i in enumerate(sorted(named)):
+        made[i][0]["case_number"] = f"OVERLOAD-{n % OVERLOAD_CASES}"
+    return made
+
+
 def write_requests(
     path: Path, truth_path: Path, people: list[Taxpayer], count: int, seed: int, hard: bool = False
 ) -> None:
-    batch = Batch(people, seed, hard)
+    batch = Batch(people, seed, hard, officials_for(count))
     made = [batch.request(i) for i in range(1, count + 1)]
     made = overload(made)
     _write_csv(path, REQUEST_COLUMNS, (r for r, _ in made))
