@@ -52,13 +52,13 @@ def add(
     expires_on: dt.date | None = None,
 ) -> None:
     """Protect a taxpayer (recorded as a change); Conflict if the TIN is already on the list."""
-    tin = _tin(tin)
-    if not reference.strip() or not by.strip():
+    tin, by, reference = _tin(tin), by.strip(), reference.strip()
+    if not reference or not by:
         raise InputError("a protection needs a reference and who adds it", fix="Give --reference and --by.")
-    entry = {"tin": tin, "category": category.value, "reference": reference.strip(), "expires_on": expires_on}
+    entry = {"tin": tin, "category": category.value, "reference": reference, "expires_on": expires_on}
     try:
         with engine.begin() as conn:
-            conn.execute(protected.insert().values(**entry, added_by=by.strip(), added_at=now))
+            conn.execute(protected.insert().values(**entry, added_by=by, added_at=now))
             conn.execute(
                 protected_changes.insert().values(**entry, action=Change.ADDED, by=by, at=now, why="")
             )
@@ -68,10 +68,11 @@ def add(
 
 def remove(engine: Engine, tin: str, by: str, why: str, now: dt.datetime) -> None:
     """Lift a protection, with the reason on record; NotFound if the TIN is not on the list."""
-    tin = _tin(tin)
-    if len(why.strip()) < 10:
+    tin, by, why = _tin(tin), by.strip(), why.strip()
+    if not by or len(why) < 10:
         raise InputError(
-            "removing a protection needs a reason on record", fix="Say why in 10 characters or more."
+            "removing a protection needs who removes it and a reason on record",
+            fix="Give --by, and say why in 10 characters or more.",
         )
     with engine.begin() as conn:
         row = conn.execute(select(protected).where(protected.c.tin == tin)).mappings().first()
