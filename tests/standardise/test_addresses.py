@@ -185,3 +185,9 @@ def test_dotted_postdirectional() -> None:
 )
 def test_city_aliases_of_a_zip_become_its_usps_city(name: str, zip_code: str, canonical: str) -> None:
     assert addresses.canonical_city(name, zip_code) == canonical
+
+
+@given(line=st.text(max_size=40), unit_field=st.text(max_size=10))
+def test_the_unit_field_never_changes_a_street_s_text(line: str, unit_field: str) -> None:
+    """The gate's duplicate check reads the street's text from the line alone (one parse, cached)."""
+    assert addresses.street(line, unit_field).text == addresses.street(line).text
