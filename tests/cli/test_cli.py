@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from importlib.metadata import version
 from pathlib import Path
 
@@ -179,3 +180,28 @@ def test_purge_says_what_it_would_delete_and_what_it_keeps(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert "would delete (dry run)" in result.output and "90 days after release" in result.output
     assert "accounting" in result.output and "is kept" in result.output
+
+
+def test_clients_list_json_gives_whole_ids_that_revoke_takes(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    issued = runner.invoke(
+        app, ["clients", "issue", "--agency", "IRS", "--role", "auditor", "--store", store]
+    )
+    assert issued.exit_code == 0, issued.output
+    listed = runner.invoke(app, ["clients", "list", "--json", "--store", store])
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert len(rows) == 1 and rows[0]["role"] == "auditor" and "secret" not in listed.output
+    revoked = runner.invoke(app, ["clients", "revoke", rows[0]["client_id"], "--store", store])
+    assert revoked.exit_code == 0 and rows[0]["client_id"] in revoked.output
+
+
+def test_serve_takes_its_store_from_the_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda application, **_: served.append(application))
+    result = runner.invoke(app, ["serve", "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert "no master file is loaded yet" in result.output
+    assert served[0].state.context.layout.root == tmp_path / "store"  # type: ignore[attr-defined]
+    served[0].state.context.engine.dispose()  # type: ignore[attr-defined]

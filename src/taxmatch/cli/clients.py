@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
@@ -44,11 +45,20 @@ def revoke(
 
 
 @app.command("list")
-def listing(store: StoreOpt = None) -> None:
+def listing(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line, ids whole (for `clients revoke`).")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
     """List clients (never their secrets)."""
+    rows = clients.listing(context(store).engine)
+    if as_json:
+        sys.stdout.writelines(json.dumps({c: row[c] for c in LISTED}, default=str) + "\n" for row in rows)
+        return
     table = Table()
     for column in LISTED:
-        table.add_column(column)
-    for row in clients.listing(context(store).engine):
+        table.add_column(column, overflow="fold", no_wrap=column == "client_id")
+    for row in rows:
         table.add_row(*(str(row[c] or "") for c in LISTED))
     out.print(table)

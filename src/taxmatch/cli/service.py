@@ -23,14 +23,15 @@ log = logging.getLogger(__name__)
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    store: StoreOpt = None,
 ) -> None:
-    """Run the HTTP API (store and database from TAXMATCH_STORE / TAXMATCH_DATABASE_URL)."""
+    """Run the HTTP API (the database from TAXMATCH_DATABASE_URL, else the store's own file)."""
     import uvicorn
 
     from taxmatch.api import create_app
 
     try:
-        application = create_app(Settings())
+        application = create_app(Settings.with_store(store))
     except ValidationError as exc:
         err.print(f"[bold red]error:[/] unsafe or invalid settings: {exc.errors()[0]['msg']}")
         raise typer.Exit(2) from exc
