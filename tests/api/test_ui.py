@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Route, sync_playwright
 from sqlalchemy import select
 
 from taxmatch.api import create_app
@@ -170,3 +170,22 @@ def test_a_confirmation_is_recorded_for_release(page: Page, site: Site) -> None:
     page.wait_for_selector("#status.done")
     verdict = row.locator("td.verdict").text_content() or ""
     assert verdict == "VERIFIED MATCH_NAME_ADDRESS;REVIEWER_CONFIRMED (disclosed when the batch is released)"
+
+
+def test_the_api_docs_render_with_the_network_off(page: Page, site: Site) -> None:
+    """Issue 11: /docs was a blank page offline, because Swagger UI came from a CDN."""
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(f"{site.url}/docs")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    assert page.locator(".opblock").count() >= 10
+    assert page.locator(".btn.authorize").count() == 1  # the bearer scheme's Authorize button
+    assert elsewhere == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from taxmatch import __version__
 from taxmatch.api import errors
@@ -16,10 +17,12 @@ from taxmatch.settings import Settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package's own files: /docs works on a machine with no internet.
+    app = FastAPIOffline(
         title="taxmatch",
         summary="Answers a requesting agency's batches only within IRC 6103(i)(2) and the agreement.",
         version=__version__,
+        responses=errors.DOCUMENTED,
     )
     ctx = Context.open(settings)
     app.state.settings = settings

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from taxmatch.api.throttle import Throttle
 from taxmatch.db import clients
@@ -27,8 +28,15 @@ def context(request: Request) -> Context:
     return value
 
 
-def client(request: Request, authorization: Annotated[str | None, Header()] = None) -> Client:
-    scheme, _, credential = (authorization or "").partition(" ")
+# Declares the bearer scheme in the OpenAPI document (the Authorize button); the check is ours, so that a
+# missing credential gets the one error shape, not FastAPI's.
+bearer = HTTPBearer(auto_error=False, description="CLIENT_ID.SECRET, as issued by the disclosure office.")
+
+
+def client(
+    request: Request, given: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
+) -> Client:
+    scheme, credential = (given.scheme, given.credentials) if given else ("", "")
     if scheme.lower() != "bearer" or not credential.strip():
         raise AccessDenied(
             "no credentials",

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from taxmatch import errors
@@ -26,6 +28,37 @@ STATUS: list[tuple[type[errors.TaxmatchError], int]] = [
     (errors.InputError, 422),
     (errors.LedgerError, 500),
 ]
+
+
+class ErrorDetail(BaseModel):
+    type: str = Field(description="The error's kind in snake case: input_error, access_denied, conflict, ...")
+    message: str = Field(description="What was wrong.")
+    where: str = Field(description="Where: file, line, column or field, when known; empty otherwise.")
+    fix: str = Field(description="What to do about it.")
+
+
+class ErrorOut(BaseModel):
+    """Every failure's one shape."""
+
+    error: ErrorDetail
+
+
+def _documented(what: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": what}
+
+
+# The answers every operation may give besides its own, in the one error shape (the OpenAPI document).
+DOCUMENTED: dict[int | str, dict[str, Any]] = {
+    400: _documented("A request the service cannot read (a truncated upload, say)."),
+    401: _documented("No credentials, or ones that are invalid or revoked."),
+    403: _documented("A role that may not do this; the fix names the role needed."),
+    404: _documented("No such batch, row or entry, or none this client may see."),
+    409: _documented("Not in a state that allows this (not processed, already released, ...)."),
+    413: _documented("An upload or a batch bigger than the settings allow."),
+    422: _documented("A value that cannot be used; `where` names the field."),
+    429: _documented("Too many calls, batches or failed logins; see the Retry-After header."),
+    503: _documented("The store is not ready (no master loaded)."),
+}
 
 
 def body(kind: str, message: str, where: str = "", fix: str = "") -> dict[str, dict[str, str]]:

@@ -78,7 +78,12 @@ def status_of(batch_id: str, ctx: ContextDep, who: Anyone) -> BatchPublic:
     return _public(jobs.get(ctx, batch_id, who))
 
 
-@router.get("/{batch_id}/results", response_class=FileResponse)
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "The file, as spec/interchange.md sets it out."}
+}
+
+
+@router.get("/{batch_id}/results", response_class=FileResponse, responses=CSV)
 def results(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
     """The result file, once a disclosure officer has released it."""
     job = jobs.get(ctx, batch_id, who)
@@ -92,7 +97,7 @@ def results(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
     )
 
 
-@router.get("/{batch_id}/decisions", response_class=FileResponse)
+@router.get("/{batch_id}/decisions", response_class=FileResponse, responses=CSV)
 def decisions(batch_id: str, ctx: ContextDep, who: Insider) -> FileResponse:
     """The internal decision file (matched TINs, probabilities). Never for requesters."""
     job = jobs.get(ctx, batch_id, who)
