@@ -205,3 +205,22 @@ def test_serve_takes_its_store_from_the_flag(tmp_path: Path, monkeypatch: pytest
     assert "no master file is loaded yet" in result.output
     assert served[0].state.context.layout.root == tmp_path / "store"  # type: ignore[attr-defined]
     served[0].state.context.engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_running_the_demo_again_keeps_the_credentials_issued_for_its_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: re-running `make demo` deleted the credentials a newcomer had just issued."""
+    monkeypatch.delenv("TAXMATCH_DATABASE_URL", raising=False)
+    out, store = tmp_path / "demo", str(tmp_path / "demo" / "store")
+    small = ["demo", "--out", str(out), "--taxpayers", "300", "--rows", "60"]
+    assert runner.invoke(app, small).exit_code == 0
+    issued = runner.invoke(
+        app, ["clients", "issue", "--agency", "IRS", "--role", "auditor", "--store", store]
+    )
+    assert issued.exit_code == 0
+    again = runner.invoke(app, small)
+    assert again.exit_code == 0, again.output
+    listed = runner.invoke(app, ["clients", "list", "--json", "--store", store]).output
+    assert [json.loads(line)["role"] for line in listed.splitlines()] == ["auditor"]

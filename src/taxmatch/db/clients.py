@@ -137,3 +137,15 @@ def listing(engine: Engine) -> list[dict[str, object]]:
             clients.c.client_id, clients.c.agency, clients.c.role, clients.c.created_at, clients.c.revoked_at
         ).order_by(clients.c.created_at)
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def every(engine: Engine) -> list[dict[str, object]]:
+    """Every client row as stored (hashes included), to carry over into a store made anew."""
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(clients)).mappings()]
+
+
+def restore(engine: Engine, rows: list[dict[str, object]]) -> None:
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(clients.insert(), rows)

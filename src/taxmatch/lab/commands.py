@@ -16,7 +16,7 @@ from rich.table import Table
 
 from taxmatch.cli.batches import run, summary
 from taxmatch.cli.common import StoreOpt, context, out, steps
-from taxmatch.db import ledger
+from taxmatch.db import clients, ledger
 from taxmatch.lab import baseline, evaluate, report, synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
@@ -122,8 +122,12 @@ def demo(
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     store = out_dir / "store"
-    if Layout(store).has_master:
-        shutil.rmtree(store)  # the demo's own synthetic store: each run starts a fresh ledger
+    issued: list[dict[str, object]] = []
+    if Layout(store).has_master:  # the demo's own synthetic store: each run starts a fresh ledger,
+        old = context(store)  # but keeps the credentials issued for it
+        issued = clients.every(old.engine)
+        old.engine.dispose()
+        shutil.rmtree(store)
     paths = {n: out_dir / f"{n}.csv" for n in ("master", "requests", "truth")} | {
         "manifest": out_dir / "manifest.json"
     }
@@ -134,6 +138,7 @@ def demo(
         synth.write_requests(paths["requests"], paths["truth"], people, rows, seed + 1)
         synth.write_manifest(paths["manifest"], paths["requests"])
     ctx = context(store)
+    clients.restore(ctx.engine, issued)
     with steps("master load") as step:
         ref = reference.load(paths["master"], ctx.layout, ctx.now(), step, ctx.budget)
     batch = run(ctx, paths["requests"], paths["manifest"], out_dir)
