@@ -17,7 +17,9 @@ from taxmatch.db.clients import Client, Role
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
+from taxmatch.pipeline import jobs
 from taxmatch.pipeline.context import Context
+from taxmatch.settings import Settings
 from tests.conftest import context_for, covered, empty_database
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -42,6 +44,18 @@ class Store:
     def upload(self, rows: list[dict[str, str]] | None = None) -> tuple[bytes, bytes]:
         """(manifest, request file) covering these rows (all of the batch's by default)."""
         return covered(rows or self.rows, self.manifest)
+
+    def submitted(self, rows: list[dict[str, str]] | None = None) -> str:
+        """These rows (all by default) submitted to the service as a batch by the requester: its id."""
+        manifest, body = self.upload(rows)
+        settings = Settings(store=self.ctx.layout.root)
+        return jobs.submit(self.ctx, settings, self.requester, manifest, body, "r.csv")[0]
+
+    def processed(self, rows: list[dict[str, str]] | None = None) -> str:
+        """These rows submitted, and processed by a worker (not yet released): the batch's id."""
+        batch_id = self.submitted(rows)
+        jobs.run(self.ctx, jobs.claim(self.ctx, "w1") or "")
+        return batch_id
 
 
 @pytest.fixture(scope="session")

@@ -27,15 +27,8 @@ def settings(store: Store, **changes: int) -> Settings:
     return Settings(store=store.ctx.layout.root, **changes)
 
 
-def submitted(store: Store) -> str:
-    manifest, body = store.upload()
-    batch_id, created = jobs.submit(store.ctx, settings(store), store.requester, manifest, body, "r.csv")
-    assert created
-    return batch_id
-
-
 def test_a_submission_is_stored_queued_once(store: Store) -> None:
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     manifest, body = store.upload()
     assert jobs.submit(store.ctx, settings(store), store.requester, manifest, body, "r.csv") == (
         batch_id,
@@ -63,7 +56,7 @@ def test_a_refused_submission_stores_nothing(store: Store, refusal: str) -> None
 
 
 def test_claim_run_and_nothing_left(store: Store) -> None:
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     assert jobs.claim(store.ctx, "w1") == batch_id
     assert jobs.claim(store.ctx, "w2") is None  # running and beating: not claimable
     assert jobs.run(store.ctx, batch_id) is JobStatus.PROCESSED
@@ -74,7 +67,7 @@ def test_claim_run_and_nothing_left(store: Store) -> None:
 
 
 def test_a_job_whose_worker_stopped_beating_is_taken_over(store: Store) -> None:
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     assert jobs.claim(store.ctx, "w1") == batch_id
     old = store.ctx.now() - jobs.STALE_AFTER - dt.timedelta(seconds=1)
     with store.ctx.engine.begin() as conn:
@@ -84,7 +77,7 @@ def test_a_job_whose_worker_stopped_beating_is_taken_over(store: Store) -> None:
 
 
 def test_a_job_that_cannot_be_processed_fails_with_its_reason(store: Store) -> None:
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     (store.ctx.layout.upload(batch_id) / "requests.csv").write_text("request_id\nR1\n", encoding="utf-8")
     assert jobs.claim(store.ctx, "w1") == batch_id
     assert jobs.run(store.ctx, batch_id) is JobStatus.FAILED
@@ -92,7 +85,7 @@ def test_a_job_that_cannot_be_processed_fails_with_its_reason(store: Store) -> N
 
 
 def test_release_takes_a_second_person_and_a_processed_batch(store: Store) -> None:
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     with pytest.raises(Conflict, match="not processed"):
         jobs.approve(store.ctx, batch_id, store.officer)
     jobs.run(store.ctx, jobs.claim(store.ctx, "w1") or "")
@@ -108,7 +101,7 @@ def test_release_takes_a_second_person_and_a_processed_batch(store: Store) -> No
 
 
 def test_a_requester_never_sees_another_agency_s_batch(store: Store) -> None:
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     with pytest.raises(NotFound):
         jobs.get(store.ctx, batch_id, Client("c_other", "DOJ/FBI", Role.REQUESTER))
     assert jobs.listing(store.ctx, Client("c_other", "DOJ/FBI", Role.REQUESTER)) == []
@@ -116,7 +109,7 @@ def test_a_requester_never_sees_another_agency_s_batch(store: Store) -> None:
 
 def test_an_officer_who_settled_a_held_row_may_not_also_release(store: Store) -> None:
     """Issue 10: one officer confirmed held rows and then approved the same batch; two people are needed."""
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     jobs.run(store.ctx, jobs.claim(store.ctx, "w1") or "")
     held = decisions.held(store.ctx.engine, batch_id, 10)[0]["request_id"]
     review.record(store.ctx, batch_id, held, store.officer, Verdict.CONFIRM, "Checked against the case file.")
@@ -136,7 +129,7 @@ def test_a_long_stage_keeps_beating_so_no_second_worker_takes_the_job(
 ) -> None:
     """Issue 10: the heartbeat moved only when a stage changed, so a stage longer than --stale-after let a
     second worker take over a job that was still running."""
-    batch_id = submitted(store)
+    batch_id = store.submitted()
     ctx = Context(store.ctx.engine, store.ctx.layout, store.ctx.agreement)  # the real clock: beats are timed
     stale_after = dt.timedelta(seconds=0.6)
     taken: list[str | None] = []

@@ -9,7 +9,6 @@ import pytest
 from taxmatch.db import decisions, ledger, purges
 from taxmatch.pipeline import calls, jobs, retention
 from taxmatch.pipeline.context import Context
-from taxmatch.settings import Settings
 from tests.pipeline.conftest import Store
 
 pytestmark = pytest.mark.slow
@@ -20,20 +19,10 @@ def later(store: Store, days: int) -> Context:
     return Context(store.ctx.engine, store.ctx.layout, store.ctx.agreement, lambda: moment, store.ctx.budget)
 
 
-def a_batch(store: Store, rows: list[dict[str, str]], release: bool) -> str:
-    manifest, body = store.upload(rows)
-    batch_id, _ = jobs.submit(
-        store.ctx, Settings(store=store.ctx.layout.root), store.requester, manifest, body, "r.csv"
-    )
-    jobs.run(store.ctx, jobs.claim(store.ctx, "w1") or "")
-    if release:
-        jobs.approve(store.ctx, batch_id, store.officer)
-    return batch_id
-
-
 def test_a_purge_keeps_the_accounting_and_deletes_the_rest(store: Store) -> None:
-    released = a_batch(store, store.rows[:80], release=True)
-    waiting = a_batch(store, store.rows[80:], release=False)
+    released = store.processed(store.rows[:80])
+    jobs.approve(store.ctx, released, store.officer)
+    waiting = store.processed(store.rows[80:])
     manifest = {k: v for k, v in store.manifest.items() if k != "request_file_sha256"}
     call = (
         calls.Verifier(store.ctx.layout).answer(store.ctx, store.requester, manifest, store.rows[:3]).call_id

@@ -7,23 +7,12 @@ import pytest
 from taxmatch.db import decisions, verdicts
 from taxmatch.db.clients import Client, Role
 from taxmatch.errors import AccessDenied, Conflict, NotFound
-from taxmatch.pipeline import jobs, review
+from taxmatch.pipeline import review
 from taxmatch.rules.verdict import Verdict
-from taxmatch.settings import Settings
 from tests.pipeline.conftest import Store
 
 pytestmark = pytest.mark.slow
 NOTE = "Checked against the case file."
-
-
-def batch(store: Store, process: bool = True) -> str:
-    manifest, body = store.upload()
-    batch_id, _ = jobs.submit(
-        store.ctx, Settings(store=store.ctx.layout.root), store.requester, manifest, body, "r.csv"
-    )
-    if process:
-        jobs.run(store.ctx, jobs.claim(store.ctx, "w1") or "")
-    return batch_id
 
 
 def held(store: Store, batch_id: str) -> list[str]:
@@ -31,7 +20,7 @@ def held(store: Store, batch_id: str) -> list[str]:
 
 
 def test_a_confirmation_makes_the_row_a_disclosure_to_be(store: Store) -> None:
-    batch_id = batch(store)
+    batch_id = store.processed()
     row = held(store, batch_id)[0]
     taken = review.record(store.ctx, batch_id, row, store.reviewer, Verdict.CONFIRM, NOTE)
     assert (taken["outcome"], taken["reason_codes"]) == ("VERIFIED", "MATCH_NAME_ADDRESS;REVIEWER_CONFIRMED")
@@ -47,7 +36,7 @@ def test_a_confirmation_makes_the_row_a_disclosure_to_be(store: Store) -> None:
 
 
 def test_a_verdict_is_refused_where_it_cannot_stand(store: Store) -> None:
-    batch_id = batch(store)
+    batch_id = store.processed()
     row = held(store, batch_id)[0]
     submitter = Client(store.requester.client_id, "IRS", Role.REVIEWER)
     with pytest.raises(AccessDenied):
@@ -63,6 +52,6 @@ def test_a_verdict_is_refused_where_it_cannot_stand(store: Store) -> None:
 
 
 def test_no_verdict_before_the_batch_is_processed(store: Store) -> None:
-    batch_id = batch(store, process=False)
+    batch_id = store.submitted()
     with pytest.raises(NotFound):  # nothing decided yet, so no row to settle
         review.record(store.ctx, batch_id, store.rows[0]["request_id"], store.reviewer, Verdict.REJECT, NOTE)

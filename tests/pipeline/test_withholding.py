@@ -17,10 +17,9 @@ import pytest
 
 from taxmatch.db import decisions, ledger, protected
 from taxmatch.db.protected import Category
-from taxmatch.pipeline import batch, calls, intake, jobs, manifests, release, review
+from taxmatch.pipeline import batch, calls, intake, manifests, release, review
 from taxmatch.pipeline.results import result_row
 from taxmatch.rules.verdict import Verdict
-from taxmatch.settings import Settings
 from tests.pipeline.conftest import Store
 
 pytestmark = pytest.mark.slow
@@ -95,17 +94,8 @@ def test_an_interactive_call_withholds(store: Store) -> None:
     assert inside is not None and inside["reason_codes"] == WITHHELD
 
 
-def processed(store: Store) -> str:
-    manifest, body = store.upload()
-    batch_id, _ = jobs.submit(
-        store.ctx, Settings(store=store.ctx.layout.root), store.requester, manifest, body, "r.csv"
-    )
-    jobs.run(store.ctx, jobs.claim(store.ctx, "w1") or "")
-    return batch_id
-
-
 def test_a_reviewer_s_confirmation_of_a_protected_taxpayer_discloses_nothing(store: Store) -> None:
-    batch_id = processed(store)
+    batch_id = store.processed()
     held = decisions.held(store.ctx.engine, batch_id, 10)[0]["request_id"]
     row = decisions.get(store.ctx.engine, batch_id, held)
     assert row is not None
@@ -125,7 +115,7 @@ def test_a_reviewer_s_confirmation_of_a_protected_taxpayer_discloses_nothing(sto
 
 
 def test_a_taxpayer_protected_after_processing_is_withheld_at_release(store: Store) -> None:
-    batch_id = processed(store)
+    batch_id = store.processed()
     verified, _ = decisions.to_disclose(store.ctx.engine, batch_id)
     rid, tin = verified[0]
     protect(store, tin)
