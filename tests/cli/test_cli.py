@@ -152,8 +152,13 @@ def test_the_whole_contract_from_the_command_line(tmp_path: Path, caplog: pytest
     with (tmp_path / "out" / "decisions.csv").open(encoding="utf-8") as handle:
         verified = next(row for row in csv.DictReader(handle) if row["outcome"] == "VERIFIED")
     story = ok("explain", "IRS-DHS", verified["request_id"], "--store", store)
-    assert "VERIFIED" in story and "prior" in story and "running total" in story
-    assert verified["matched_tin"] in story
+    assert (
+        "VERIFIED" in story and "prior" in story and "running total" in story and "threshold 0.999" in story
+    )
+    assert verified["matched_tin"] not in story and verified["matched_tin"][-4:] in story  # last four only
+    told = json.loads(ok("explain", "IRS-DHS", verified["request_id"], "--json", "--store", store))
+    assert told["outcome"] == "VERIFIED" and told["asked"]["request_id"] == verified["request_id"]
+    assert told["candidates"][0]["on_file"] and "threshold" in told["decided_by"]
     assert "ledger verifies" in ok("ledger", "verify", "--store", store)
 
 

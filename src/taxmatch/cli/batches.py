@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +14,7 @@ from taxmatch import reasons
 from taxmatch.cli.common import AgreementOpt, StoreOpt, context, out, steps
 from taxmatch.db import decisions
 from taxmatch.matching import explain as waterfall
+from taxmatch.matching import reference
 from taxmatch.pipeline import batch
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import BatchReport
@@ -64,34 +66,68 @@ def explain(
         str, typer.Argument(metavar="BATCH", help="Batch id as `process` printed it, or a unique prefix.")
     ],
     request_id: Annotated[str, typer.Argument(help="The request_id of the row.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The same, as one JSON document.")] = False,
     store: StoreOpt = None,
 ) -> None:
-    """Show why a row got its answer: outcome, reasons, and the waterfall of match weights."""
-    row = decisions.find(context(store).engine, batch_id, request_id)
+    """Say why a row got its answer: the rule that decided it, the values compared, and the match weights."""
+    ctx = context(store)
+    row = decisions.find(ctx.engine, batch_id, request_id)
+    told = waterfall.story(row, ctx.agreement)
+    if ctx.layout.has_master:
+        ref = reference.open_reference(ctx.layout, ctx.budget)
+        for candidate in told["candidates"]:
+            candidate["on_file"] = reference.records(ref, candidate["tin"])
+    for candidate in told["candidates"]:
+        candidate["tin"] = waterfall.masked(candidate["tin"])
+    if as_json:
+        sys.stdout.write(json.dumps(told, indent=2, default=str) + "\n")
+        return
+    _tell(told)
+
+
+def _tell(told: dict[str, Any]) -> None:
     out.print(
-        f"[bold]{row['request_id']}[/] in batch {row['batch_id']}: "
-        f"[bold]{row['outcome']}[/] ({row['reason_codes']})",
+        f"[bold]{told['request_id']}[/] in batch {told['batch_id']}: [bold]{told['outcome']}[/]",
         highlight=False,
     )
-    story = row["explanation"] or {}
-    for role in ("subject", "runner_up"):
-        candidate = story.get(role)
-        if not candidate:
-            continue
-        table = Table(
-            title=f"{'best candidate' if role == 'subject' else 'runner-up'}: TIN {candidate['tin']}"
-        )
+    out.print(told["decided_by"], highlight=False)
+    asked = Table(title="what the request gave")
+    for column in ("field", "value"):
+        asked.add_column(column)
+    for field, value in told["asked"].items():
+        if value and field not in {"reason", "attestation"}:
+            asked.add_row(field, str(value))
+    out.print(asked)
+    if not told["candidates"]:
+        out.print(f"no candidate to show ({told['candidates_scored']} scored).")
+    for candidate in told["candidates"]:
+        on_file = Table(title=f"{candidate['role']}: TIN {candidate['tin']}, on file")
+        for column in ("name", "address", "as of", "source", "born"):
+            on_file.add_column(column)
+        for record in candidate.get("on_file", []):
+            name = " ".join(
+                str(record[c] or "") for c in ("first_name", "middle_name", "last_name", "suffix")
+            ).split()
+            place = ", ".join(
+                str(record[c]) for c in ("street_address", "unit", "city", "state", "zip") if record[c]
+            )
+            on_file.add_row(
+                " ".join(name),
+                place,
+                str(record["address_as_of"]),
+                str(record["address_source"]),
+                str(record["date_of_birth"] or ""),
+            )
+        out.print(on_file)
+        steps = Table(title=f"{candidate['role']}: match weights")
         for column in ("comparison", "level", "bits", "running total"):
-            table.add_column(column, justify="right" if column in {"bits", "running total"} else "left")
-        for step in waterfall.waterfall(story["prior_bits"], candidate["weights"]):
-            table.add_row(step.comparison, step.level, f"{step.bits:+.2f}", f"{step.total:+.2f}")
-        out.print(table)
-        out.print(
-            f"match weight {candidate['match_weight']:+.2f} bits, "
-            f"probability {candidate['match_probability']:.6f}"
-        )
-    if not story.get("subject"):
-        out.print("no candidate was scored: the row was rejected before matching, or nobody was found.")
+            steps.add_column(column, justify="right" if column in {"bits", "running total"} else "left")
+        for step in candidate["waterfall"]:
+            steps.add_row(step["comparison"], step["level"], f"{step['bits']:+.2f}", f"{step['total']:+.2f}")
+        out.print(steps)
+        weight, chance = candidate["match_weight"], candidate["match_probability"]
+        out.print(f"match weight {weight:+.2f} bits, probability {chance:.6f}")
+    out.print(told["bits"], highlight=False)
 
 
 def reasons_cmd() -> None:

@@ -92,6 +92,29 @@ def last_known(ref: Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
     return {row[0]: tuple(row[1:]) for row in found}
 
 
+RECORD_COLUMNS: tuple[str, ...] = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "date_of_birth",
+    *ADDRESS_COLUMNS,
+    "address_as_of",
+    "address_source",
+)
+
+
+def records(ref: Reference, tin: str) -> list[dict[str, str]]:
+    """A taxpayer's rows on file as the master gave them, newest address first (for a reviewer)."""
+    con = duck.connect(ref.budget)
+    found = con.sql(
+        f"SELECT {', '.join(RECORD_COLUMNS)} FROM read_parquet(?) WHERE tin = ? ORDER BY address_as_of DESC",
+        params=[str(ref.parquet), tin],
+    ).fetchall()
+    con.close()
+    return [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in found]
+
+
 def open_reference(layout: Layout, budget: duck.Budget = duck.UNLIMITED) -> Reference:
     """The master loaded in this store; NoMasterLoaded if there is none."""
     if not layout.has_master:
