@@ -58,7 +58,7 @@ def verifier_key(name: str, key: Ed25519PublicKey) -> str:
 
 
 def read_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
-    name, hashed, encoded = text.strip().split("+")
+    name, hashed, encoded = text.strip().split("+", 2)  # base64 may hold '+'; a name and a hex hash do not
     raw = base64.b64decode(encoded)
     if raw[:1] != ED25519 or len(raw) != 33:
         raise CheckpointError("not an Ed25519 verifier key")
