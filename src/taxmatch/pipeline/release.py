@@ -18,7 +18,6 @@ from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, ledger, protected, verdicts
 from taxmatch.errors import Conflict
 from taxmatch.interchange import DISCLOSED_COLUMNS
-from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.pipeline import answer_files, intake
 from taxmatch.pipeline.context import Context
@@ -34,8 +33,8 @@ def _check_authority(agreement: Agreement, now: dt.datetime) -> None:
 
 
 def _complete_files(
+    ctx: Context,
     folder: Path,
-    layout: Layout,
     ids: dict[str, str],
     settled: dict[str, dict[str, Any]],
     withheld: set[str],
@@ -43,34 +42,32 @@ def _complete_files(
     """The result and decision files with disclosure ids, each reviewer's verdict in place of REVIEW, and
     the rows withheld at release answered as the requester must see them (an ordinary no-match)."""
     confirmed = [v["subject_tin"] for v in settled.values() if v["outcome"] == Outcome.VERIFIED.value]
-    addresses = reference.last_known(reference.open_reference(layout), confirmed) if confirmed else {}
+    found = reference.open_reference(ctx.layout, ctx.budget)
+    addresses = reference.last_known(found, confirmed) if confirmed else {}
     results, decided = answer_files.read(folder)  # as written, never the escaped CSV
-    for row in [*results, *decided]:
-        verdict = settled.get(row["request_id"])
-        if verdict is not None:
-            row.update(outcome=verdict["outcome"], reason_codes=verdict["reason_codes"])
-        row["disclosure_id"] = ids.get(row["request_id"], "")
-    for row in results:  # a verdict's internal-only codes never reach the requester
-        if (verdict := settled.get(row["request_id"])) is not None:
+    for result, decision in zip(results, decided, strict=True):
+        rid = result["request_id"]
+        disclosure = ids.get(rid, "")
+        verdict = settled.get(rid)
+        codes: tuple[Reason, ...]
+        disclosed: tuple[str, ...]
+        if rid in withheld:
+            outcome, codes = Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,)
+            tin, disclosed = "", ()
+        elif verdict is not None:
+            outcome = Outcome(verdict["outcome"])
             codes = tuple(Reason(c) for c in verdict["reason_codes"].split(";") if c)
-            outcome, shown = for_requester(Outcome(verdict["outcome"]), codes)
-            row.update(outcome=outcome.value, reason_codes=join(list(shown)))
-    for row in decided:
-        if (verdict := settled.get(row["request_id"])) is not None:
-            row["matched_tin"] = verdict["subject_tin"] if row["disclosure_id"] else ""
-    for row in results:
-        if (verdict := settled.get(row["request_id"])) is not None:
-            disclosed = addresses.get(verdict["subject_tin"], ()) if row["disclosure_id"] else ()
-            row.update(zip(DISCLOSED_COLUMNS, disclosed or ("",) * len(DISCLOSED_COLUMNS), strict=True))
-    inside = (Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,))
-    blank = {"decisions": ("matched_tin",), "results": DISCLOSED_COLUMNS}
-    for name, rows, (outcome, codes) in (
-        ("decisions", decided, inside),
-        ("results", results, for_requester(*inside)),
-    ):
-        for row in (r for r in rows if r["request_id"] in withheld):
-            row.update(outcome=outcome.value, reason_codes=join(list(codes)), disclosure_id="")
-            row.update(dict.fromkeys(blank[name], ""))
+            tin = verdict["subject_tin"] if disclosure else ""
+            disclosed = addresses.get(verdict["subject_tin"], ()) if disclosure else ()
+        else:
+            result["disclosure_id"] = decision["disclosure_id"] = disclosure
+            continue
+        shown, shown_codes = for_requester(outcome, codes)  # internal-only codes never reach the requester
+        decision.update(
+            outcome=outcome.value, reason_codes=join(list(codes)), disclosure_id=disclosure, matched_tin=tin
+        )
+        result.update(outcome=shown.value, reason_codes=join(list(shown_codes)), disclosure_id=disclosure)
+        result.update(zip(DISCLOSED_COLUMNS, disclosed or ("",) * len(DISCLOSED_COLUMNS), strict=True))
     answer_files.write(folder, results, decided)
 
 
@@ -91,5 +88,5 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     ]
     ids = ledger.append(ctx.engine, items, now)
     decisions.record_disclosure_ids(ctx.engine, batch_id, ids, settled)
-    _complete_files(ctx.layout.results(batch_id), ctx.layout, ids, settled, withheld)
+    _complete_files(ctx, ctx.layout.results(batch_id), ids, settled, withheld)
     return ids
