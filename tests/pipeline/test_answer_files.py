@@ -18,7 +18,12 @@ def test_plain_cells_are_left_alone(cell: str) -> None:
 
 def test_files_appear_together_and_round_trip(tmp_path: Path) -> None:
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    output.write_csv_files({a: (["x", "y"], [{"x": "1", "y": "=2"}]), b: (["z"], [{"z": "q,r"}])})
+    output.write_atomically(
+        {
+            a: output.csv_writer(["x", "y"], [{"x": "1", "y": "=2"}]),
+            b: output.csv_writer(["z"], [{"z": "q,r"}]),
+        }
+    )
     assert list(csv.reader(a.read_text().splitlines())) == [["x", "y"], ["1", "'=2"]]
     assert list(csv.reader(b.read_text().splitlines())) == [["z"], ["q,r"]]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
@@ -29,8 +34,11 @@ def test_a_failure_leaves_no_file(tmp_path: Path) -> None:
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        output.write_csv_files(
-            {tmp_path / "a.csv": (["x"], [{"x": 1}]), tmp_path / "b.csv": (["x"], (r for r in rows()))}
+        output.write_atomically(
+            {
+                tmp_path / "a.csv": output.csv_writer(["x"], [{"x": 1}]),
+                tmp_path / "b.csv": output.csv_writer(["x"], (r for r in rows())),
+            }
         )
     assert list(tmp_path.iterdir()) == []
 

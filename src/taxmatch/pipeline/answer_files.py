@@ -35,7 +35,9 @@ def escape(cell: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Callable[[Path], None]:
+def csv_writer(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Callable[[Path], None]:
+    """A writer of one interchange CSV (RFC 4180, CRLF, formula cells escaped), for write_atomically."""
+
     def write(path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\r\n")
@@ -77,17 +79,12 @@ def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
         temp.replace(path)
 
 
-def write_csv_files(files: Mapping[Path, tuple[Sequence[str], Iterable[Mapping[str, object]]]]) -> None:
-    """CSV files (escaped), all or none."""
-    write_atomically({path: _csv(columns, rows) for path, (columns, rows) in files.items()})
-
-
 def write(folder: Path, results: Rows, decisions: Rows) -> None:
     """A batch's three answer files, in request order: one result row and one decision row per request."""
     write_atomically(
         {
-            folder / RESULTS: _csv(RESULT_COLUMNS, results),
-            folder / DECISIONS: _csv(DECISION_COLUMNS, decisions),
+            folder / RESULTS: csv_writer(RESULT_COLUMNS, results),
+            folder / DECISIONS: csv_writer(DECISION_COLUMNS, decisions),
             folder / ANSWERS: _parquet(results, decisions),
         }
     )
