@@ -6,12 +6,15 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from taxmatch.errors import InputError, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
+from taxmatch.lab import synth
 from taxmatch.layout import Layout
-from taxmatch.matching import reference
+from taxmatch.matching import master_file, reference
 from tests.conftest import at
 
 TODAY = dt.date(2026, 11, 25)
@@ -82,3 +85,36 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_empty_store(tmp_path: Path) -> None:
     with pytest.raises(NoMasterLoaded):
         reference.open_reference(Layout(tmp_path))
+
+
+def _loaded(path: Path, store: Path) -> dict[str, pa.Table]:
+    reference.load(path, Layout(store), at(TODAY))
+    folder = Layout(store).reference
+    return {name: pq.read_table(folder / name) for name in ("reference.parquet", "last_known.parquet")}
+
+
+def test_a_master_read_in_blocks_is_indexed_as_one_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a national master is standardised a block at a time, never held whole."""
+    path = tmp_path / "master.csv"
+    synth.write_master(path, 300, seed=5)
+    whole = _loaded(path, tmp_path / "whole")
+    monkeypatch.setattr(master_file, "BLOCK_BYTES", 4096)
+    blocked = _loaded(path, tmp_path / "blocked")
+    assert whole["reference.parquet"].num_rows > 300
+    for name, table in whole.items():
+        assert blocked[name].equals(table), name
+
+
+def test_defects_are_counted_over_every_block_and_the_first_is_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [{**GOOD, "tin": f"{100000000 + i}"} for i in range(200)]
+    for i in (150, 170, 190):
+        rows[i]["tin_type"] = "EIN"
+    monkeypatch.setattr(master_file, "BLOCK_BYTES", 2048)
+    with pytest.raises(InputError) as info:
+        reference.load(master(tmp_path, *rows), Layout(tmp_path / "store"), at(TODAY))
+    assert "3 row(s) with a tin_type other than SSN or ITIN" in info.value.message
+    assert "line 152" in info.value.message

@@ -42,13 +42,14 @@ def connect(budget: Budget = UNLIMITED) -> duckdb.DuckDBPyConnection:
         run(con, f"SET memory_limit = '{int(budget.memory_bytes)}B'")
     if budget.spill is not None:
         budget.spill.mkdir(parents=True, exist_ok=True)
-        run(con, f"SET temp_directory = '{_quoted(budget.spill)}'")  # a SET takes no parameters
+        run(con, f"SET temp_directory = '{quoted(budget.spill)}'")  # a SET takes no parameters
     if budget.threads:
         run(con, f"SET threads = {int(budget.threads)}")
     return con
 
 
-def _quoted(path: Path) -> str:
+def quoted(path: Path) -> str:
+    """A path as the inside of a SQL string literal."""
     return str(path).replace("'", "''")
 
 

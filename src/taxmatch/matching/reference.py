@@ -13,7 +13,6 @@ store directory:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import math
@@ -23,20 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from taxmatch import runtime
-from taxmatch.errors import InputError, Location, NoMasterLoaded
-from taxmatch.interchange import (
-    ADDRESS_SOURCES,
-    MASTER_COLUMNS,
-    MASTER_OPTIONAL,
-    check_header,
-    read_text_parquet,
-)
+from taxmatch.errors import Location, NoMasterLoaded
+from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.layout import Layout
-from taxmatch.matching import duck, model, training
+from taxmatch.matching import duck, master_file, model, training
 from taxmatch.standardise.table import standardise
 
 log = logging.getLogger(__name__)
@@ -126,78 +118,6 @@ def open_reference(layout: Layout, budget: duck.Budget = duck.UNLIMITED) -> Refe
     return Reference(layout.reference, json.loads(layout.reference_meta.read_text(encoding="utf-8")), budget)
 
 
-def _read(path: Path) -> pa.Table:
-    if path.suffix.lower() == ".parquet":
-        return read_text_parquet(path, MASTER_COLUMNS)
-    with path.open("rb") as handle:
-        header = handle.readline().decode("utf-8-sig", errors="replace").strip().split(",")
-    check_header(path, header, MASTER_COLUMNS)
-    try:
-        return pacsv.read_csv(
-            path,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in MASTER_COLUMNS}, strings_can_be_null=False
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputError(
-            f"malformed master file: {exc}",
-            where=Location(str(path)),
-            fix="The master file must be UTF-8 CSV with the agreed header (RFC 4180).",
-        ) from exc
-
-
-def _first_bad(path: Path, table: pa.Table, mask: pa.Array, column: str, what: str) -> None:
-    bad = pc.indices_nonzero(pc.fill_null(mask, True))
-    if len(bad):
-        line = bad[0].as_py() + 2
-        raise InputError(
-            f"{len(bad)} row(s) with {what}, the first",
-            where=Location(str(path), line, column),
-            fix="Correct the master file; nothing was loaded.",
-        )
-
-
-def _check(path: Path, table: pa.Table) -> None:
-    if table.num_rows == 0:
-        raise InputError(
-            "the master file has no rows", where=Location(str(path)), fix="Load a master file with rows."
-        )
-    for column in MASTER_COLUMNS:
-        if column not in MASTER_OPTIONAL:
-            _first_bad(
-                path, table, pc.equal(pc.utf8_trim_whitespace(table[column]), ""), column, "an empty value"
-            )
-    _first_bad(
-        path,
-        table,
-        pc.invert(pc.match_substring_regex(table["tin"], r"^\d{9}$")),
-        "tin",
-        "a TIN that is not 9 digits",
-    )
-    _first_bad(
-        path,
-        table,
-        pc.invert(pc.is_in(table["tin_type"], pa.array(["SSN", "ITIN"]))),
-        "tin_type",
-        "a tin_type other than SSN or ITIN",
-    )
-    _first_bad(
-        path,
-        table,
-        pc.invert(pc.is_in(table["address_source"], pa.array(sorted(ADDRESS_SOURCES)))),
-        "address_source",
-        "an unknown address_source",
-    )
-    _first_bad(
-        path,
-        table,
-        pc.invert(pc.match_substring_regex(table["address_as_of"], r"^\d{4}-\d{2}-\d{2}$")),
-        "address_as_of",
-        "a date that is not YYYY-MM-DD",
-    )
-
-
 @runtime.fewer_collections()
 def load(
     path: Path,
@@ -208,20 +128,17 @@ def load(
 ) -> Reference:
     """Standardise the master once, build the index, train and save the model."""
     today = now.date()
-    step("reading the master file")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
-    if not digest:
-        raise InputError("cannot read the master file", where=Location(str(path)), fix="Check the path.")
-    table = _read(path)
-    _check(path, table)
-    step("standardising names and addresses")
-    standard = standardise(table, today).append_column(model.UID, pa.array(range(table.num_rows), pa.int64()))
+    step("reading and checking the master file")
+    digest = master_file.digest(path)
+    rows = master_file.check(path)
     target, staging = layout.reference, layout.reference_staging
     staging.mkdir(parents=True, exist_ok=True)
+    step("standardising names and addresses")
+    _standardise(path, staging / "reference.parquet", today)
     con = duck.connect(budget)
-    con.register("master", standard)
+    indexed = duck.quoted(staging / "reference.parquet")  # a view's SQL takes no parameters
+    duck.run(con, f"CREATE VIEW master AS SELECT * FROM read_parquet('{indexed}')")
     step("building the reference index")
-    duck.run(con, f"COPY (SELECT * FROM master) TO '{staging / 'reference.parquet'}' (FORMAT parquet)")
     duck.run(
         con,
         f"""COPY (SELECT tin, {", ".join(ADDRESS_COLUMNS)}, address_as_of FROM master
@@ -246,14 +163,30 @@ def load(
     meta = {
         "master_file": str(path),
         "master_sha256": digest,
-        "rows": table.num_rows,
+        "rows": rows,
         "taxpayers": int(taxpayers),
         "loaded_at": now.isoformat(),
     }
     (staging / "reference.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     _swap(staging, target, layout.reference_retired)
-    log.info("loaded %s: %d rows for %d taxpayers", path, table.num_rows, taxpayers)
+    log.info("loaded %s: %d rows for %d taxpayers", path, rows, taxpayers)
     return Reference(target, meta, budget)
+
+
+def _standardise(path: Path, out: Path, today: dt.date) -> None:
+    """The master's rows with their standard columns and a uid, written a block at a time."""
+    writer: pq.ParquetWriter | None = None
+    first = 0
+    try:
+        for block in master_file.blocks(path):
+            uids = pa.array(range(first, first + block.num_rows), pa.int64())
+            standard = standardise(block, today).append_column(model.UID, uids)
+            writer = writer or pq.ParquetWriter(out, standard.schema)
+            writer.write_table(standard)
+            first += block.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _swap(staging: Path, target: Path, old: Path) -> None:
