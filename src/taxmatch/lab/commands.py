@@ -36,8 +36,8 @@ def synth_master(
     seed: SeedOpt = 1,
 ) -> None:
     """Write a synthetic master file (one row per taxpayer address)."""
-    people = synth.write_master(out_file, taxpayers, seed)
-    out.print(f"wrote {len(people):,} taxpayers to {out_file}")
+    rows = synth.stream_master(out_file, taxpayers, seed)
+    out.print(f"wrote {taxpayers:,} taxpayers ({rows:,} address rows) to {out_file}")
 
 
 @synth_app.command("requests")
@@ -55,7 +55,9 @@ def synth_requests(
     seed: SeedOpt = 2,
 ) -> None:
     """Write a synthetic request batch shaped like the 2025 ones, with its ground truth."""
-    synth.write_requests(out_file, truth, synth.read_people(master_file), rows, seed, hard)
+    # A batch is about at most 1.5 people per row: a national master is sampled, not held whole.
+    people, issued = synth.read_people(master_file, sample=max(50_000, rows * 3 // 2), seed=seed)
+    synth.write_requests(out_file, truth, people, rows, seed, hard, issued)
     if manifest:
         synth.write_manifest(manifest, out_file)
     out.print(f"wrote {rows:,} requests to {out_file} and the truth to {truth}")

@@ -118,13 +118,18 @@ class Batch:
     """Builds request rows about a population, with the truth for each."""
 
     def __init__(
-        self, people: list[Taxpayer], seed: int, hard: bool = False, officials: int = OFFICIALS
+        self,
+        people: list[Taxpayer],
+        seed: int,
+        hard: bool = False,
+        officials: int = OFFICIALS,
+        issued: set[str] | None = None,
     ) -> None:
         self.people = people
         self.officials = officials
         self.rng = random.Random(seed)
         self.gen = Generator(seed + 1)
-        self.gen.issued = {p.tin for p in people}
+        self.gen.issued = issued if issued is not None else {p.tin for p in people}
         self.hard = hard
         self.mix = HARD_MIX if hard else MIX
         homes = {p.addresses[-1][0].zip: p.addresses[-1][0] for p in people}
