@@ -132,7 +132,7 @@ def context_for(
 
 def process_files(ctx: Context, requests: Path, manifest: Path, out: Path) -> BatchReport:
     """What `taxmatch process` does: read and check the batch, then answer and account it."""
-    return batch.process(ctx, batch.read_batch(requests, manifest, ctx.agreement), out)
+    return batch.process(ctx, batch.read_batch(requests, manifest, ctx.agreement), out, keep_answers=True)
 
 
 def empty_database(url: str) -> None:

@@ -9,17 +9,22 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+from sqlalchemy import func, select
 
 from taxmatch import agreement
-from taxmatch.db import ledger
+from taxmatch.db import decisions, ledger, schema
 from taxmatch.errors import InputError, ManifestError, NoMasterLoaded
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.lab import baseline, evaluate, synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.matching.duck import Budget
+from taxmatch.matching.search import WholeMaster
+from taxmatch.pipeline import batch as pipeline
 from taxmatch.pipeline.results import BatchReport
+from taxmatch.rules.decide import Candidate
 from tests.conftest import context_for, process_files
 
 pytestmark = pytest.mark.slow
@@ -200,3 +205,53 @@ def test_a_tight_memory_budget_gives_the_same_answers(batch: Batch) -> None:
     process_files(tight, batch.requests, batch.manifest, batch.root / "tight")
     for name in ("results.csv", "decisions.csv"):
         assert (batch.root / "tight" / name).read_bytes() == (batch.out / name).read_bytes()
+
+
+def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch) -> None:
+    """Issue 13: memory follows the chunk; duplicates and caseloads still see the whole batch."""
+    ctx = context_for(batch.store, NOW, agreement.load())
+    submission = pipeline.read_batch(batch.requests, batch.manifest, ctx.agreement)
+    report = pipeline.process(ctx, submission, batch.root / "chunked", chunk_rows=97)
+    for name in ("results.csv", "decisions.csv", "answers.parquet"):
+        assert (batch.root / "chunked" / name).read_bytes() == (batch.out / name).read_bytes(), name
+    assert (report.rows, report.outcomes, report.reasons) == (
+        batch.report.rows,
+        batch.report.outcomes,
+        batch.report.reasons,
+    )
+    assert report.answers == []  # a large batch keeps its counts, not its rows
+    assert batch.report.reasons["DUPLICATE_REQUEST"] > 0  # the property is exercised across chunks
+
+
+class _FailsOnSecondChunk:
+    def __init__(self, inner: WholeMaster) -> None:
+        self.inner, self.calls = inner, 0
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
+        self.calls += 1
+        if self.calls == 2:
+            raise RuntimeError("the matching engine stopped")
+        return self.inner.score(requests)
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
+        return self.inner.last_known(tins)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_batch_stopped_part_way_leaves_no_files_and_no_decisions(batch: Batch, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)
+    ctx = context_for(store, NOW, agreement.load())
+    submission = pipeline.read_batch(batch.requests, batch.manifest, ctx.agreement)
+    search = _FailsOnSecondChunk(WholeMaster(reference.open_reference(ctx.layout)))
+    with pytest.raises(RuntimeError, match="stopped"):
+        pipeline.process(ctx, submission, tmp_path / "out", search=search, chunk_rows=400, released=False)
+    search.close()
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    with ctx.engine.connect() as conn:
+        for table in (schema.batches, schema.decisions):
+            mine = select(func.count()).select_from(table).where(table.c.batch_id == submission.batch_id)
+            assert conn.execute(mine).scalar_one() == 0, table.name  # the earlier run replaced, then cleared
+    assert decisions.held(ctx.engine, None, 10) == []

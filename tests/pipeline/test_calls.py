@@ -34,7 +34,9 @@ def test_a_call_answers_its_rows_in_order_as_the_batch_path_does(
     manifest, body = store.upload(rows)
     signed = manifests.checked(json.loads(manifest), "manifest")
     whole = batch.check(signed, intake.requests_of(rows, body, "requests"), store.ctx.agreement, "manifest")
-    report = batch.process(store.ctx, whole, store.ctx.layout.root / "batch-out", released=False)
+    report = batch.process(
+        store.ctx, whole, store.ctx.layout.root / "batch-out", released=False, keep_answers=True
+    )
     assert [(r["outcome"], r["reason_codes"]) for r in done.results] == [
         (r["outcome"], r["reason_codes"]) for r in map(result_row, report.answers)
     ]

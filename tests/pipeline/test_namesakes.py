@@ -50,7 +50,7 @@ def person(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("namesakes")
-    people = synth.read_people(_background(root))
+    people, _ = synth.read_people(_background(root))
     rows = list(synth.master_rows(people)) + [
         person("123450001", "Steven", "Smith", "Sr", "1950-05-05"),
         person("123450002", "Steven", "Smith", "Jr", "1980-06-06"),

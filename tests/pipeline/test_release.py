@@ -54,7 +54,7 @@ def test_request_ids_like_formulas_are_released_whole_row_by_row(
     """Issue 10's first finding: ids beginning =, +, - or @ lost their disclosure ids and verdicts at release,
     because release looked them up in the escaped CSV. Every row must come out as the store and ledger say."""
     prefixes = ("=", "+", "-", "@")
-    people = synth.read_people(loaded.root.parent / "master.csv")
+    people, _ = synth.read_people(loaded.root.parent / "master.csv")
     synth.write_requests(tmp_path / "r.csv", tmp_path / "truth.csv", people, 800, seed=53)
     with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as handle:
         asked = list(csv.DictReader(handle))

@@ -35,7 +35,7 @@ def submission(store: Store, rows: list[dict[str, str]]) -> batch.Submission:
 def answered(store: Store, out: str, released: bool = True) -> tuple[str, dict[str, dict[str, str]]]:
     """The batch id, and each row's result (with the TIN the decision chose, for the test's own use)."""
     done = submission(store, store.rows)
-    report = batch.process(store.ctx, done, store.ctx.layout.root / out, released=released)
+    report = batch.process(store.ctx, done, store.ctx.layout.root / out, released=released, keep_answers=True)
     rows = {
         a.request_id: {**result_row(a), "tin": a.decision.chosen.tin if a.decision.chosen else ""}
         for a in report.answers

@@ -1,12 +1,17 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from taxmatch import agreement
 from taxmatch.agreement import Agreement
 from taxmatch.interchange import Manifest
 from taxmatch.reasons import Reason
 from taxmatch.rules import gate
 from tests.conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
+
+_TERMS = agreement.load()
 
 
 def reasons(terms: Agreement, **overrides: str) -> list[Reason]:
@@ -182,3 +187,33 @@ def test_manifest_defects_reject_the_batch(
     problems = gate.check_manifest(manifest(**overrides), terms, "ab" * 32)
     assert len(problems) == 1
     assert needle in problems[0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(st.sampled_from("ABC"), st.sampled_from("XYZ"), st.sampled_from("12")), max_size=30
+    ),
+    cuts=st.lists(st.integers(min_value=1, max_value=30), max_size=5),
+)
+def test_a_batch_checked_in_chunks_gets_the_reasons_of_the_whole(
+    people: list[tuple[str, str, str]], cuts: list[int]
+) -> None:
+    """Issue 13: a batch is checked a chunk at a time; the first row about a person stands wherever
+    the chunks are cut, and an overloaded official loses every row in every chunk."""
+    terms = Agreement.model_validate({**_TERMS.model_dump(), "caseload_cap": 2})
+    rows = [
+        request_row(
+            request_id=str(i), last_name=f"Name{name}", case_number=f"C{case}", official_name=f"O{who}"
+        )
+        for i, (name, case, who) in enumerate(people)
+    ]
+    whole = gate.check_batch(rows, terms)
+    overloaded = gate.overloaded(gate.caseloads(rows), terms)
+    seen, found, start = gate.Duplicates(), {}, 0
+    for end in [*sorted(set(cuts)), len(rows)]:
+        if start < end <= len(rows):
+            part = gate.check_chunk(rows[start:end], overloaded, seen)
+            found.update({start + i: r for i, r in part.items()})
+            start = end
+    assert found == whole

@@ -28,7 +28,7 @@ def run(
     with steps("process") as step:
         step("reading the manifest and request file")
         submission = batch.read_batch(request_file, manifest, ctx.agreement, max_rows=max_rows)
-        return batch.process(ctx, submission, out_dir, step=step)
+        return batch.process(ctx, submission, out_dir, step=step, advance=step.advance)
 
 
 def summary(report: BatchReport) -> None:

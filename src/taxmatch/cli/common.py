@@ -7,14 +7,15 @@ with the exit code of its kind (EXIT_CODES); no command handles errors itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from taxmatch import errors
 from taxmatch.pipeline.context import Context
@@ -62,25 +63,61 @@ def context(store: Path | None, agreement: Path | None = None) -> Context:
     return Context.open(Settings.with_store(store), agreement)
 
 
+class Steps:
+    """A progress display's reporters: a line per stage, and a bar of rows answered with rate and ETA.
+
+    A batch answered in chunks goes through the same stages once per chunk; a
+    stage seen before becomes the current line again rather than adding one.
+    """
+
+    def __init__(self, title: str, progress: Progress) -> None:
+        self.title, self.progress = title, progress
+        self.lines: dict[str, TaskID] = {}
+        self.current: TaskID | None = None
+        self.bar: TaskID | None = None
+
+    def __call__(self, text: str) -> None:
+        self.finish()
+        if text not in self.lines:
+            self.lines[text] = self.progress.add_task(f"{self.title}: {text}", total=None)
+        self.current = self.lines[text]
+        self.progress.reset(self.current, total=None)
+
+    def advance(self, done: int, total: int) -> None:
+        """Rows done of rows in all (shown as a bar with the rate and the time left)."""
+        if self.bar is None:
+            self.bar = self.progress.add_task(f"{self.title}: rows answered", total=total, rows=True)
+        self.progress.update(self.bar, completed=done, total=total)
+
+    def finish(self) -> None:
+        if self.current is not None:
+            self.progress.update(self.current, completed=1, total=1)
+
+
+class _RowsColumn(ProgressColumn):
+    """Rows done of all, their rate and the time left: on the rows bar only."""
+
+    def render(self, task: Task) -> Text:
+        if not task.fields.get("rows") or not task.total:
+            return Text("")
+        rate = f", {task.speed:,.0f} rows/s" if task.speed else ""
+        left = f", {task.time_remaining:,.0f} s left" if task.time_remaining is not None else ""
+        return Text(f"{int(task.completed):,} of {int(task.total):,}{rate}{left}")
+
+
 @contextmanager
-def steps(title: str) -> Iterator[Callable[[str], None]]:
-    """A progress display on stderr: one line per step, with elapsed time."""
+def steps(title: str) -> Iterator[Steps]:
+    """A progress display on stderr: one line per step with elapsed time, and a bar of rows answered."""
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         TimeElapsedColumn(),
+        _RowsColumn(),
         console=err,
         transient=False,
     ) as progress:
-        current: list[TaskID] = []
-
-        def step(text: str) -> None:
-            if current:
-                progress.update(current[-1], completed=1, total=1)
-            current.append(progress.add_task(f"{title}: {text}", total=None))
-
+        shown = Steps(title, progress)
         try:
-            yield step
+            yield shown
         finally:
-            if current:
-                progress.update(current[-1], completed=1, total=1)
+            shown.finish()

@@ -17,14 +17,36 @@ from taxmatch.errors import InputError
 from taxmatch.reasons import Outcome, Reason
 
 
+def clear_batch(engine: Engine, batch_id: str) -> None:
+    """Clear an earlier run of this batch: a batch processed again replaces its decisions."""
+    with engine.begin() as conn:
+        conn.execute(batches.delete().where(batches.c.batch_id == batch_id))
+        conn.execute(decisions.delete().where(decisions.c.batch_id == batch_id))
+
+
+def add(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Record the decisions of the next rows of a started batch.
+
+    Until finish_batch records the batch itself, its decisions are not read by
+    anything (every reader joins the batches table), so a batch stopped part-way
+    is a batch not processed, not half of one.
+    """
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(decisions.insert(), rows)
+
+
+def finish_batch(engine: Engine, batch: Mapping[str, Any]) -> None:
+    """Record the batch: its decisions, already added, now count."""
+    with engine.begin() as conn:
+        conn.execute(batches.insert(), [dict(batch)])
+
+
 def replace_batch(engine: Engine, batch: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
     """Record a batch and one decision per row, replacing an earlier run of the same batch."""
-    bid = batch["batch_id"]
-    with engine.begin() as conn:
-        conn.execute(batches.delete().where(batches.c.batch_id == bid))
-        conn.execute(decisions.delete().where(decisions.c.batch_id == bid))
-        conn.execute(batches.insert(), [dict(batch)])
-        conn.execute(decisions.insert(), rows)
+    clear_batch(engine, batch["batch_id"])
+    add(engine, rows)
+    finish_batch(engine, batch)
 
 
 def caseloads(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, set[str]]:
@@ -85,7 +107,11 @@ HELD_SHOWN = (
 
 def held(engine: Engine, batch: str | None, limit: int) -> list[dict[str, Any]]:
     """Rows answered REVIEW, oldest batch first (no address, no TIN); `batch` narrows to one batch."""
-    query = select(*(decisions.c[c] for c in HELD_SHOWN)).where(decisions.c.outcome == Outcome.REVIEW.value)
+    query = (
+        select(*(decisions.c[c] for c in HELD_SHOWN))
+        .join(batches, batches.c.batch_id == decisions.c.batch_id)  # a batch still being processed is not
+        .where(decisions.c.outcome == Outcome.REVIEW.value)
+    )
     if batch is not None:
         query = query.where(decisions.c.batch_id == batch)
     query = query.order_by(decisions.c.batch_id, decisions.c.request_id).limit(limit)

@@ -8,7 +8,6 @@ rules and scores them in a session kept open. Both give the same candidates
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 import pyarrow as pa
@@ -25,18 +24,28 @@ class Search(Protocol):
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]: ...
 
+    def close(self) -> None: ...
 
-@dataclass(frozen=True)
+
 class WholeMaster:
-    """The batch path: scan the master file."""
+    """The batch path: scan the master file, in one scoring session for all of a batch's chunks."""
 
-    ref: reference.Reference
+    def __init__(self, ref: reference.Reference) -> None:
+        self.ref = ref
+        self._matcher: scorer.Matcher | None = None
 
     def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
-        return scorer.score(requests, self.ref)
+        if self._matcher is None:
+            self._matcher = scorer.Matcher(self.ref)
+        return self._matcher.score(requests)
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
         return reference.last_known(self.ref, tins)
+
+    def close(self) -> None:
+        if self._matcher is not None:
+            self._matcher.close()
+            self._matcher = None
 
 
 class IndexedMaster:

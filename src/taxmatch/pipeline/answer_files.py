@@ -47,16 +47,27 @@ def csv_writer(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> 
     return write
 
 
-def _parquet(results: Rows, decisions: Rows) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        merged = [{**d, **r} for r, d in zip(results, decisions, strict=True)]
-        columns = {
+def _answers_table(results: Rows, decisions: Rows) -> pa.Table:
+    merged = [{**d, **r} for r, d in zip(results, decisions, strict=True)]
+    return pa.table(
+        {
             c: pa.array(["" if m.get(c) is None else str(m[c]) for m in merged], pa.string())
             for c in ANSWER_COLUMNS
         }
-        pq.write_table(pa.table(columns), path)
+    )
 
-    return write
+
+ANSWERS_SCHEMA = pa.schema([(c, pa.string()) for c in ANSWER_COLUMNS])
+
+
+def _stage(path: Path) -> Path:
+    """A temporary name beside `path`, after clearing what a writer killed mid-write left there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for orphan in path.parent.glob(f".{path.name}.*.tmp"):
+        orphan.unlink(missing_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    return Path(temp_name)
 
 
 def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
@@ -64,13 +75,8 @@ def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for path, write in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for orphan in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed mid-write
-                orphan.unlink(missing_ok=True)
-            handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            os.close(handle)
-            staged.append((Path(temp_name), path))
-            write(Path(temp_name))
+            staged.append((_stage(path), path))
+            write(staged[-1][0])
     except BaseException:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
@@ -79,15 +85,50 @@ def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
         temp.replace(path)
 
 
+class Writer:
+    """A batch's three answer files written a chunk at a time, in request order.
+
+    Rows go to temporary names as they are answered, so a batch of millions of
+    rows is never held whole; the files take their real names together when
+    the block ends without an error, and are removed when it does not.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.paths = (folder / RESULTS, folder / DECISIONS, folder / ANSWERS)
+        self.rows = 0
+
+    def __enter__(self) -> Writer:
+        self.temps = [_stage(p) for p in self.paths]
+        self.handles = [t.open("w", newline="", encoding="utf-8") for t in self.temps[:2]]
+        self.csv = [csv.writer(h, lineterminator="\r\n") for h in self.handles]
+        self.csv[0].writerow(RESULT_COLUMNS)
+        self.csv[1].writerow(DECISION_COLUMNS)
+        self.parquet = pq.ParquetWriter(self.temps[2], ANSWERS_SCHEMA)
+        return self
+
+    def add(self, results: Rows, decisions: Rows) -> None:
+        """The next rows: one result row and one decision row per request."""
+        self.csv[0].writerows([escape(r.get(c)) for c in RESULT_COLUMNS] for r in results)
+        self.csv[1].writerows([escape(d.get(c)) for c in DECISION_COLUMNS] for d in decisions)
+        self.parquet.write_table(_answers_table(results, decisions))
+        self.rows += len(results)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        for handle in self.handles:
+            handle.close()
+        self.parquet.close()
+        if kind is not None:
+            for temp in self.temps:
+                temp.unlink(missing_ok=True)
+            return
+        for temp, path in zip(self.temps, self.paths, strict=True):
+            temp.replace(path)
+
+
 def write(folder: Path, results: Rows, decisions: Rows) -> None:
     """A batch's three answer files, in request order: one result row and one decision row per request."""
-    write_atomically(
-        {
-            folder / RESULTS: csv_writer(RESULT_COLUMNS, results),
-            folder / DECISIONS: csv_writer(DECISION_COLUMNS, decisions),
-            folder / ANSWERS: _parquet(results, decisions),
-        }
-    )
+    with Writer(folder) as files:
+        files.add(results, decisions)
 
 
 def read(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
@@ -32,10 +34,18 @@ from taxmatch.standardise.table import standardise
 
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
+Advance = Callable[[int, int], None]  # rows answered so far, rows in the batch
+# Rows answered at a time: what a chunk holds as Python objects (about 1.5 GB per 100,000 rows at the
+# peak, with their candidates) bounds the pipeline's own memory, whatever the size of the batch.
+CHUNK_ROWS = 50_000
 
 
 def quiet(_: str) -> None:
     """A step reporter that reports nothing."""
+
+
+def unwatched(done: int, total: int) -> None:
+    """A progress reporter that reports nothing."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +84,24 @@ def assess(
     step: Step = quiet,
     earlier: Mapping[str, Set[str]] | None = None,
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
-    """The gate's reasons for every row, and the scored candidates of the lawful ones (by row index).
+    """The gate's reasons for every row of a batch held whole, and the scored candidates of the lawful
+    ones (by row index). `earlier`: the officials' case numbers already answered (see gate.overloaded)."""
+    overloaded = gate.overloaded(gate.caseloads(rows), agreement, earlier)
+    return _assess(rows, agreement, signed_on, search, today, step, overloaded, gate.Duplicates())
 
-    `earlier`: the officials' case numbers already answered (see gate.check_batch).
-    """
+
+def _assess(
+    rows: list[dict[str, str]],
+    agreement: Agreement,
+    signed_on: dt.date,
+    search: Search,
+    today: dt.date,
+    step: Step,
+    overloaded: Set[str],
+    seen: gate.Duplicates,
+) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     step("checking each request against the law and the agreement")
-    in_batch = gate.check_batch(rows, agreement, earlier)
+    in_batch = gate.check_chunk(rows, overloaded, seen)
     reasons = [
         gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
     ]
@@ -122,10 +144,60 @@ def read_batch(
     return check(manifest, requests, agreement, manifest_label or str(manifest_path))
 
 
-def earlier_caseloads(ctx: Context, rows: list[dict[str, str]], now: dt.datetime) -> dict[str, set[str]]:
-    """The case numbers each official in `rows` has asked about within the agreement's caseload window."""
+def _keyed(column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], name: str) -> pa.Array:
+    """`key` of every value of a request column, computed once per distinct value."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    keys = pa.array([key({name: v}) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(keys, encoded.indices)
+
+
+def _caseloads(requests: intake.RequestFile) -> dict[str, set[str]]:
+    """Each official's case numbers in the whole batch, from its columns (gate.caseloads for a file)."""
+    pairs = pa.table(
+        {
+            "official": _keyed(requests.column("official_name"), gate.official_key, "official_name"),
+            "case": _keyed(requests.column("case_number"), gate.case_key, "case_number"),
+        }
+    )
+    distinct = pairs.filter(pc.not_equal(pairs["official"], "")).group_by(["official", "case"]).aggregate([])
+    cases: dict[str, set[str]] = defaultdict(set)
+    for official, case in zip(distinct["official"].to_pylist(), distinct["case"].to_pylist(), strict=True):
+        cases[official].add(case)
+    return dict(cases)
+
+
+def _overloaded(ctx: Context, requests: intake.RequestFile, now: dt.datetime) -> frozenset[str]:
+    """The officials whose caseload, this batch's and what they asked within the window, is implausible."""
+    cases = _caseloads(requests)
     since = now - dt.timedelta(days=ctx.agreement.caseload_window_days)
-    return decisions.caseloads(ctx.engine, (gate.official_key(r) for r in rows), since)
+    return gate.overloaded(cases, ctx.agreement, decisions.caseloads(ctx.engine, cases, since))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every chunk of one batch is answered under."""
+
+    ctx: Context
+    submission: Submission
+    search: Search
+    authority: Authority
+    now: dt.datetime
+    released: bool
+    overloaded: frozenset[str]
+    seen: gate.Duplicates = field(default_factory=gate.Duplicates)
+
+    def answer(self, rows: list[dict[str, str]], step: Step) -> list[Answer]:
+        ctx, today = self.ctx, self.now.date()
+        signed_on = self.submission.manifest.signed_on
+        reasons, found = _assess(
+            rows, ctx.agreement, signed_on, self.search, today, step, self.overloaded, self.seen
+        )
+        step("deciding")
+        decided = [
+            decide(reasons[i], found.get(i, []), ctx.agreement, self.authority) for i in range(len(rows))
+        ]
+        bid = self.submission.batch_id
+        return _account(ctx, rows, decided, bid, self.search, self.now, self.released)
 
 
 @runtime.fewer_collections()
@@ -137,43 +209,58 @@ def process(
     search: Search | None = None,
     released: bool = True,
     step: Step = quiet,
+    keep_answers: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+    advance: Advance = unwatched,
 ) -> BatchReport:
     """Answer every row of a submission; raise a TaxmatchError (writing nothing) if it cannot be processed.
 
-    `search`: where candidates come from (the whole master by default);
-    `released`: the answers leave with processing (the CLI, interactive calls),
-    so their disclosures are accounted now. A service batch is accounted when a
-    disclosure officer releases it (release.py), not before.
+    The rows are answered `chunk_rows` at a time, so memory follows the chunk, not
+    the batch; whatever needs the whole batch (duplicates, caseloads) is carried
+    across chunks. `search`: where candidates come from (the whole master by
+    default); `released`: the answers leave with processing (the CLI, interactive
+    calls), so their disclosures are accounted now. A service batch is accounted
+    when a disclosure officer releases it (release.py), not before.
+    `keep_answers`: keep every Answer in the report (small batches only);
+    `step` hears each stage of each chunk, `advance` the rows answered after each chunk.
     """
     started, now = time.perf_counter(), ctx.now()
-    rows, bid = submission.requests.rows, submission.batch_id
-    log.info("batch %s: %d rows from %s", bid, len(rows), submission.requests.path)
+    requests, bid = submission.requests, submission.batch_id
+    log.info("batch %s: %d rows from %s", bid, len(requests), requests.path)
     ref = reference.open_reference(ctx.layout, ctx.budget)
-    search = search or WholeMaster(ref)
-    earlier = earlier_caseloads(ctx, rows, now)
-    reasons, found = assess(
-        rows, ctx.agreement, submission.manifest.signed_on, search, now.date(), step, earlier
-    )
-    step("deciding")
     authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
-    decided = [decide(reasons[i], found.get(i, []), ctx.agreement, authority) for i in range(len(rows))]
-    answers = _account(ctx, rows, decided, bid, search, now, released)
-    step("writing results")
-    decision_rows = [results.decision_row(a) for a in answers]
+    owned, search = search is None, search or WholeMaster(ref)
+    job = _Batch(ctx, submission, search, authority, now, released, _overloaded(ctx, requests, now))
+    report = BatchReport(bid, kept=keep_answers)
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
-    stored = [
-        results.stored_decision(bid, a, r, q, prior_bits)
-        for a, r, q in zip(answers, decision_rows, rows, strict=True)
-    ]
-    report = BatchReport(bid, answers)
-    decisions.replace_batch(
-        ctx.engine, results.batch_record(submission.manifest, submission.requests, report, now), stored
-    )
-    answer_files.write(out_dir, [results.result_row(a) for a in answers], decision_rows)
+    decisions.clear_batch(ctx.engine, bid)
+    try:
+        with answer_files.Writer(out_dir) as files:
+            for first, rows in requests.chunks(chunk_rows):
+                answers = job.answer(rows, step)
+                step("writing results")
+                report.add(answers)
+                decision_rows = [results.decision_row(a) for a in answers]
+                files.add([results.result_row(a) for a in answers], decision_rows)
+                stored = [
+                    results.stored_decision(bid, a, r, q, prior_bits)
+                    for a, r, q in zip(answers, decision_rows, rows, strict=True)
+                ]
+                decisions.add(ctx.engine, stored)
+                advance(first + len(rows), len(requests))
+            decisions.finish_batch(
+                ctx.engine, results.batch_record(submission.manifest, requests, report, now)
+            )
+    except BaseException:
+        decisions.clear_batch(ctx.engine, bid)  # a batch stopped part-way is a batch not processed
+        raise
+    finally:
+        if owned:
+            search.close()
     log.info(
         "batch %s: answered %d rows in %.1f s: %s",
         bid,
-        len(answers),
+        report.rows,
         time.perf_counter() - started,
         ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())),
     )

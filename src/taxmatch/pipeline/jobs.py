@@ -69,7 +69,7 @@ def _check_upload(
         raise AccessDenied(
             f"this client acts for {client.agency!r}, not {submission.manifest.requesting_agency!r}"
         )
-    return submission.batch_id, len(submission.requests.rows)
+    return submission.batch_id, len(submission.requests)
 
 
 def submit(
@@ -127,6 +127,7 @@ class Heartbeat:
     def __init__(self, ctx: Context, batch_id: str, every: float) -> None:
         self.ctx, self.batch_id, self.every = ctx, batch_id, every
         self.stage = "starting"
+        self.rows = (0, 0)  # answered, in the batch
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat {batch_id}", daemon=True)
 
@@ -134,9 +135,19 @@ class Heartbeat:
         self.stage = stage
         self._beat()
 
+    def advance(self, done: int, total: int) -> None:
+        """Rows answered so far: shown with the stage from the next beat on."""
+        self.rows = (done, total)
+
+    @property
+    def shown(self) -> str:
+        """The stage, and once a chunk is answered how many rows are (what the requester sees)."""
+        done, total = self.rows
+        return f"{self.stage} ({done:,} of {total:,} rows answered)" if done else self.stage
+
     def _beat(self) -> None:
         try:
-            queue.beat(self.ctx.engine, self.batch_id, self.stage, self.ctx.now())
+            queue.beat(self.ctx.engine, self.batch_id, self.shown, self.ctx.now())
         except SQLAlchemyError as exc:  # a busy database: the next beat will do
             log.warning("batch %s: heartbeat missed: %s", self.batch_id, exc)
 
@@ -162,7 +173,8 @@ def run(ctx: Context, batch_id: str, beat_every: float = BEAT_EVERY.total_second
         try:
             beat("reading the manifest and request file")
             submission = batch.read_batch(_request_file(folder), folder / MANIFEST_FILE, ctx.agreement)
-            batch.process(ctx, submission, ctx.layout.results(batch_id), released=False, step=beat)
+            answers = ctx.layout.results(batch_id)
+            batch.process(ctx, submission, answers, released=False, step=beat, advance=beat.advance)
         except TaxmatchError as exc:
             status, error = JobStatus.FAILED, exc.message
             log.warning("batch %s: failed: %s", batch_id, exc.message)

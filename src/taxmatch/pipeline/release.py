@@ -14,10 +14,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, ledger, protected, verdicts
 from taxmatch.errors import Conflict
-from taxmatch.interchange import DISCLOSED_COLUMNS
+from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS
 from taxmatch.matching import reference
 from taxmatch.pipeline import answer_files, intake
 from taxmatch.pipeline.context import Context
@@ -71,6 +74,13 @@ def _complete_files(
     answer_files.write(folder, results, decided)
 
 
+def _asked(request_file: Path, wanted: set[str]) -> dict[str, dict[str, str]]:
+    """The request rows, as asked, of the rows about to be disclosed (by request id)."""
+    table = intake.read_requests(request_file).table
+    chosen = table.filter(pc.is_in(table["request_id"], pa.array(sorted(wanted), pa.string())))
+    return {r["request_id"]: r for r in chosen.select(REQUEST_COLUMNS).to_pylist()}
+
+
 def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     """Account every disclosure of the batch and complete its files; request id -> disclosure id."""
     _check_authority(ctx.agreement, now)
@@ -80,7 +90,7 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     withheld = {rid for rid, tin in verified if tin in shielded}
     decisions.withhold(ctx.engine, batch_id, withheld)
     settled = verdicts.of_batch(ctx.engine, batch_id)
-    asked = {r["request_id"]: r for r in intake.read_requests(Path(request_file)).rows}
+    asked = _asked(Path(request_file), {rid for rid, _ in verified})
     items = [
         ledger.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement)
         for rid, tin in verified

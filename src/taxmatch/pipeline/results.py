@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS, Manifest
@@ -30,18 +30,31 @@ class Answer:
     disclosed: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class BatchReport:
+    """What a batch came to: counts of its outcomes and reasons, and its answers where they are kept.
+
+    A batch answered in chunks adds each chunk's answers; only a small one (an
+    interactive call, a test) keeps them (`kept`), a large one keeps the counts.
+    """
+
     batch_id: str
-    answers: list[Answer]
+    answers: list[Answer] = field(default_factory=list)
+    kept: bool = True
+    rows: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
 
-    @property
-    def outcomes(self) -> Counter[str]:
-        return Counter(a.decision.outcome.value for a in self.answers)
+    def __post_init__(self) -> None:
+        given, self.answers = self.answers, []
+        self.add(given)
 
-    @property
-    def reasons(self) -> Counter[str]:
-        return Counter(r.value for a in self.answers for r in a.decision.reasons)
+    def add(self, answers: list[Answer]) -> None:
+        self.rows += len(answers)
+        self.outcomes.update(a.decision.outcome.value for a in answers)
+        self.reasons.update(r.value for a in answers for r in a.decision.reasons)
+        if self.kept:
+            self.answers.extend(answers)
 
 
 def _levels(decision: Decision) -> dict[str, str]:
@@ -147,7 +160,7 @@ def batch_record(
         "signed_on": manifest.signed_on,
         "request_file": str(requests.path),
         "request_file_sha256": requests.sha256,
-        "rows": len(report.answers),
+        "rows": report.rows,
         "outcomes": dict(report.outcomes),
         "processed_at": now,
     }
