@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +33,13 @@ def byte_size(text: str) -> int:
     return int(float(match.group(1)) * _UNITS[unit])
 
 
+class Engine(StrEnum):
+    """Where a batch's candidates are scored: DuckDB in this process, or a Spark cluster."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
 class Settings(BaseSettings):
     """What the command line and the service need. Read once at start-up, never at import."""
 
@@ -53,6 +61,14 @@ class Settings(BaseSettings):
         default=None,
         description="What DuckDB may hold in memory, e.g. 8GB or 512MiB; the rest spills to the "
         "store's disk. Default: half of this machine's memory.",
+    )
+    engine: Engine = Field(
+        default=Engine.DUCKDB, description="Where batches are scored: duckdb (this process) or spark."
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="The Spark master URL when the engine is spark: local[N], spark://host:7077, yarn, "
+        "k8s://https://host:port.",
     )
     failed_logins_per_minute: int = Field(
         default=10, ge=1, description="Failed credentials allowed per client id and per source address."

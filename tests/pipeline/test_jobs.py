@@ -147,3 +147,25 @@ def test_a_long_stage_keeps_beating_so_no_second_worker_takes_the_job(
     assert jobs.run(ctx, batch_id, beat_every=0.1) is JobStatus.PROCESSED
     assert taken == [None] * 4
     assert jobs.get(ctx, batch_id, store.officer)["worker"] == "first worker"
+
+
+def test_a_batch_in_chunks_tells_the_requester_how_many_rows_are_answered(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a long batch's status says how far it has got, not only which stage it is in."""
+    batch_id = store.submitted()
+    monkeypatch.setattr(jobs.batch, "CHUNK_ROWS", 7)
+    shown: list[str] = []
+    real = queue.beat
+
+    def watched(engine: Any, job: str, stage: str, now: dt.datetime) -> None:
+        real(engine, job, stage, now)
+        shown.append(stage)
+
+    monkeypatch.setattr(jobs.queue, "beat", watched)
+    assert jobs.claim(store.ctx, "w1") == batch_id
+    assert jobs.run(store.ctx, batch_id, beat_every=60) is JobStatus.PROCESSED
+    total = len(store.rows)
+    assert total > 14
+    assert "matching lawful requests against the master file (7 of " + f"{total:,} rows answered)" in shown
+    assert shown[-1] == f"writing results ({(total - 1) // 7 * 7:,} of {total:,} rows answered)"

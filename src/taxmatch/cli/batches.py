@@ -15,20 +15,28 @@ from taxmatch.cli.common import AgreementOpt, StoreOpt, context, out, steps
 from taxmatch.db import decisions
 from taxmatch.matching import explain as waterfall
 from taxmatch.matching import reference
+from taxmatch.matching.search import Search, SparkMaster
 from taxmatch.pipeline import batch
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import BatchReport
-from taxmatch.settings import Settings
+from taxmatch.settings import Engine, Settings
 
 
 def run(
-    ctx: Context, request_file: Path, manifest: Path, out_dir: Path, max_rows: int | None = None
+    ctx: Context,
+    request_file: Path,
+    manifest: Path,
+    out_dir: Path,
+    max_rows: int | None = None,
+    search: Search | None = None,
 ) -> BatchReport:
-    """Read, check and answer one batch, with progress; the answers leave now, so they are accounted now."""
+    """Read, check and answer one batch, with progress; the answers leave now, so they are accounted now.
+
+    `search`: where candidates are scored (DuckDB over the whole master by default)."""
     with steps("process") as step:
         step("reading the manifest and request file")
         submission = batch.read_batch(request_file, manifest, ctx.agreement, max_rows=max_rows)
-        return batch.process(ctx, submission, out_dir, step=step, advance=step.advance)
+        return batch.process(ctx, submission, out_dir, step=step, advance=step.advance, search=search)
 
 
 def summary(report: BatchReport) -> None:
@@ -52,11 +60,26 @@ def process(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for results.csv and decisions.csv.")],
     agreement: AgreementOpt = None,
     store: StoreOpt = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            "--engine",
+            help="Where candidates are scored: duckdb (this process) or spark (TAXMATCH_SPARK_MASTER). "
+            "Default: TAXMATCH_ENGINE, else duckdb.",
+        ),
+    ] = None,
 ) -> None:
     """Answer every row of a batch; write results.csv and decisions.csv and account for each disclosure."""
     settings = Settings.with_store(store)
     ctx = Context.open(settings, agreement)
-    report = run(ctx, request_file, manifest, out_dir, settings.max_rows_per_batch)
+    search: Search | None = None
+    if (engine or settings.engine) is Engine.SPARK:
+        search = SparkMaster(reference.open_reference(ctx.layout, ctx.budget), settings.spark_master)
+    try:
+        report = run(ctx, request_file, manifest, out_dir, settings.max_rows_per_batch, search)
+    finally:
+        if search is not None:
+            search.close()
     summary(report)
     out.print(f"wrote {out_dir / 'results.csv'} and {out_dir / 'decisions.csv'}")
 

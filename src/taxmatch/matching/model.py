@@ -7,7 +7,12 @@ the decision reads; the labels, not the gamma numbers, are the contract.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from taxmatch.rules.levels import Level
 from taxmatch.standardise.table import STANDARD_COLUMNS
@@ -23,126 +28,148 @@ MISSING, EXACT, FUZZY, PARTIAL, DISAGREE = (
 SWAPPED = (
     Level.SWAPPED.value
 )  # given name and surname exchanged; counts as fuzzy when both comparisons say so
+# Conditions written once in DuckDB's SQL and rendered by Splink (sqlglot) for each engine. Functions
+# whose names differ between engines (Jaro-Winkler, list overlap, edit distances) come from Splink's own
+# level creators, which know each engine's name for them.
 SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
-_ONE_EDIT = 'length("{c}_l") >= 4 AND damerau_levenshtein("{c}_l", "{c}_r") <= 1'
 UID = "uid"
-# One slip in the ZIP and the city still places the same house on the same street.
-LOCALITY = (
-    '("zip5_l" = "zip5_r" OR ("city_std_l" = "city_std_r" AND "state_std_l" = "state_std_r") '
-    'OR (damerau_levenshtein("zip5_l", "zip5_r") <= 1 '
-    'AND jaro_winkler_similarity("city_std_l", "city_std_r") >= 0.85))'
-)
 SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
 UNITS_CLASH = '("unit_std_l" IS NOT NULL AND "unit_std_r" IS NOT NULL AND "unit_std_l" <> "unit_std_r")'
+ENGINES = ("duckdb", "spark")
 
 
-def _level(label: str, sql: str, *, null: bool = False, tf: str | None = None) -> dict[str, Any]:
-    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
-    if null:
-        level["is_null_level"] = True
+def _sql(condition: str) -> cll.CustomLevel:
+    return cll.CustomLevel(condition, base_dialect_str="duckdb")
+
+
+def _one_edit(column: str) -> ComparisonLevelCreator:
+    return cll.And(_sql(f'length("{column}_l") >= 4'), cll.DamerauLevenshteinLevel(column, 1))
+
+
+def _locality() -> ComparisonLevelCreator:
+    """One slip in the ZIP and the city still places the same house on the same street."""
+    return cll.Or(
+        _sql('"zip5_l" = "zip5_r"'),
+        _sql('"city_std_l" = "city_std_r" AND "state_std_l" = "state_std_r"'),
+        cll.And(cll.DamerauLevenshteinLevel("zip5", 1), cll.JaroWinklerLevel("city_std", 0.85)),
+    )
+
+
+def _level(label: str, level: ComparisonLevelCreator, *, tf: str | None = None) -> ComparisonLevelCreator:
     if tf:
-        level["tf_adjustment_column"] = tf
-        level["tf_adjustment_weight"] = 1.0
-    return level
+        return level.configure(label_for_charts=label, tf_adjustment_column=tf, tf_adjustment_weight=1.0)
+    return level.configure(label_for_charts=label)
 
 
-def _null(*columns: str) -> dict[str, Any]:
+def _null(*columns: str) -> ComparisonLevelCreator:
     sql = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in columns)
-    return _level(MISSING, sql, null=True)
+    return _sql(sql).configure(label_for_charts=MISSING, is_null_level=True)
 
 
-def _else() -> dict[str, Any]:
-    return _level(DISAGREE, "ELSE")
+def _comparison(name: str, description: str, levels: list[ComparisonLevelCreator]) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        comparison_levels=[*levels, cll.ElseLevel().configure(label_for_charts=DISAGREE)],
+        output_column_name=name,
+        comparison_description=description,
+    )
 
 
-def _comparison(name: str, description: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"output_column_name": name, "comparison_description": description, "comparison_levels": levels}
+def _comparisons() -> list[cl.CustomComparison]:
+    not_units_clash = cll.Not(_sql(UNITS_CLASH))
+    return [
+        _comparison(
+            "surname",
+            "surname tokens without particles",
+            [
+                _null("surname_std"),
+                _level(EXACT, _sql('"surname_std_l" = "surname_std_r"'), tf="surname_std"),
+                _level(FUZZY, cll.ArrayIntersectLevel("surname_tokens", 1)),
+                _level(FUZZY, cll.JaroWinklerLevel("surname_std", 0.92)),
+                _level(FUZZY, _one_edit("surname_std")),
+                _level(SWAPPED, _sql(SWAPPED_NAMES)),
+            ],
+        ),
+        _comparison(
+            "first_name",
+            "first given name and its known forms",
+            [
+                _null("first_std"),
+                _level(EXACT, _sql('"first_std_l" = "first_std_r"'), tf="first_std"),
+                _level(FUZZY, cll.ArrayIntersectLevel("first_forms", 1)),
+                _level(FUZZY, cll.JaroWinklerLevel("first_std", 0.90)),
+                _level(FUZZY, cll.ArrayIntersectLevel("given_tokens", 1)),
+                _level(FUZZY, _one_edit("first_std")),
+                _level(SWAPPED, _sql(SWAPPED_NAMES)),
+                _level(
+                    PARTIAL,
+                    _sql(
+                        '(length("first_std_l") = 1 OR length("first_std_r") = 1) '
+                        'AND left("first_std_l", 1) = left("first_std_r", 1)'
+                    ),
+                ),
+            ],
+        ),
+        _comparison(
+            "address",
+            "house number, street, unit and locality",
+            [
+                _null("house_number", "street_name"),
+                _level(EXACT, _sql('"address_key_l" = "address_key_r"'), tf="address_key"),
+                _level(FUZZY, cll.And(_sql(SAME_STREET), not_units_clash, _locality())),
+                _level(
+                    FUZZY,
+                    cll.And(
+                        _sql('"house_number_l" = "house_number_r"'),
+                        cll.Or(
+                            cll.JaroWinklerLevel("street_name", 0.88),
+                            cll.DamerauLevenshteinLevel("street_full", 2),
+                        ),
+                        not_units_clash,
+                        _locality(),
+                    ),
+                ),
+            ],
+        ),
+        _comparison(
+            "tin",
+            "taxpayer identification number",
+            [
+                _null("tin_std"),
+                _level(EXACT, _sql('"tin_std_l" = "tin_std_r"')),
+                _level(FUZZY, cll.DamerauLevenshteinLevel("tin_std", 1)),
+            ],
+        ),
+        _comparison(
+            "dob",
+            "date of birth",
+            [
+                _null("dob"),
+                _level(EXACT, _sql('"dob_l" = "dob_r"')),
+                _level(
+                    FUZZY,
+                    _sql(  # day and month exchanged
+                        'left("dob_l", 4) = left("dob_r", 4) '
+                        'AND substr("dob_l", 6, 2) = substr("dob_r", 9, 2) '
+                        'AND substr("dob_l", 9, 2) = substr("dob_r", 6, 2)'
+                    ),
+                ),
+                _level(FUZZY, cll.LevenshteinLevel("dob", 1)),
+            ],
+        ),
+        _comparison(
+            "suffix",
+            "generational suffix",
+            [_null("suffix_std"), _level(EXACT, _sql('"suffix_std_l" = "suffix_std_r"'))],
+        ),
+    ]
 
 
-COMPARISONS: list[dict[str, Any]] = [
-    _comparison(
-        "surname",
-        "surname tokens without particles",
-        [
-            _null("surname_std"),
-            _level(EXACT, '"surname_std_l" = "surname_std_r"', tf="surname_std"),
-            _level(FUZZY, 'list_has_any("surname_tokens_l", "surname_tokens_r")'),
-            _level(FUZZY, 'jaro_winkler_similarity("surname_std_l", "surname_std_r") >= 0.92'),
-            _level(FUZZY, _ONE_EDIT.format(c="surname_std")),
-            _level(SWAPPED, SWAPPED_NAMES),
-            _else(),
-        ],
-    ),
-    _comparison(
-        "first_name",
-        "first given name and its known forms",
-        [
-            _null("first_std"),
-            _level(EXACT, '"first_std_l" = "first_std_r"', tf="first_std"),
-            _level(FUZZY, 'list_has_any("first_forms_l", "first_forms_r")'),
-            _level(FUZZY, 'jaro_winkler_similarity("first_std_l", "first_std_r") >= 0.90'),
-            _level(FUZZY, 'list_has_any("given_tokens_l", "given_tokens_r")'),
-            _level(FUZZY, _ONE_EDIT.format(c="first_std")),
-            _level(SWAPPED, SWAPPED_NAMES),
-            _level(
-                PARTIAL,
-                '(length("first_std_l") = 1 OR length("first_std_r") = 1) '
-                'AND left("first_std_l", 1) = left("first_std_r", 1)',
-            ),
-            _else(),
-        ],
-    ),
-    _comparison(
-        "address",
-        "house number, street, unit and locality",
-        [
-            _null("house_number", "street_name"),
-            _level(EXACT, '"address_key_l" = "address_key_r"', tf="address_key"),
-            _level(FUZZY, f"{SAME_STREET} AND NOT {UNITS_CLASH} AND {LOCALITY}"),
-            _level(
-                FUZZY,
-                '"house_number_l" = "house_number_r" AND (jaro_winkler_similarity("street_name_l", '
-                '"street_name_r") >= 0.88 OR damerau_levenshtein("street_full_l", "street_full_r") <= 2) '
-                f"AND NOT {UNITS_CLASH} AND {LOCALITY}",
-            ),
-            _else(),
-        ],
-    ),
-    _comparison(
-        "tin",
-        "taxpayer identification number",
-        [
-            _null("tin_std"),
-            _level(EXACT, '"tin_std_l" = "tin_std_r"'),
-            _level(FUZZY, 'damerau_levenshtein("tin_std_l", "tin_std_r") <= 1'),
-            _else(),
-        ],
-    ),
-    _comparison(
-        "dob",
-        "date of birth",
-        [
-            _null("dob"),
-            _level(EXACT, '"dob_l" = "dob_r"'),
-            _level(
-                FUZZY,
-                'left("dob_l", 4) = left("dob_r", 4) AND substr("dob_l", 6, 2) = substr("dob_r", 9, 2) '
-                'AND substr("dob_l", 9, 2) = substr("dob_r", 6, 2)',
-            ),
-            _level(FUZZY, 'levenshtein("dob_l", "dob_r") <= 1'),
-            _else(),
-        ],
-    ),
-    _comparison(
-        "suffix",
-        "generational suffix",
-        [
-            _null("suffix_std"),
-            _level(EXACT, '"suffix_std_l" = "suffix_std_r"'),
-            _else(),
-        ],
-    ),
-]
+def comparisons(engine: str = "duckdb") -> list[dict[str, Any]]:
+    """The comparisons as Splink settings, their SQL rendered for one engine (ENGINES)."""
+    return [dict(c.get_comparison(engine).as_dict()) for c in _comparisons()]  # type: ignore[no-untyped-call]
+
+
+COMPARISONS: list[dict[str, Any]] = comparisons("duckdb")
 
 BLOCKING_RULES: list[str] = [
     "l.tin_std = r.tin_std",
@@ -158,14 +185,14 @@ TF_COLUMNS: tuple[str, ...] = ("surname_std", "first_std", "address_key")
 COMPARED_COLUMNS: tuple[str, ...] = tuple(c for c in STANDARD_COLUMNS if c != "middle_initial")
 
 
-def settings(probability_two_random_records_match: float) -> dict[str, Any]:
-    """The Splink settings for a link between requests and the master file."""
+def settings(probability_two_random_records_match: float, engine: str = "duckdb") -> dict[str, Any]:
+    """The Splink settings for a link between requests and the master file, rendered for one engine."""
     return {
         "link_type": "link_only",
         "unique_id_column_name": UID,
         "probability_two_random_records_match": probability_two_random_records_match,
         "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in BLOCKING_RULES],
-        "comparisons": COMPARISONS,
+        "comparisons": comparisons(engine),
         "retain_intermediate_calculation_columns": True,
         "retain_matching_columns": True,
     }
@@ -183,3 +210,22 @@ def labels(model: dict[str, Any]) -> dict[str, list[Level]]:
             Level(lvl["label_for_charts"]) for lvl in reversed(ordered)
         ]
     return table
+
+
+def for_engine(trained: dict[str, Any], engine: str) -> dict[str, Any]:
+    """A saved (trained) model with its comparisons' SQL rendered for another engine.
+
+    The model is trained and saved once, as DuckDB renders it; its m and u
+    probabilities, term-frequency settings and labels belong to the levels, so
+    only the SQL of each level changes (the levels are the same, in the same order).
+    """
+    moved: dict[str, Any] = json.loads(json.dumps(trained))
+    moved["sql_dialect"] = engine
+    for saved, fresh in zip(moved["comparisons"], comparisons(engine), strict=True):
+        if saved["output_column_name"] != fresh["output_column_name"]:
+            raise ValueError(
+                f"the saved model's comparison {saved['output_column_name']!r} is not this model's"
+            )
+        for level, rendered in zip(saved["comparison_levels"], fresh["comparison_levels"], strict=True):
+            level["sql_condition"] = rendered["sql_condition"]
+    return moved

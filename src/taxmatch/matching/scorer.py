@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,20 +174,33 @@ class Matcher:
 
     def _best(self, predictions: str) -> dict[int, list[Candidate]]:
         """Each request's best-scoring row per taxpayer."""
-        available = set(self.con.sql(f"SELECT * FROM {predictions} LIMIT 0").columns)
-        wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
-        wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
-        gammas = ", ".join(f"p.{c}" for c in wanted)
-        best = self.con.sql(f"""
-            SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas}
-            FROM {predictions} AS p JOIN master_std AS m ON m.uid = p.uid_r
+        available = self.con.sql(f"SELECT * FROM {predictions} LIMIT 0").columns
+        best = self.con.sql(best_sql(predictions, "master_std", available)).to_arrow_table()
+        return candidates(best, self.labels)
+
+
+def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:
+    """SQL (the same on DuckDB and Spark) for each request's best-scoring row per taxpayer, with the
+    gammas and match weights the decision and its explanation read."""
+    wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
+    wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
+    gammas = ", ".join(f"p.{c}" for c in wanted)
+    return f"""
+        SELECT * FROM (
+            SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas},
+                row_number() OVER (PARTITION BY p.uid_l, m.tin ORDER BY p.match_weight DESC, p.uid_r) AS taken
+            FROM {predictions} AS p JOIN {master} AS m ON m.uid = p.uid_r
             WHERE p.source_dataset_l = '{REQUESTS}'
-            QUALIFY row_number() OVER (PARTITION BY p.uid_l, m.tin ORDER BY p.match_weight DESC, p.uid_r) = 1
-        """).to_arrow_table()
-        found: dict[int, list[Candidate]] = defaultdict(list)
-        for row in best.to_pylist():
-            found[row["request_uid"]].append(_candidate(row, self.labels))
-        return dict(found)
+        ) AS ranked WHERE taken = 1
+    """
+
+
+def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list[Candidate]]:
+    """The rows of best_sql as candidates, by request uid."""
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    for row in best.to_pylist():
+        found[row["request_uid"]].append(_candidate(row, labels))
+    return dict(found)
 
 
 def score(requests: pa.Table, reference: Reference, threads: int | None = None) -> dict[int, list[Candidate]]:

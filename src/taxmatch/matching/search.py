@@ -48,6 +48,25 @@ class WholeMaster:
             self._matcher = None
 
 
+class SparkMaster:
+    """The batch path on Spark: the whole master scanned by a Spark cluster (matching/spark.py)."""
+
+    def __init__(self, ref: reference.Reference, master_url: str) -> None:
+        from taxmatch.matching import spark  # PySpark and a JVM only when Spark is asked for
+
+        self.ref = ref
+        self.matcher = spark.SparkMatcher(ref, master_url)
+
+    def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
+        return self.matcher.score(requests)
+
+    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
+        return reference.last_known(self.ref, tins)  # a lookup of the matched few: no cluster needed
+
+    def close(self) -> None:
+        self.matcher.close()
+
+
 class IndexedMaster:
     """The interactive path: the candidate index, and a scoring session kept open."""
 

@@ -210,7 +210,7 @@ def process(
     released: bool = True,
     step: Step = quiet,
     keep_answers: bool = False,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     advance: Advance = unwatched,
 ) -> BatchReport:
     """Answer every row of a submission; raise a TaxmatchError (writing nothing) if it cannot be processed.
@@ -236,7 +236,7 @@ def process(
     decisions.clear_batch(ctx.engine, bid)
     try:
         with answer_files.Writer(out_dir) as files:
-            for first, rows in requests.chunks(chunk_rows):
+            for first, rows in requests.chunks(chunk_rows or CHUNK_ROWS):
                 answers = job.answer(rows, step)
                 step("writing results")
                 report.add(answers)
