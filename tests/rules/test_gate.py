@@ -217,3 +217,23 @@ def test_a_batch_checked_in_chunks_gets_the_reasons_of_the_whole(
             found.update({start + i: r for i, r in part.items()})
             start = end
     assert found == whole
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    batch=st.dictionaries(st.sampled_from("ABCD"), st.sets(st.integers(0, 8), max_size=6), max_size=4),
+    before=st.dictionaries(st.sampled_from("ABCDE"), st.sets(st.integers(0, 8), max_size=7), max_size=5),
+)
+def test_earlier_cases_are_fetched_only_where_their_number_does_not_settle_it(
+    batch: dict[str, set[int]], before: dict[str, set[int]]
+) -> None:
+    """Issue 13: the store counts an official's earlier cases and sends the cases themselves only for
+    officials near the cap; the officials found overloaded are the same as with every case sent."""
+    terms = Agreement.model_validate({**_TERMS.model_dump(), "caseload_cap": 5})
+    cases = {o: {f"C{c}" for c in cs} for o, cs in batch.items()}
+    earlier = {o: {f"C{c}" for c in cs} for o, cs in before.items()}
+    counts = {o: len(cs) for o, cs in earlier.items()}
+    needed = gate.unsettled(cases, terms, counts)
+    fetched = {o: earlier.get(o, set()) for o in needed}
+    assert gate.overloaded(cases, terms, fetched, counts) == gate.overloaded(cases, terms, earlier)
+    assert needed <= {o for o in cases if o in counts}  # nobody without earlier cases is ever fetched

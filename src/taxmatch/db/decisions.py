@@ -7,10 +7,10 @@ stored and read back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Engine, Select, Table, and_, bindparam, distinct, func, select, update
 
 from taxmatch.db.schema import batches, decisions, verdicts
 from taxmatch.errors import InputError
@@ -49,20 +49,43 @@ def replace_batch(engine: Engine, batch: Mapping[str, Any], rows: list[dict[str,
     finish_batch(engine, batch)
 
 
-def caseloads(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, set[str]]:
-    """Each named official's case numbers in requests answered since `since` (any batch, any outcome)."""
-    wanted = sorted({o for o in officials if o})
-    found: dict[str, set[str]] = {o: set() for o in wanted}
-    query = (
+def _answered_since(since: dt.datetime) -> Select[Any]:
+    return (
         select(decisions.c.official, decisions.c.case_number)
-        .distinct()
         .join(batches, batches.c.batch_id == decisions.c.batch_id)
         .where(batches.c.processed_at >= since)
     )
+
+
+def _in_chunks(officials: Iterable[str]) -> Iterator[list[str]]:
+    wanted = sorted({o for o in officials if o})
+    for start in range(0, len(wanted), 500):
+        yield wanted[start : start + 500]
+
+
+def case_counts(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, int]:
+    """How many distinct case numbers each named official asked about since `since` (any batch, any
+    outcome): one number per official, however many requests the store holds."""
+    found: dict[str, int] = {}
     with engine.connect() as conn:
-        for start in range(0, len(wanted), 500):
-            chunk = query.where(decisions.c.official.in_(wanted[start : start + 500]))
-            for official, case in conn.execute(chunk):
+        for chunk in _in_chunks(officials):
+            query = (
+                select(decisions.c.official, func.count(distinct(decisions.c.case_number)))
+                .join(batches, batches.c.batch_id == decisions.c.batch_id)
+                .where(batches.c.processed_at >= since, decisions.c.official.in_(chunk))  # by the index
+                .group_by(decisions.c.official)
+            )
+            found.update({o: int(n) for o, n in conn.execute(query)})
+    return found
+
+
+def caseloads(engine: Engine, officials: Iterable[str], since: dt.datetime) -> dict[str, set[str]]:
+    """Each named official's case numbers in requests answered since `since` (any batch, any outcome)."""
+    found: dict[str, set[str]] = {o: set() for chunk in _in_chunks(officials) for o in chunk}
+    with engine.connect() as conn:
+        for chunk in _in_chunks(officials):
+            query = _answered_since(since).distinct().where(decisions.c.official.in_(chunk))
+            for official, case in conn.execute(query):
                 found[official].add(case)
     return found
 

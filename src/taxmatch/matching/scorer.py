@@ -12,7 +12,6 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -29,36 +28,29 @@ REQUESTS = "a_requests"
 GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
 
 
-def _label(table: list[Level], gamma: int) -> Level:
-    return MISSING if gamma < 0 else table[gamma]
+def _levels(best: pa.Table, labels: dict[str, list[Level]], g: str) -> list[Level]:
+    """The level of comparison `g` for every row (gamma -1 is the null level)."""
+    table = labels[g]
+    return [MISSING if gamma < 0 else table[gamma] for gamma in best.column(f"gamma_{g}").to_pylist()]
 
 
-def _weights(row: dict[str, Any], level: dict[str, Level]) -> tuple[tuple[str, str, float], ...]:
-    """Each comparison's match weight in bits, and its term-frequency adjustment where it has one."""
-    parts: list[tuple[str, str, float]] = []
+def _floats(best: pa.Table, name: str) -> list[float]:
+    if name not in best.column_names:
+        return [0.0] * best.num_rows
+    return [float(v or 0.0) for v in best.column(name).to_pylist()]
+
+
+def _weights(best: pa.Table, level: dict[str, list[Level]]) -> list[tuple[tuple[str, str, float], ...]]:
+    """Each row's match weight in bits per comparison, and its term-frequency adjustment where it has one."""
+    parts: list[list[tuple[str, str, float]]] = [[] for _ in range(best.num_rows)]
     for g in GAMMAS:
-        parts.append((g, level[g].value, float(row[f"mw_{g}"] or 0.0)))
-        adjustment = row.get(f"mw_tf_adj_{g}")
-        if adjustment:
-            parts.append((g, "frequency of the value", float(adjustment)))
-    return tuple(parts)
-
-
-def _candidate(row: dict[str, Any], labels: dict[str, list[Level]]) -> Candidate:
-    level = {g: _label(labels[g], row[f"gamma_{g}"]) for g in GAMMAS}
-    return Candidate(
-        tin=row["tin"],
-        match_weight=float(row["match_weight"]),
-        match_probability=float(row["match_probability"]),
-        levels=Levels(
-            name=name_level(level["surname"], level["first_name"]),
-            address=level["address"],
-            tin=level["tin"],
-            dob=level["dob"],
-            suffix=level["suffix"],
-        ),
-        weights=_weights(row, level),
-    )
+        tf = _floats(best, f"mw_tf_adj_{g}")
+        bits = _floats(best, f"mw_{g}")
+        for row, lvl, weight, adjustment in zip(parts, level[g], bits, tf, strict=True):
+            row.append((g, lvl.value, weight))
+            if adjustment:
+                row.append((g, "frequency of the value", adjustment))
+    return [tuple(p) for p in parts]
 
 
 class _RecordingAPI(DuckDBAPI):
@@ -196,10 +188,27 @@ def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:
 
 
 def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list[Candidate]]:
-    """The rows of best_sql as candidates, by request uid."""
+    """The rows of best_sql as candidates, by request uid: built a column at a time, since a batch
+    has millions of candidate rows and a dictionary per row cost most of the time."""
+    level = {g: _levels(best, labels, g) for g in GAMMAS}
+    names = [name_level(s, f) for s, f in zip(level["surname"], level["first_name"], strict=True)]
+    columns = zip(
+        best.column("request_uid").to_pylist(),
+        best.column("tin").to_pylist(),
+        _floats(best, "match_weight"),
+        _floats(best, "match_probability"),
+        names,
+        level["address"],
+        level["tin"],
+        level["dob"],
+        level["suffix"],
+        _weights(best, level),
+        strict=True,
+    )
     found: dict[int, list[Candidate]] = defaultdict(list)
-    for row in best.to_pylist():
-        found[row["request_uid"]].append(_candidate(row, labels))
+    for uid, tin, weight, probability, name, address, tin_level, dob, suffix, weights in columns:
+        levels = Levels(name=name, address=address, tin=tin_level, dob=dob, suffix=suffix)
+        found[uid].append(Candidate(tin, weight, probability, levels, weights))
     return dict(found)
 
 

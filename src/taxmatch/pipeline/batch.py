@@ -170,7 +170,10 @@ def _overloaded(ctx: Context, requests: intake.RequestFile, now: dt.datetime) ->
     """The officials whose caseload, this batch's and what they asked within the window, is implausible."""
     cases = _caseloads(requests)
     since = now - dt.timedelta(days=ctx.agreement.caseload_window_days)
-    return gate.overloaded(cases, ctx.agreement, decisions.caseloads(ctx.engine, cases, since))
+    counts = decisions.case_counts(ctx.engine, cases, since)
+    needed = gate.unsettled(cases, ctx.agreement, counts)  # only officials near the cap: their cases
+    earlier = decisions.caseloads(ctx.engine, needed, since)
+    return gate.overloaded(cases, ctx.agreement, earlier, counts)
 
 
 @dataclass(frozen=True)

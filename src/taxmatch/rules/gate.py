@@ -167,17 +167,43 @@ def case_key(row: Row) -> str:
 
 
 def overloaded(
-    cases: Mapping[str, Set[str]], agreement: Agreement, earlier: Mapping[str, Set[str]] | None = None
+    cases: Mapping[str, Set[str]],
+    agreement: Agreement,
+    earlier: Mapping[str, Set[str]] | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> frozenset[str]:
     """The officials whose caseload is implausible: more distinct case numbers than the agreement's cap.
 
     `cases` holds each official's case numbers in this batch; `earlier` those from
     requests already answered within the agreement's caseload window, so that a
     caseload cannot be spread over many small batches or interactive calls to stay
-    under the cap.
+    under the cap. An official's earlier cases may be given as a number alone
+    (`counts`) wherever that settles it (see `unsettled`): the store then never
+    sends every case number it holds.
     """
-    before = earlier or {}
-    return frozenset(o for o, c in cases.items() if len(c | before.get(o, set())) > agreement.caseload_cap)
+    before, numbers = earlier or {}, counts or {}
+    found = set()
+    for official, now in cases.items():
+        if official in before:
+            total = len(now | before[official])
+        elif _settled(len(now), numbers.get(official, 0), agreement.caseload_cap):
+            total = max(len(now), numbers.get(official, 0))  # over the cap, or at most the cap
+        else:
+            raise ValueError(f"the earlier cases of {official!r} are needed, not only their number")
+        if total > agreement.caseload_cap:
+            found.add(official)
+    return frozenset(found)
+
+
+def _settled(in_batch: int, before: int, cap: int) -> bool:
+    """Whether the numbers alone decide: the union is at least the larger and at most the sum."""
+    return max(in_batch, before) > cap or in_batch + before <= cap
+
+
+def unsettled(cases: Mapping[str, Set[str]], agreement: Agreement, counts: Mapping[str, int]) -> set[str]:
+    """The officials whose earlier case numbers themselves are needed (only those near the cap)."""
+    cap = agreement.caseload_cap
+    return {o for o, now in cases.items() if not _settled(len(now), counts.get(o, 0), cap)}
 
 
 class Duplicates:
