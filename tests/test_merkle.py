@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taxmatch import merkle
@@ -78,3 +78,21 @@ def test_two_trees_of_the_same_size_are_a_fork() -> None:
     with pytest.raises(ProofError, match="forked"):
         merkle.verify_consistency(8, 8, [], merkle.root(LEAVES), merkle.root(hashes(8)))
     merkle.verify_consistency(8, 8, [], merkle.root(LEAVES), merkle.root(LEAVES))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=70))
+def test_the_frontier_and_the_kept_tree_give_the_rfc_s_heads_and_proofs(size: int) -> None:
+    """Issue 9: a checkpoint at every release extends a frontier; receipts take proofs from a kept tree."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(size)]
+    frontier, tree = merkle.Frontier(), merkle.Tree(leaves)
+    for n, leaf in enumerate(leaves):
+        assert frontier.root() == merkle.root(leaves[:n]) == tree.root(n)
+        frontier.append(leaf)
+    assert frontier.root() == merkle.root(leaves) == tree.root()
+    again = merkle.Frontier(frontier.size, frontier.nodes)  # as stored and read back
+    assert again.root() == frontier.root()
+    for index in range(size):
+        assert tree.inclusion(index) == merkle.inclusion_proof(index, leaves)
+    for old in range(1, size + 1):
+        assert tree.consistency(old) == merkle.consistency_proof(old, leaves)

@@ -9,7 +9,9 @@
     ├── uploads/BATCH/         a submitted batch's manifest.json and requests.csv|parquet
     ├── results/BATCH/         its results.csv and decisions.csv
     ├── calls/CALL/            an interactive call's requests.csv and manifest.json (the record)
-    └── spill/                 DuckDB's temporary files beyond the memory budget
+    ├── spill/                 DuckDB's temporary files beyond the memory budget
+    ├── ledger.key             the log's Ed25519 signing key (mode 0600), made when first needed
+    └── ledger.origin          the log's name in its checkpoints, made with the key
 
 A batch id holds a colon (`AGREEMENT:DIGEST`); its folder name does not.
 """
@@ -75,6 +77,14 @@ class Layout:
 
     def call(self, call_id: str) -> Path:
         return self.calls / folder_name(call_id)
+
+    @property
+    def ledger_key(self) -> Path:
+        return self.root / "ledger.key"
+
+    @property
+    def ledger_origin(self) -> Path:
+        return self.root / "ledger.origin"
 
     @property
     def has_master(self) -> bool:

@@ -133,3 +133,100 @@ def verify_consistency(
         fn, sn = fn >> 1, sn >> 1
     if sn != 0 or fr != old_root or sr != new_root:
         raise ProofError(f"the tree of {new_size} does not extend the tree of {old_size} with that root")
+
+
+class Frontier:
+    """The roots of the perfect subtrees a log's leaves fill, left to right (a compact range).
+
+    Enough to extend the tree and to compute its head without reading the earlier
+    leaves again: a checkpoint at every release costs the new entries, not the log.
+    """
+
+    def __init__(self, size: int = 0, nodes: Sequence[bytes] = ()) -> None:
+        if len(nodes) != size.bit_count():
+            raise ProofError(f"a frontier of {size} leaves has {size.bit_count()} nodes, not {len(nodes)}")
+        self.size, self.nodes = size, list(nodes)
+
+    def append(self, leaf: bytes) -> None:
+        self.nodes.append(leaf)
+        self.size += 1
+        merged = self.size
+        while not merged & 1:  # two subtrees of one size become one of twice the size
+            right, left = self.nodes.pop(), self.nodes.pop()
+            self.nodes.append(node_hash(left, right))
+            merged >>= 1
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return EMPTY_ROOT
+        head = self.nodes[-1]
+        for left in reversed(self.nodes[:-1]):
+            head = node_hash(left, head)
+        return head
+
+
+class Tree:
+    """A log's whole tree with the hash of every aligned perfect subtree kept.
+
+    The functions above recompute subtrees from the leaves (O(n) per proof);
+    a batch's receipts need hundreds of thousands of proofs, each O(log² n) here.
+    """
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.size = len(leaves)
+        self.levels: list[list[bytes]] = [list(leaves)]
+        while len(self.levels[-1]) > 1:
+            below = self.levels[-1]
+            self.levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+
+    def _hash(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end])."""
+        n = end - start
+        if n == 0:
+            return EMPTY_ROOT
+        if n & (n - 1) == 0 and start % n == 0:
+            depth = n.bit_length() - 1
+            return self.levels[depth][start >> depth]
+        k = _split(n)
+        return node_hash(self._hash(start, start + k), self._hash(start + k, end))
+
+    def _size(self, size: int | None) -> int:
+        size = self.size if size is None else size
+        if not 0 <= size <= self.size:
+            raise ProofError(f"the log holds {self.size} leaves, not {size}")
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        return self._hash(0, self._size(size))
+
+    def inclusion(self, index: int, size: int | None = None) -> list[bytes]:
+        """PATH(index, D[size])."""
+        end, start = self._size(size), 0
+        if not 0 <= index < end:
+            raise ProofError(f"leaf {index} is not in a tree of {end}")
+        path: list[bytes] = []
+        while end - start > 1:
+            k = _split(end - start)
+            if index < start + k:
+                path.append(self._hash(start + k, end))
+                end = start + k
+            else:
+                path.append(self._hash(start, start + k))
+                start += k
+        return path[::-1]
+
+    def consistency(self, old_size: int, size: int | None = None) -> list[bytes]:
+        """PROOF(old_size, D[size])."""
+        end = self._size(size)
+        if not 0 < old_size <= end:
+            raise ProofError(f"no consistency proof from {old_size} to {end}")
+
+        def sub(m: int, start: int, stop: int, complete: bool) -> list[bytes]:
+            if m == stop - start:
+                return [] if complete else [self._hash(start, stop)]
+            k = _split(stop - start)
+            if m <= k:
+                return [*sub(m, start, start + k, complete), self._hash(start + k, stop)]
+            return [*sub(m - k, start + k, stop, False), self._hash(start, start + k)]
+
+        return sub(old_size, 0, end, True)

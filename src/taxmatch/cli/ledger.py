@@ -1,17 +1,86 @@
-"""`taxmatch ledger`: the accounting ledger of disclosures."""
+"""`taxmatch ledger`: the accounting ledger of disclosures, and the transparency log over it.
+
+Overseers' scripts call these; their output and exit codes are a contract
+(docs/overseers.md): exit 0 when everything verifies, 4 when the ledger does
+not, naming the first entry or checkpoint that fails.
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from taxmatch.cli.common import StoreOpt, context, out
-from taxmatch.db import ledger
+from taxmatch.errors import InputError, Location
+from taxmatch.pipeline import transparency
 
 app = typer.Typer(help="The accounting ledger of disclosures.", no_args_is_help=True)
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read the checkpoint: {exc}", where=Location(str(path)), fix="Give a checkpoint file."
+        ) from exc
+
+
 @app.command("verify")
-def verify(store: StoreOpt = None) -> None:
-    """Re-check the whole hash chain; name the first entry that does not verify."""
-    count = ledger.verify(context(store).engine)
-    out.print(f"ledger verifies: {count:,} entries")
+def verify(
+    store: StoreOpt = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A signed checkpoint kept earlier (repeatable): the ledger must still extend it.",
+        ),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="The published verifier key (default: the store's own)."),
+    ] = None,
+) -> None:
+    """Re-check every entry's hash chain and the Merkle tree, and that the log extends each checkpoint."""
+    given = [(str(path), _read(path)) for path in checkpoint or []]
+    found = transparency.verify(context(store), given, key)
+    out.print(
+        f"ledger verifies: {found.entries:,} entries; tree size {found.entries:,}, "
+        f"root {found.root.hex()}; extends {found.checkpoints:,} checkpoint(s)",
+        highlight=False,
+    )
+
+
+@app.command("checkpoint")
+def checkpoint(
+    store: StoreOpt = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the signed checkpoint here (default: print it).")
+    ] = None,
+) -> None:
+    """Sign the tree head of the ledger as it is now (a C2SP checkpoint), and keep it in the store."""
+    note = transparency.make(context(store))
+    if out_file is None:
+        sys.stdout.write(note)
+        return
+    out_file.write_text(note, encoding="utf-8")
+    out.print(f"wrote {out_file}")
+
+
+@app.command("key")
+def key(store: StoreOpt = None) -> None:
+    """Print the public verifier key to publish (NAME+HASH+KEY), making the key if the store has none."""
+    sys.stdout.write(transparency.signer(context(store).layout).verifier_key + "\n")
+
+
+@app.command("prove")
+def prove(
+    disclosure_id: Annotated[str, typer.Argument(help="A disclosure id (TXM-…).")],
+    store: StoreOpt = None,
+) -> None:
+    """Print, as JSON, the inclusion proof of one disclosure against the latest checkpoint."""
+    sys.stdout.write(json.dumps(transparency.prove(context(store), disclosure_id), indent=2) + "\n")

@@ -162,3 +162,30 @@ def entries(engine: Engine, after: int, limit: int) -> list[dict[str, object]]:
     query = select(ledger).where(ledger.c.seq > after).order_by(ledger.c.seq).limit(limit)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def entry_hashes(engine: Engine, after: int = 0, upto: int | None = None) -> list[str]:
+    """The entries' hashes in sequence order, from `after` + 1 to `upto` (the Merkle log's leaves)."""
+    query = select(ledger.c.entry_hash).where(ledger.c.seq > after).order_by(ledger.c.seq)
+    if upto is not None:
+        query = query.where(ledger.c.seq <= upto)
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def sequence_of(engine: Engine, disclosure: str) -> int | None:
+    """The sequence number of a disclosure id, if the ledger holds it."""
+    with engine.connect() as conn:
+        found = conn.execute(select(ledger.c.seq).where(ledger.c.disclosure_id == disclosure)).scalar()
+    return int(found) if found is not None else None
+
+
+def of_batch(engine: Engine, batch_id: str) -> list[tuple[int, str, str]]:
+    """(sequence, disclosure id, request id) of every entry of a batch, in sequence order."""
+    query = (
+        select(ledger.c.seq, ledger.c.disclosure_id, ledger.c.request_id)
+        .where(ledger.c.batch_id == batch_id)
+        .order_by(ledger.c.seq)
+    )
+    with engine.connect() as conn:
+        return [(int(r.seq), r.disclosure_id, r.request_id) for r in conn.execute(query)]

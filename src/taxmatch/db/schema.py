@@ -120,6 +120,19 @@ ledger = Table(
     UniqueConstraint("batch_id", "request_id", name="one_disclosure_per_row"),
 )
 
+# Signed heads of the Merkle tree over the ledger's entries (RFC 9162), one per size the log reached
+# at a release or on demand. `frontier` holds the perfect subtrees' roots, so the next head costs only
+# the entries appended since (merkle.Frontier).
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("root", String(64), nullable=False),
+    Column("frontier", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("made_at", UTCDateTime(), nullable=False),
+)
+
 
 clients = Table(
     "clients",

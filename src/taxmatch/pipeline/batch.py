@@ -24,7 +24,7 @@ from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
-from taxmatch.pipeline import answer_files, intake, manifests, results
+from taxmatch.pipeline import answer_files, intake, manifests, results, transparency
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
@@ -215,6 +215,7 @@ def process(
     keep_answers: bool = False,
     chunk_rows: int | None = None,
     advance: Advance = unwatched,
+    receipts: bool = True,
 ) -> BatchReport:
     """Answer every row of a submission; raise a TaxmatchError (writing nothing) if it cannot be processed.
 
@@ -226,6 +227,9 @@ def process(
     when a disclosure officer releases it (release.py), not before.
     `keep_answers`: keep every Answer in the report (small batches only);
     `step` hears each stage of each chunk, `advance` the rows answered after each chunk.
+    When the answers leave now, the disclosure log is checkpointed, and `receipts`
+    puts checkpoint.txt and receipts.jsonl beside the results (a call has no files
+    to put them beside: its checkpoint is kept in the store).
     """
     started, now = time.perf_counter(), ctx.now()
     requests, bid = submission.requests, submission.batch_id
@@ -260,6 +264,12 @@ def process(
     finally:
         if owned:
             search.close()
+    if released:
+        step("signing the disclosure log's checkpoint")
+        if receipts:
+            transparency.write_receipts(ctx, bid, out_dir)
+        else:
+            transparency.make(ctx)
     log.info(
         "batch %s: answered %d rows in %.1f s: %s",
         bid,

@@ -22,7 +22,7 @@ from taxmatch.db import decisions, ledger, protected, verdicts
 from taxmatch.errors import Conflict
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS
 from taxmatch.matching import reference
-from taxmatch.pipeline import answer_files, intake
+from taxmatch.pipeline import answer_files, intake, transparency
 from taxmatch.pipeline.context import Context
 from taxmatch.reasons import Outcome, Reason, for_requester, join
 from taxmatch.rules.decide import Authority
@@ -99,4 +99,5 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     ids = ledger.append(ctx.engine, items, now)
     decisions.record_disclosure_ids(ctx.engine, batch_id, ids, settled)
     _complete_files(ctx, ctx.layout.results(batch_id), ids, settled, withheld)
+    transparency.write_receipts(ctx, batch_id, ctx.layout.results(batch_id))
     return ids

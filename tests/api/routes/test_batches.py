@@ -176,6 +176,17 @@ def test_nothing_is_accounted_before_release_and_everything_after(api: TestClien
     ids = {r["request_id"]: r["disclosure_id"] for r in csv.DictReader(io.StringIO(released))}
     assert {rid for rid, did in ids.items() if did} == verified
     assert {ids[e["request_id"]] for e in entries()} == {e["disclosure_id"] for e in entries()}
+    # Issue 9: the requester also gets the log's signed checkpoint and a receipt per disclosure.
+    mine = auth(world, "requester")
+    note = api.get(f"/batches/{batch}/checkpoint", headers=mine)
+    assert (
+        note.headers["content-type"].startswith("text/plain") and "\n\n\u2014 taxmatch-ledger/" in note.text
+    )
+    lines = api.get(f"/batches/{batch}/receipts", headers=mine).text.splitlines()
+    assert {json.loads(line)["disclosure_id"] for line in lines} == {e["disclosure_id"] for e in entries()}
+    verified_log = api.get("/ledger/verify", headers=auditor).json()
+    assert verified_log["tree_size"] == verified_log["entries"] >= len(lines)
+    assert api.get("/ledger/checkpoint", headers=auditor).text == note.text  # nothing appended since
 
 
 def test_nothing_is_released_once_the_agreement_has_lapsed(api: TestClient, world: World) -> None:

@@ -11,9 +11,12 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from taxmatch.api.deps import Anyone, ContextDep, Insider, Officer, Requester, SettingsDep
+from taxmatch.api.media import CSV, JSONL, TEXT
+from taxmatch.db.clients import Client
 from taxmatch.db.queue import JobStatus
 from taxmatch.errors import Conflict, TooLarge
-from taxmatch.pipeline import jobs
+from taxmatch.pipeline import jobs, transparency
+from taxmatch.pipeline.context import Context
 
 router = APIRouter(prefix="/batches", tags=["batches"])
 MANIFEST_LIMIT = 1_000_000
@@ -78,23 +81,32 @@ def status_of(batch_id: str, ctx: ContextDep, who: Anyone) -> BatchPublic:
     return _public(jobs.get(ctx, batch_id, who))
 
 
-CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}}, "description": "The file, as spec/interchange.md sets it out."}
-}
-
-
-@router.get("/{batch_id}/results", response_class=FileResponse, responses=CSV)
-def results(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
-    """The result file, once a disclosure officer has released it."""
+def _released(ctx: Context, batch_id: str, who: Client, name: str, media: str) -> FileResponse:
     job = jobs.get(ctx, batch_id, who)
     if job["status"] != JobStatus.RELEASED:
         raise Conflict(
             f"batch {batch_id!r} is {job['status']}; results go out only once released",
             fix="A disclosure officer approves the release.",
         )
-    return FileResponse(
-        ctx.layout.results(batch_id) / "results.csv", media_type="text/csv", filename="results.csv"
-    )
+    return FileResponse(ctx.layout.results(batch_id) / name, media_type=media, filename=name)
+
+
+@router.get("/{batch_id}/results", response_class=FileResponse, responses=CSV)
+def results(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
+    """The result file, once a disclosure officer has released it."""
+    return _released(ctx, batch_id, who, "results.csv", "text/csv")
+
+
+@router.get("/{batch_id}/checkpoint", response_class=FileResponse, responses=TEXT)
+def checkpoint(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
+    """The signed checkpoint of the disclosure log that covers the released batch (C2SP signed note)."""
+    return _released(ctx, batch_id, who, transparency.CHECKPOINT_FILE, "text/plain")
+
+
+@router.get("/{batch_id}/receipts", response_class=FileResponse, responses=JSONL)
+def receipts(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
+    """One JSON line per disclosure: its leaf in the log and the inclusion proof against the checkpoint."""
+    return _released(ctx, batch_id, who, transparency.RECEIPTS_FILE, "application/jsonl")
 
 
 @router.get("/{batch_id}/decisions", response_class=FileResponse, responses=CSV)

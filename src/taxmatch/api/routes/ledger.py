@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 
 from taxmatch.api.deps import Auditor, ContextDep
+from taxmatch.api.media import TEXT
 from taxmatch.db import ledger
+from taxmatch.pipeline import transparency
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
@@ -16,6 +19,9 @@ router = APIRouter(prefix="/ledger", tags=["ledger"])
 class Verified(BaseModel):
     verified: bool
     entries: int
+    tree_size: int
+    root_hash: str  # hex SHA-256 of the Merkle tree over the entries (RFC 9162)
+    verifier_key: str  # the log's published Ed25519 key, NAME+HASH+BASE64
 
 
 class EntryPublic(BaseModel):
@@ -39,8 +45,23 @@ class EntryPublic(BaseModel):
 
 @router.get("/verify")
 def verify(ctx: ContextDep, _: Auditor) -> Verified:
-    """Re-check the whole hash chain; a broken chain is a 500 naming the first bad entry."""
-    return Verified(verified=True, entries=ledger.verify(ctx.engine))
+    """Re-check the hash chain, the Merkle tree and the store's checkpoints; a failure is a 500 naming the
+    first bad entry or checkpoint. To check against checkpoints of your own, use `taxmatch ledger verify`."""
+    found = transparency.verify(ctx, [])
+    key = transparency.signer(ctx.layout).verifier_key
+    return Verified(
+        verified=True,
+        entries=found.entries,
+        tree_size=found.entries,
+        root_hash=found.root.hex(),
+        verifier_key=key,
+    )
+
+
+@router.get("/checkpoint", response_class=Response, responses=TEXT)
+def checkpoint(ctx: ContextDep, _: Auditor) -> PlainTextResponse:
+    """A signed checkpoint of the log as it is now (C2SP tlog-checkpoint in a signed note)."""
+    return PlainTextResponse(transparency.make(ctx))
 
 
 @router.get("")

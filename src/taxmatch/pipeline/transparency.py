@@ -1,0 +1,217 @@
+"""The ledger as a transparency log: signed checkpoints, receipts, and verification against them.
+
+Each ledger entry is a leaf of an RFC 9162 Merkle tree (the leaf is the
+entry's hash, which covers every field and the previous entry's hash). At
+every release taxmatch signs the tree's head as a C2SP checkpoint with the
+store's Ed25519 key and gives the recipient, beside its results, the
+checkpoint and an inclusion proof per disclosure. An overseer who keeps any
+checkpoint can later check that the log still holds every entry it covered,
+unchanged: truncation, rewriting (even with every later hash recomputed) and
+forks all fail `ledger verify --checkpoint`, because the tree of that size no
+longer has that head.
+
+The key is made on first use in the store (mode 0600) with the log's name
+(`ledger.origin`); `taxmatch ledger key` prints the public key to publish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+
+from taxmatch import checkpoint, merkle
+from taxmatch.checkpoint import Checkpoint, CheckpointError
+from taxmatch.db import checkpoints, ledger
+from taxmatch.errors import InputError, LedgerError, Location
+from taxmatch.layout import Layout
+from taxmatch.merkle import ProofError
+from taxmatch.pipeline.answer_files import write_atomically
+from taxmatch.pipeline.context import Context
+
+CHECKPOINT_FILE, RECEIPTS_FILE = "checkpoint.txt", "receipts.jsonl"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The log's name and signing key."""
+
+    origin: str
+    key: Ed25519PrivateKey
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.key.public_key()
+
+    @property
+    def verifier_key(self) -> str:
+        return checkpoint.verifier_key(self.origin, self.public)
+
+
+def signer(layout: Layout) -> Signer:
+    """The store's log key and name, made (key file mode 0600) the first time a checkpoint is needed."""
+    if not layout.ledger_key.exists():
+        layout.root.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        handle = os.open(layout.ledger_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(pem)
+        layout.ledger_origin.write_text(f"taxmatch-ledger/{secrets.token_hex(8)}\n", encoding="utf-8")
+    key = load_pem_private_key(layout.ledger_key.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LedgerError(
+            "the ledger key is not an Ed25519 key",
+            where=Location(str(layout.ledger_key)),
+            fix="Restore the store's ledger.key from backup.",
+        )
+    return Signer(layout.ledger_origin.read_text(encoding="utf-8").strip(), key)
+
+
+def leaf(entry_hash: str) -> bytes:
+    """A ledger entry's leaf in the Merkle tree."""
+    return merkle.leaf_hash(bytes.fromhex(entry_hash))
+
+
+def make(ctx: Context) -> str:
+    """A signed checkpoint of the log as it is now (the latest one again if nothing was appended)."""
+    last = checkpoints.latest(ctx.engine)
+    size = last["size"] if last else 0
+    frontier = merkle.Frontier(size, [bytes.fromhex(h) for h in last["frontier"]] if last else [])
+    for entry_hash in ledger.entry_hashes(ctx.engine, after=size):
+        frontier.append(leaf(entry_hash))
+    if last is not None and frontier.size == size:
+        return str(last["note"])
+    sign = signer(ctx.layout)
+    note = checkpoint.sign(Checkpoint(sign.origin, frontier.size, frontier.root()), sign.origin, sign.key)
+    nodes = [n.hex() for n in frontier.nodes]
+    return checkpoints.record(ctx.engine, frontier.size, frontier.root().hex(), nodes, note, ctx.now())
+
+
+def _tree(ctx: Context, size: int) -> merkle.Tree:
+    return merkle.Tree([leaf(h) for h in ledger.entry_hashes(ctx.engine, upto=size)])
+
+
+def receipts(ctx: Context, batch_id: str, note: str) -> list[dict[str, object]]:
+    """For each disclosure of the batch: its leaf and its inclusion proof in the checkpoint's tree."""
+    head = checkpoint.verify(note, *_published(ctx.layout))
+    tree = _tree(ctx, head.size)
+    found = []
+    for seq, disclosure, request in ledger.of_batch(ctx.engine, batch_id):
+        if seq <= head.size:
+            found.append(
+                {
+                    "disclosure_id": disclosure,
+                    "request_id": request,
+                    "leaf_index": seq - 1,
+                    "leaf_hash": tree.levels[0][seq - 1].hex(),
+                    "tree_size": head.size,
+                    "inclusion_proof": [p.hex() for p in tree.inclusion(seq - 1, head.size)],
+                }
+            )
+    return found
+
+
+def write_receipts(ctx: Context, batch_id: str, folder: Path) -> None:
+    """checkpoint.txt and receipts.jsonl beside a released batch's results (both or neither)."""
+    note = make(ctx)
+    lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in receipts(ctx, batch_id, note))
+    write_atomically({folder / CHECKPOINT_FILE: _text(note), folder / RECEIPTS_FILE: _text(lines)})
+
+
+def _text(content: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_text(content, encoding="utf-8")
+
+    return write
+
+
+def _published(layout: Layout) -> tuple[str, Ed25519PublicKey]:
+    sign = signer(layout)
+    return sign.origin, sign.public
+
+
+def prove(ctx: Context, disclosure: str) -> dict[str, object]:
+    """The inclusion proof of one disclosure against the latest checkpoint (made now if needed)."""
+    seq = ledger.sequence_of(ctx.engine, disclosure)
+    if seq is None:
+        raise InputError(
+            f"the ledger holds no disclosure {disclosure!r}", fix="Check the id (TXM- and ten digits)."
+        )
+    note = make(ctx)
+    head = checkpoint.verify(note, *_published(ctx.layout))
+    tree = _tree(ctx, head.size)
+    return {
+        "disclosure_id": disclosure,
+        "leaf_index": seq - 1,
+        "leaf_hash": tree.levels[0][seq - 1].hex(),
+        "tree_size": head.size,
+        "root_hash": head.root.hex(),
+        "inclusion_proof": [p.hex() for p in tree.inclusion(seq - 1, head.size)],
+        "checkpoint": note,
+    }
+
+
+@dataclass(frozen=True)
+class Verified:
+    entries: int
+    root: bytes
+    checkpoints: int  # the checkpoints given, and the store's own, that the log still extends
+
+
+def verify(ctx: Context, notes: Sequence[tuple[str, str]], key: str | None = None) -> Verified:
+    """Re-check every entry's hash chain and the tree, and that the log extends every checkpoint.
+
+    `notes`: (where it came from, the signed note) for each checkpoint an overseer
+    kept; `key`: the published verifier key (default: the store's own). LedgerError
+    names the first checkpoint the log no longer extends.
+    """
+    count = ledger.verify(ctx.engine)
+    name, public = checkpoint.read_verifier_key(key) if key else _published(ctx.layout)
+    tree = _tree(ctx, count)
+    held = [(str(c["size"]), str(c["note"])) for c in checkpoints.every(ctx.engine)]
+    for where, note in [*notes, *held]:
+        try:
+            head = checkpoint.verify(note, name, public)
+        except CheckpointError as exc:
+            raise LedgerError(
+                f"checkpoint {where}: {exc}", fix="Check it was made by this log, and with the published key."
+            ) from exc
+        _extends(tree, head, where)
+    covered = max((int(size) for size, _ in held), default=0)
+    if count > covered:  # every release signs a checkpoint: entries past the last were not released
+        raise LedgerError(
+            f"entries {covered + 1:,} to {count:,} are covered by no signed checkpoint",
+            fix="Every release signs one. If a release was interrupted, check those entries against their "
+            "batches' decisions, then run `taxmatch ledger checkpoint`.",
+        )
+    return Verified(count, tree.root(), len(notes) + len(held))
+
+
+def _extends(tree: merkle.Tree, head: Checkpoint, where: str) -> None:
+    if head.size == 0 and head.root == merkle.EMPTY_ROOT:
+        return  # the empty log: every log extends it
+    if head.size > tree.size:
+        raise LedgerError(
+            f"checkpoint {where} covers {head.size:,} entries; the ledger holds {tree.size:,}: "
+            f"at least {head.size - tree.size:,} were removed",
+            fix="The ledger was truncated. Restore it from a backup that verifies against this checkpoint.",
+        )
+    try:
+        merkle.verify_consistency(head.size, tree.size, tree.consistency(head.size), head.root, tree.root())
+    except ProofError as exc:
+        raise LedgerError(
+            f"checkpoint {where} (size {head.size:,}): the ledger's first {head.size:,} entries are not "
+            f"the ones it signed ({exc})",
+            fix="Entries it covers were changed, reordered or replaced. Restore the ledger from backup.",
+        ) from exc

@@ -1,0 +1,139 @@
+"""Issue 9: the ledger as a transparency log. Tried as an overseer would, with the database in hand.
+
+Before, `ledger verify` passed a truncated ledger, an entry changed with every
+later hash recomputed, a middle entry deleted and the rest renumbered, and a
+forged entry appended with a valid hash. With a checkpoint kept from a release,
+each of them now fails, naming where.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, delete, select, update
+
+from taxmatch import checkpoint, merkle
+from taxmatch.db import ledger
+from taxmatch.db.schema import checkpoints as checkpoints_table
+from taxmatch.db.schema import ledger as ledger_table
+from taxmatch.errors import InputError, LedgerError
+from taxmatch.pipeline import batch, transparency
+from taxmatch.pipeline.results import BatchReport
+from tests.conftest import covered
+from tests.pipeline.conftest import Store
+
+
+def released(store: Store, rows: list[dict[str, str]], out: str) -> tuple[BatchReport, Path]:
+    """These rows answered and released at once, as `taxmatch process` does: the report and its folder."""
+    manifest, body = covered(rows, store.manifest)
+    folder = store.ctx.layout.root / out
+    folder.mkdir(parents=True)
+    (folder / "requests.csv").write_bytes(body)
+    (folder / "manifest.json").write_bytes(manifest)
+    submission = batch.read_batch(folder / "requests.csv", folder / "manifest.json", store.ctx.agreement)
+    return batch.process(store.ctx, submission, folder / "out"), folder / "out"
+
+
+def test_a_released_batch_carries_a_signed_checkpoint_and_a_receipt_per_disclosure(store: Store) -> None:
+    report, out = released(store, store.rows, "first")
+    origin, key = checkpoint.read_verifier_key(transparency.signer(store.ctx.layout).verifier_key)
+    head = checkpoint.verify((out / transparency.CHECKPOINT_FILE).read_text(), origin, key)
+    receipts = [json.loads(line) for line in (out / transparency.RECEIPTS_FILE).read_text().splitlines()]
+    assert head.size == len(receipts) == report.outcomes["VERIFIED"] > 0
+    hashes = ledger.entry_hashes(store.ctx.engine)
+    for receipt in receipts:
+        leaf = bytes.fromhex(receipt["leaf_hash"])
+        assert leaf == transparency.leaf(hashes[receipt["leaf_index"]])
+        proof = [bytes.fromhex(p) for p in receipt["inclusion_proof"]]
+        merkle.verify_inclusion(leaf, receipt["leaf_index"], head.size, proof, head.root)
+    with pytest.raises(merkle.ProofError):  # a receipt proves its own leaf, not another's
+        merkle.verify_inclusion(leaf, (receipt["leaf_index"] + 1) % head.size, head.size, proof, head.root)
+    assert oct(os.stat(store.ctx.layout.ledger_key).st_mode & 0o777) == "0o600"
+
+
+def test_a_later_release_extends_the_log_and_a_proof_is_printed_for_any_disclosure(store: Store) -> None:
+    _, first = released(store, store.rows[:60], "first")
+    _, later = released(store, store.rows[60:], "later")
+    kept = [(str(p), (p / transparency.CHECKPOINT_FILE).read_text()) for p in (first, later)]
+    found = transparency.verify(store.ctx, kept)
+    assert found.entries == ledger.count(store.ctx.engine) and found.checkpoints >= 4
+    some = ledger.entries(store.ctx.engine, 0, 1)[0]
+    proof = transparency.prove(store.ctx, str(some["disclosure_id"]))
+    assert proof["tree_size"] == found.entries and proof["root_hash"] == found.root.hex()
+    with pytest.raises(InputError, match="no disclosure"):
+        transparency.prove(store.ctx, "TXM-9999999999")
+
+
+def _rehash_from(conn: Connection, first: int) -> None:
+    """What an operator hiding a change does: recompute every hash from `first` on, so the chain holds."""
+    rows = [dict(r) for r in conn.execute(select(ledger_table).order_by(ledger_table.c.seq)).mappings()]
+    prev = ledger.GENESIS
+    for n, row in enumerate(rows, start=1):
+        if n >= first:
+            row["seq"], row["disclosure_id"], row["prev_hash"] = n, ledger.disclosure_id(n), prev
+            row["entry_hash"] = ledger.entry_hash(row)
+        prev = row["entry_hash"]
+    conn.execute(delete(ledger_table))
+    conn.execute(ledger_table.insert(), rows)
+
+
+def _truncate_last(count: int) -> Callable[[Connection], None]:
+    def act(conn: Connection) -> None:
+        top = conn.execute(select(ledger_table.c.seq).order_by(ledger_table.c.seq.desc())).scalars().first()
+        conn.execute(delete(ledger_table).where(ledger_table.c.seq > (top or 0) - count))
+
+    return act
+
+
+def _rewrite(conn: Connection) -> None:
+    conn.execute(update(ledger_table).where(ledger_table.c.seq == 3).values(case_number="CHANGED"))
+    _rehash_from(conn, 3)
+
+
+def _delete_and_renumber(conn: Connection) -> None:
+    """Entry 5 removed without trace: the rest renumbered and re-hashed, one forged at the end to keep
+    the count."""
+    conn.execute(delete(ledger_table).where(ledger_table.c.seq == 5))
+    _rehash_from(conn, 5)
+    _forge_append(conn)
+
+
+def _forge_append(conn: Connection) -> None:
+    head = conn.execute(select(ledger_table).order_by(ledger_table.c.seq.desc()).limit(1)).mappings().one()
+    forged = {**dict(head), "seq": head["seq"] + 1, "request_id": "FORGED", "prev_hash": head["entry_hash"]}
+    forged["disclosure_id"] = ledger.disclosure_id(forged["seq"])
+    forged["entry_hash"] = ledger.entry_hash(forged)
+    conn.execute(ledger_table.insert(), [forged])
+
+
+TAMPERING = {
+    "the last entry deleted": (_truncate_last(1), "were removed"),
+    "the last 10 deleted": (_truncate_last(10), "were removed"),
+    "every entry deleted": (_truncate_last(10**9), "were removed"),
+    "an entry changed, every later hash recomputed": (_rewrite, "not the ones it signed"),
+    "a middle entry deleted, renumbered and re-hashed": (_delete_and_renumber, "not the ones it signed"),
+    "a middle entry deleted, the rest left": (
+        lambda conn: conn.execute(delete(ledger_table).where(ledger_table.c.seq == 5)),
+        "does not verify|has sequence",
+    ),
+    "a forged entry appended with a valid hash": (_forge_append, "covered by no signed checkpoint"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERING))
+def test_tampering_that_the_hash_chain_alone_let_through_fails_against_a_kept_checkpoint(
+    store: Store, how: str
+) -> None:
+    _, out = released(store, store.rows, "first")
+    kept = [("kept.txt", (out / transparency.CHECKPOINT_FILE).read_text())]
+    assert transparency.verify(store.ctx, kept).entries > 10
+    act, says = TAMPERING[how]
+    with store.ctx.engine.begin() as conn:
+        act(conn)
+        conn.execute(delete(checkpoints_table))  # the operator also empties the store's own checkpoints
+    with pytest.raises(LedgerError, match=says):
+        transparency.verify(store.ctx, kept)
