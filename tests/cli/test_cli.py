@@ -76,9 +76,22 @@ def test_process_without_a_loaded_master_says_what_to_do(tmp_path: Path) -> None
 
 def test_store_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAXMATCH_STORE", str(tmp_path / "envstore"))
+    assert runner.invoke(app, ["clients", "issue", "--agency", "IRS", "--role", "auditor"]).exit_code == 0
+    assert (tmp_path / "envstore" / "taxmatch.db").exists()
     result = runner.invoke(app, ["ledger", "verify"])
     assert result.exit_code == 0 and "0 entries" in result.output
-    assert (tmp_path / "envstore" / "taxmatch.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command", [["ledger", "verify"], ["ledger", "key"], ["clients", "list"]], ids=" ".join
+)
+def test_a_mistyped_store_is_exit_3_not_an_empty_store_that_verifies(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Issue 9: `ledger verify --store TYPO` made an empty store and said 'ledger verifies: 0 entries'."""
+    result = runner.invoke(app, [*command, "--store", str(tmp_path / "typo")])
+    assert result.exit_code == 3 and "there is no store" in result.output, result.output
+    assert not (tmp_path / "typo").exists()
 
 
 def test_version_comes_from_the_package_metadata() -> None:
@@ -98,7 +111,8 @@ def test_every_command_answers_a_store_problem_with_exit_3_and_no_traceback(
     blocked.write_text("not a directory")
     result = runner.invoke(app, [*command, "--store", str(blocked / "store")])
     assert result.exit_code == 3, result.output
-    assert "error:" in result.output and "cannot create the store" in result.output
+    assert "error:" in result.output
+    assert "cannot create the store" in result.output or "there is no store" in result.output
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an exception escaping the command
 

@@ -93,7 +93,7 @@ def explain(
     store: StoreOpt = None,
 ) -> None:
     """Say why a row got its answer: the rule that decided it, the values compared, and the match weights."""
-    ctx = context(store)
+    ctx = context(store, existing=True)
     row = decisions.find(ctx.engine, batch_id, request_id)
     told = waterfall.story(row, ctx.agreement)
     if ctx.layout.has_master:

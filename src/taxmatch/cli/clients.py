@@ -52,7 +52,7 @@ def listing(
     store: StoreOpt = None,
 ) -> None:
     """List clients (never their secrets)."""
-    rows = clients.listing(context(store).engine)
+    rows = clients.listing(context(store, existing=True).engine)
     if as_json:
         sys.stdout.writelines(json.dumps({c: row[c] for c in LISTED}, default=str) + "\n" for row in rows)
         return

@@ -58,9 +58,20 @@ AgreementOpt = Annotated[
 ]
 
 
-def context(store: Path | None, agreement: Path | None = None) -> Context:
-    """The store, agreement and clock a command works with (its settings read once, here)."""
-    return Context.open(Settings.with_store(store), agreement)
+def context(store: Path | None, agreement: Path | None = None, *, existing: bool = False) -> Context:
+    """The store, agreement and clock a command works with (its settings read once, here).
+
+    `existing`: the command reads a store and must not make one; a mistyped --store
+    is then an error (exit 3), not an empty store that verifies.
+    """
+    settings = Settings.with_store(store)
+    if existing and not settings.store_path.is_dir():
+        raise errors.StoreError(
+            f"there is no store at {settings.store_path}",
+            where=errors.Location(str(settings.store_path)),
+            fix="Check --store (or TAXMATCH_STORE). Only `taxmatch master load` makes a new store.",
+        )
+    return Context.open(settings, agreement)
 
 
 class Steps:

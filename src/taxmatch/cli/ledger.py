@@ -47,7 +47,7 @@ def verify(
 ) -> None:
     """Re-check every entry's hash chain and the Merkle tree, and that the log extends each checkpoint."""
     given = [(str(path), _read(path)) for path in checkpoint or []]
-    found = transparency.verify(context(store), given, key)
+    found = transparency.verify(context(store, existing=True), given, key)
     out.print(
         f"ledger verifies: {found.entries:,} entries; tree size {found.entries:,}, "
         f"root {found.root.hex()}; extends {found.checkpoints:,} checkpoint(s)",
@@ -63,7 +63,7 @@ def checkpoint(
     ] = None,
 ) -> None:
     """Sign the tree head of the ledger as it is now (a C2SP checkpoint), and keep it in the store."""
-    note = transparency.make(context(store))
+    note = transparency.make(context(store, existing=True))
     if out_file is None:
         sys.stdout.write(note)
         return
@@ -74,7 +74,7 @@ def checkpoint(
 @app.command("key")
 def key(store: StoreOpt = None) -> None:
     """Print the public verifier key to publish (NAME+HASH+KEY), making the key if the store has none."""
-    sys.stdout.write(transparency.signer(context(store).layout).verifier_key + "\n")
+    sys.stdout.write(transparency.signer(context(store, existing=True).layout).verifier_key + "\n")
 
 
 @app.command("prove")
@@ -83,4 +83,5 @@ def prove(
     store: StoreOpt = None,
 ) -> None:
     """Print, as JSON, the inclusion proof of one disclosure against the latest checkpoint."""
-    sys.stdout.write(json.dumps(transparency.prove(context(store), disclosure_id), indent=2) + "\n")
+    proof = transparency.prove(context(store, existing=True), disclosure_id)
+    sys.stdout.write(json.dumps(proof, indent=2) + "\n")
