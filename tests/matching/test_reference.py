@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -90,7 +91,10 @@ def test_empty_store(tmp_path: Path) -> None:
 def _loaded(path: Path, store: Path) -> dict[str, pa.Table]:
     reference.load(path, Layout(store), at(TODAY))
     folder = Layout(store).reference
-    return {name: pq.read_table(folder / name) for name in ("reference.parquet", "last_known.parquet")}
+    return {  # last_known's order is the window query's, not the file's: compared by TIN
+        "reference.parquet": pq.read_table(folder / "reference.parquet"),
+        "last_known.parquet": pq.read_table(folder / "last_known.parquet").sort_by("tin"),
+    }
 
 
 def test_a_master_read_in_blocks_is_indexed_as_one_read_whole(
@@ -118,3 +122,29 @@ def test_defects_are_counted_over_every_block_and_the_first_is_located(
         reference.load(master(tmp_path, *rows), Layout(tmp_path / "store"), at(TODAY))
     assert "3 row(s) with a tin_type other than SSN or ITIN" in info.value.message
     assert "line 152" in info.value.message
+
+
+def test_a_load_may_set_a_few_defective_rows_aside_and_says_which(tmp_path: Path) -> None:
+    """Issue 14: 112 FEBRL rows without a first name made the whole master unloadable."""
+    rows = [{**GOOD, "tin": f"{100000000 + i}"} for i in range(40)]
+    rows[7]["first_name"] = ""
+    rows[20]["tin"] = "12-34"
+    rows[33]["address_as_of"] = "yesterday"
+    path = master(tmp_path, *rows)
+    with pytest.raises(InputError) as info:
+        reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=2)
+    assert "(3 defective rows; --max-rejected allows 2)" in info.value.message
+    assert not (tmp_path / "store" / "reference").exists()
+    ref = reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=3)
+    assert (ref.meta["rows"], ref.meta["rejected_rows"], ref.meta["taxpayers"]) == (37, 3, 37)
+    kept = pq.read_table(ref.parquet)
+    assert kept["uid"].to_pylist() == list(range(37))
+    assert "12-34" not in kept["tin"].to_pylist()
+    with (ref.directory / reference.QUARANTINE).open(encoding="utf-8", newline="") as handle:
+        aside = list(csv.DictReader(handle))
+    assert [(r["line"], r["problems"]) for r in aside] == [
+        ("9", "first_name: an empty value"),
+        ("22", "tin: a TIN that is not 9 digits"),
+        ("35", "address_as_of: a date that is not YYYY-MM-DD"),
+    ]
+    assert json.loads(aside[1]["master_row"])["tin"] == "12-34"

@@ -17,11 +17,24 @@ app = typer.Typer(help="Load the agency's master file.", no_args_is_help=True)
 def load(
     master_file: Annotated[Path, typer.Argument(help="Master file (CSV or Parquet, spec section 2).")],
     store: StoreOpt = None,
+    max_rejected: Annotated[
+        int,
+        typer.Option(
+            "--max-rejected",
+            min=0,
+            help="Set aside up to this many defective rows (into reference/quarantine.csv, with their line "
+            "and defects) instead of refusing the file.",
+        ),
+    ] = 0,
 ) -> None:
     """Standardise the master file once, build the reference index, train and save the model."""
     ctx = context(store)
     with steps("master load") as step:
-        ref = reference.load(master_file, ctx.layout, ctx.now(), step, ctx.budget)
+        ref = reference.load(master_file, ctx.layout, ctx.now(), step, ctx.budget, max_rejected)
     out.print(
         f"loaded {ref.meta['rows']:,} rows for {ref.meta['taxpayers']:,} taxpayers into {ref.directory}"
     )
+    if ref.meta["rejected_rows"]:
+        out.print(
+            f"set aside {ref.meta['rejected_rows']:,} defective rows: {ref.directory / reference.QUARANTINE}"
+        )

@@ -123,11 +123,30 @@ class _Defect:
     first_line: int = 0
 
 
+def defective(block: pa.Table) -> pa.Array:
+    """Which rows of a block have any defect (those set aside by a load that allows some)."""
+    masks = [pc.fill_null(mask, True) for _, _, mask in _checks(block)]
+    found = masks[0]
+    for mask in masks[1:]:
+        found = pc.or_(found, mask)
+    return found
+
+
+def problems(block: pa.Table) -> list[str]:
+    """Each row's defects in words ('' for a sound row), for the quarantine file."""
+    said: list[list[str]] = [[] for _ in range(block.num_rows)]
+    for column, what, mask in _checks(block):
+        for index in pc.indices_nonzero(pc.fill_null(mask, True)).to_pylist():
+            said[index].append(f"{column}: {what}")
+    return ["; ".join(s) for s in said]
+
+
 @dataclass
 class Checked:
-    """What a pass over the master file found: its rows and digest, or its defects."""
+    """What a pass over the master file found: its rows, its defects, and the rows that have any."""
 
     rows: int = 0
+    defective_rows: int = 0
     defects: dict[tuple[str, str], _Defect] = field(default_factory=dict)
 
     def add(self, block: pa.Table) -> None:
@@ -137,27 +156,33 @@ class Checked:
             if len(bad) and not defect.count:
                 defect.first_line = self.rows + bad[0].as_py() + 2
             defect.count += len(bad)
+        self.defective_rows += pc.sum(defective(block)).as_py() or 0
         self.rows += block.num_rows
 
-    def refuse(self, path: Path) -> None:
-        """The first kind of defect found (in the order checked), counted over the whole file."""
+    def refuse(self, path: Path, allowed: int = 0) -> None:
+        """Refuse the file if it has no rows, or more defective rows than `allowed`: naming the first
+        kind of defect found (in the order checked), counted over the whole file."""
         if not self.rows:
             raise InputError(
                 "the master file has no rows", where=Location(str(path)), fix="Load a master file with rows."
             )
+        if self.defective_rows == 0 or (self.defective_rows <= allowed and self.defective_rows < self.rows):
+            return
         for (column, what), defect in self.defects.items():
             if defect.count:
+                limit = f" ({self.defective_rows:,} defective rows; --max-rejected allows {allowed:,})"
                 raise InputError(
-                    f"{defect.count} row(s) with {what}, the first",
+                    f"{defect.count} row(s) with {what}, the first" + (limit if allowed else ""),
                     where=Location(str(path), defect.first_line, column),
-                    fix="Correct the master file; nothing was loaded.",
+                    fix="Correct the master file; nothing was loaded. A load may set a few defective rows "
+                    "aside instead: --max-rejected N.",
                 )
 
 
-def check(path: Path) -> int:
-    """Read the whole master file once and refuse it if any row is defective; its number of rows."""
+def check(path: Path, allowed: int = 0) -> Checked:
+    """Read the whole master file once and refuse it if more than `allowed` rows are defective."""
     found = Checked()
     for block in blocks(path):
         found.add(block)
-    found.refuse(path)
-    return found.rows
+    found.refuse(path, allowed)
+    return found

@@ -16,12 +16,15 @@ import datetime as dt
 import json
 import logging
 import math
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from taxmatch import runtime
@@ -125,16 +128,23 @@ def load(
     now: dt.datetime,
     step: Step = lambda _: None,
     budget: duck.Budget = duck.UNLIMITED,
+    max_rejected: int = 0,
 ) -> Reference:
-    """Standardise the master once, build the index, train and save the model."""
+    """Standardise the master once, build the index, train and save the model.
+
+    `max_rejected`: how many defective rows may be set aside (into QUARANTINE, with
+    their line and defects) instead of refusing the whole file.
+    """
     today = now.date()
     step("reading and checking the master file")
     digest = master_file.digest(path)
-    rows = master_file.check(path)
+    checked = master_file.check(path, max_rejected)
+    rows = checked.rows - checked.defective_rows
     target, staging = layout.reference, layout.reference_staging
-    staging.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)  # what a load stopped part-way left
+    staging.mkdir(parents=True)
     step("standardising names and addresses")
-    _standardise(path, staging / "reference.parquet", today)
+    _standardise(path, staging, today)
     con = duck.connect(budget)
     indexed = duck.quoted(staging / "reference.parquet")  # a view's SQL takes no parameters
     duck.run(con, f"CREATE VIEW master AS SELECT * FROM read_parquet('{indexed}')")
@@ -164,6 +174,7 @@ def load(
         "master_file": str(path),
         "master_sha256": digest,
         "rows": rows,
+        "rejected_rows": checked.defective_rows,
         "taxpayers": int(taxpayers),
         "loaded_at": now.isoformat(),
     }
@@ -173,20 +184,44 @@ def load(
     return Reference(target, meta, budget)
 
 
-def _standardise(path: Path, out: Path, today: dt.date) -> None:
-    """The master's rows with their standard columns and a uid, written a block at a time."""
+QUARANTINE = "quarantine.csv"
+
+
+def _standardise(path: Path, staging: Path, today: dt.date) -> None:
+    """The master's sound rows with their standard columns and a uid, written a block at a time; its
+    defective rows (when a load allows some) into QUARANTINE with their line and defects."""
     writer: pq.ParquetWriter | None = None
-    first = 0
+    set_aside: pacsv.CSVWriter | None = None
+    first = uid = 0
     try:
         for block in master_file.blocks(path):
-            uids = pa.array(range(first, first + block.num_rows), pa.int64())
-            standard = standardise(block, today).append_column(model.UID, uids)
-            writer = writer or pq.ParquetWriter(out, standard.schema)
+            bad = master_file.defective(block)
+            if pc.any(bad).as_py():
+                set_aside = set_aside or pacsv.CSVWriter(staging / QUARANTINE, _QUARANTINED)
+                set_aside.write_table(_quarantined(block, bad, first))
+            sound = block.filter(pc.invert(bad))
+            uids = pa.array(range(uid, uid + sound.num_rows), pa.int64())
+            standard = standardise(sound, today).append_column(model.UID, uids)
+            writer = writer or pq.ParquetWriter(staging / "reference.parquet", standard.schema)
             writer.write_table(standard)
-            first += block.num_rows
+            first, uid = first + block.num_rows, uid + sound.num_rows
     finally:
-        if writer is not None:
-            writer.close()
+        for open_file in (writer, set_aside):
+            if open_file is not None:
+                open_file.close()
+
+
+_QUARANTINED = pa.schema([("line", pa.int64()), ("problems", pa.string())]).append(
+    pa.field("master_row", pa.string())
+)
+
+
+def _quarantined(block: pa.Table, bad: pa.Array, first: int) -> pa.Table:
+    """The defective rows of a block: their file line, their defects, and the row as it was (JSON)."""
+    lines = pa.array(range(first + 2, first + 2 + block.num_rows), pa.int64())
+    said = pa.array(master_file.problems(block), pa.string())
+    rows = pa.array([json.dumps(r) for r in block.filter(bad).to_pylist()], pa.string())
+    return pa.table({"line": lines.filter(bad), "problems": said.filter(bad), "master_row": rows})
 
 
 def _swap(staging: Path, target: Path, old: Path) -> None:
