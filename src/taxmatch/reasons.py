@@ -44,6 +44,7 @@ class Reason(StrEnum):
     ZIP_INVALID = "ZIP_INVALID"
     # NO_MATCH: lawful request, but no taxpayer matches it (rule 2).
     NO_CANDIDATE = "NO_CANDIDATE"
+    NO_NAME_ADDRESS_MATCH = "NO_NAME_ADDRESS_MATCH"
     ADDRESS_NOT_ON_FILE = "ADDRESS_NOT_ON_FILE"
     TIN_MISMATCH = "TIN_MISMATCH"
     TIN_OTHER_PERSON = "TIN_OTHER_PERSON"
@@ -104,6 +105,12 @@ _describe(
     Outcome.NO_MATCH,
     {
         Reason.NO_CANDIDATE: "No taxpayer on file matches the name given.",
+        Reason.NO_NAME_ADDRESS_MATCH: (
+            "Internal only. Taxpayers were found and scored as candidates (similar names, the same street "
+            "or ZIP), but none matches on both the name and the requester's address, and no TIN given "
+            "belongs to one. The requester reads `NO_CANDIDATE`: whether taxpayers with similar names "
+            "exist is itself return information."
+        ),
         Reason.ADDRESS_NOT_ON_FILE: (
             "A taxpayer matches the name (and TIN, if given) but the requester's address is not "
             "one the agency holds for them. A TIN never substitutes for the address."
@@ -161,6 +168,7 @@ _RANK: dict[str, int] = {code.value: i for i, code in enumerate(Reason)}
 # What a requester is told of a withheld row: exactly what an ordinary no-match is told.
 AS_REQUESTER_SEES: dict[Reason, tuple[Outcome, tuple[Reason, ...]]] = {
     Reason.WITHHELD_6103I6: (Outcome.NO_MATCH, (Reason.NO_CANDIDATE,)),
+    Reason.NO_NAME_ADDRESS_MATCH: (Outcome.NO_MATCH, (Reason.NO_CANDIDATE,)),
 }
 
 

@@ -78,7 +78,8 @@ def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
         return (Reason.TIN_OTHER_PERSON,)
     if tin_holders:
         return (Reason.ADDRESS_NOT_ON_FILE,)
-    return (Reason.NO_CANDIDATE,)
+    # Scored candidates that matched neither way are told apart from finding nobody (internally).
+    return (Reason.NO_NAME_ADDRESS_MATCH,) if ranked else (Reason.NO_CANDIDATE,)
 
 
 def _mismatch(candidate: Candidate, ranked: Sequence[Candidate]) -> tuple[Reason, ...]:
