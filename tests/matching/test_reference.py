@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -129,22 +128,28 @@ def test_a_load_may_set_a_few_defective_rows_aside_and_says_which(tmp_path: Path
     rows = [{**GOOD, "tin": f"{100000000 + i}"} for i in range(40)]
     rows[7]["first_name"] = ""
     rows[20]["tin"] = "12-34"
-    rows[33]["address_as_of"] = "yesterday"
+    rows[33].update(address_as_of="yesterday", address_source="guess")
     path = master(tmp_path, *rows)
     with pytest.raises(InputError) as info:
-        reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=2)
-    assert "(3 defective rows; --max-rejected allows 2)" in info.value.message
+        reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=0.05)
+    assert "(3 defective rows of 40, 7.50%; --max-rejected allows 5.00%)" in info.value.message
     assert not (tmp_path / "store" / "reference").exists()
-    ref = reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=3)
+    ref = reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=0.075)
     assert (ref.meta["rows"], ref.meta["rejected_rows"], ref.meta["taxpayers"]) == (37, 3, 37)
     kept = pq.read_table(ref.parquet)
     assert kept["uid"].to_pylist() == list(range(37))
     assert "12-34" not in kept["tin"].to_pylist()
-    with (ref.directory / reference.QUARANTINE).open(encoding="utf-8", newline="") as handle:
-        aside = list(csv.DictReader(handle))
-    assert [(r["line"], r["problems"]) for r in aside] == [
-        ("9", "first_name: an empty value"),
-        ("22", "tin: a TIN that is not 9 digits"),
-        ("35", "address_as_of: a date that is not YYYY-MM-DD"),
+    with (ref.directory / reference.REJECTED).open(encoding="utf-8", newline="") as handle:
+        aside = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(handle)]
+    assert aside == [
+        ("9", "first_name", "an empty value"),
+        ("22", "tin", "a TIN that is not 9 digits"),
+        ("35", "address_source", "an unknown address_source"),
+        ("35", "address_as_of", "a date that is not YYYY-MM-DD"),
     ]
-    assert json.loads(aside[1]["master_row"])["tin"] == "12-34"
+
+
+def test_a_master_with_no_sound_row_is_refused_whatever_the_share_allowed(tmp_path: Path) -> None:
+    path = master(tmp_path, {**GOOD, "tin": "1"})
+    with pytest.raises(InputError, match="not 9 digits"):
+        reference.load(path, Layout(tmp_path / "store"), at(TODAY), max_rejected=1.0)

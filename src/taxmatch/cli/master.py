@@ -18,14 +18,15 @@ def load(
     master_file: Annotated[Path, typer.Argument(help="Master file (CSV or Parquet, spec section 2).")],
     store: StoreOpt = None,
     max_rejected: Annotated[
-        int,
+        float,
         typer.Option(
             "--max-rejected",
-            min=0,
-            help="Set aside up to this many defective rows (into reference/quarantine.csv, with their line "
-            "and defects) instead of refusing the file.",
+            min=0.0,
+            max=1.0,
+            help="The share of rows that may be defective: they are set aside into reference/rejected.csv "
+            "(line, column, reason) and the rest load. 0 refuses a file with any defective row.",
         ),
-    ] = 0,
+    ] = 0.01,
 ) -> None:
     """Standardise the master file once, build the reference index, train and save the model."""
     ctx = context(store)
@@ -34,7 +35,6 @@ def load(
     out.print(
         f"loaded {ref.meta['rows']:,} rows for {ref.meta['taxpayers']:,} taxpayers into {ref.directory}"
     )
-    if ref.meta["rejected_rows"]:
-        out.print(
-            f"set aside {ref.meta['rejected_rows']:,} defective rows: {ref.directory / reference.QUARANTINE}"
-        )
+    rejected = ref.meta["rejected_rows"]
+    where = f": {ref.directory / reference.REJECTED}" if rejected else ""
+    out.print(f"set aside {rejected:,} defective rows{where}")

@@ -132,13 +132,20 @@ def defective(block: pa.Table) -> pa.Array:
     return found
 
 
-def problems(block: pa.Table) -> list[str]:
-    """Each row's defects in words ('' for a sound row), for the quarantine file."""
-    said: list[list[str]] = [[] for _ in range(block.num_rows)]
-    for column, what, mask in _checks(block):
+def problems(block: pa.Table, first_line: int) -> pa.Table:
+    """Every defect of a block, one row each: the file line, the column, and what is wrong with it."""
+    found: list[tuple[int, int, str, str]] = []
+    for order, (column, what, mask) in enumerate(_checks(block)):
         for index in pc.indices_nonzero(pc.fill_null(mask, True)).to_pylist():
-            said[index].append(f"{column}: {what}")
-    return ["; ".join(s) for s in said]
+            found.append((first_line + index, order, column, what))
+    found.sort()
+    return pa.table(
+        {
+            "line": pa.array([f[0] for f in found], pa.int64()),
+            "column": pa.array([f[2] for f in found], pa.string()),
+            "reason": pa.array([f[3] for f in found], pa.string()),
+        }
+    )
 
 
 @dataclass
@@ -159,28 +166,33 @@ class Checked:
         self.defective_rows += pc.sum(defective(block)).as_py() or 0
         self.rows += block.num_rows
 
-    def refuse(self, path: Path, allowed: int = 0) -> None:
-        """Refuse the file if it has no rows, or more defective rows than `allowed`: naming the first
-        kind of defect found (in the order checked), counted over the whole file."""
+    def refuse(self, path: Path, allowed: float = 0.0) -> None:
+        """Refuse the file if it has no sound row, or more defective rows than the share `allowed`:
+        naming the first kind of defect found (in the order checked), counted over the whole file."""
         if not self.rows:
             raise InputError(
                 "the master file has no rows", where=Location(str(path)), fix="Load a master file with rows."
             )
-        if self.defective_rows == 0 or (self.defective_rows <= allowed and self.defective_rows < self.rows):
+        if self.defective_rows == 0 or (
+            self.defective_rows <= allowed * self.rows and self.defective_rows < self.rows
+        ):
             return
+        share = (
+            f" ({self.defective_rows:,} defective rows of {self.rows:,}, "
+            f"{self.defective_rows / self.rows:.2%}; --max-rejected allows {allowed:.2%})"
+        )
         for (column, what), defect in self.defects.items():
             if defect.count:
-                limit = f" ({self.defective_rows:,} defective rows; --max-rejected allows {allowed:,})"
                 raise InputError(
-                    f"{defect.count} row(s) with {what}, the first" + (limit if allowed else ""),
+                    f"{defect.count} row(s) with {what}, the first" + share,
                     where=Location(str(path), defect.first_line, column),
-                    fix="Correct the master file; nothing was loaded. A load may set a few defective rows "
-                    "aside instead: --max-rejected N.",
+                    fix="Correct the master file; nothing was loaded. A load sets a small share of defective "
+                    "rows aside (--max-rejected, a fraction; 0 refuses any).",
                 )
 
 
-def check(path: Path, allowed: int = 0) -> Checked:
-    """Read the whole master file once and refuse it if more than `allowed` rows are defective."""
+def check(path: Path, allowed: float = 0.0) -> Checked:
+    """Read the whole master file once and refuse it if more than the share `allowed` of rows is defective."""
     found = Checked()
     for block in blocks(path):
         found.add(block)

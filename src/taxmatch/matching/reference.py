@@ -128,12 +128,12 @@ def load(
     now: dt.datetime,
     step: Step = lambda _: None,
     budget: duck.Budget = duck.UNLIMITED,
-    max_rejected: int = 0,
+    max_rejected: float = 0.0,
 ) -> Reference:
     """Standardise the master once, build the index, train and save the model.
 
-    `max_rejected`: how many defective rows may be set aside (into QUARANTINE, with
-    their line and defects) instead of refusing the whole file.
+    `max_rejected`: the share of rows that may be defective and set aside (into
+    REJECTED, each defect with its line and column) instead of refusing the file.
     """
     today = now.date()
     step("reading and checking the master file")
@@ -184,12 +184,12 @@ def load(
     return Reference(target, meta, budget)
 
 
-QUARANTINE = "quarantine.csv"
+REJECTED = "rejected.csv"
 
 
 def _standardise(path: Path, staging: Path, today: dt.date) -> None:
-    """The master's sound rows with their standard columns and a uid, written a block at a time; its
-    defective rows (when a load allows some) into QUARANTINE with their line and defects."""
+    """The master's sound rows with their standard columns and a uid, written a block at a time; the
+    defects of the rows set aside (when a load allows some) into REJECTED, one line per defect."""
     writer: pq.ParquetWriter | None = None
     set_aside: pacsv.CSVWriter | None = None
     first = uid = 0
@@ -197,8 +197,9 @@ def _standardise(path: Path, staging: Path, today: dt.date) -> None:
         for block in master_file.blocks(path):
             bad = master_file.defective(block)
             if pc.any(bad).as_py():
-                set_aside = set_aside or pacsv.CSVWriter(staging / QUARANTINE, _QUARANTINED)
-                set_aside.write_table(_quarantined(block, bad, first))
+                said = master_file.problems(block, first + 2)
+                set_aside = set_aside or pacsv.CSVWriter(staging / REJECTED, said.schema)
+                set_aside.write_table(said)
             sound = block.filter(pc.invert(bad))
             uids = pa.array(range(uid, uid + sound.num_rows), pa.int64())
             standard = standardise(sound, today).append_column(model.UID, uids)
@@ -209,19 +210,6 @@ def _standardise(path: Path, staging: Path, today: dt.date) -> None:
         for open_file in (writer, set_aside):
             if open_file is not None:
                 open_file.close()
-
-
-_QUARANTINED = pa.schema([("line", pa.int64()), ("problems", pa.string())]).append(
-    pa.field("master_row", pa.string())
-)
-
-
-def _quarantined(block: pa.Table, bad: pa.Array, first: int) -> pa.Table:
-    """The defective rows of a block: their file line, their defects, and the row as it was (JSON)."""
-    lines = pa.array(range(first + 2, first + 2 + block.num_rows), pa.int64())
-    said = pa.array(master_file.problems(block), pa.string())
-    rows = pa.array([json.dumps(r) for r in block.filter(bad).to_pylist()], pa.string())
-    return pa.table({"line": lines.filter(bad), "problems": said.filter(bad), "master_row": rows})
 
 
 def _swap(staging: Path, target: Path, old: Path) -> None:
