@@ -1,6 +1,8 @@
 """Benchmark: wall time and peak memory per stage, at national-master scale.
 
-    python scripts/benchmark.py [--taxpayers 1000000] [--requests 100000] [--dir bench]
+    python scripts/benchmark.py [--taxpayers 1000000] [--requests 100000] [--dir bench] [--memory-limit 5GB]
+
+National scale (issue 13): --taxpayers 10000000 --requests 1280000 --memory-limit 5GB.
 
 Each stage runs as its own `taxmatch` process so that its peak resident set
 size is its own (from wait4's rusage). Prints a Markdown table for
@@ -21,9 +23,14 @@ from pathlib import Path
 TAXMATCH = [sys.executable, "-m", "taxmatch"]
 
 
-def stage(name: str, args: list[str]) -> tuple[str, float, float]:
+def stage(name: str, args: list[str], env: dict[str, str] | None = None) -> tuple[str, float, float]:
     started = time.perf_counter()
-    proc = subprocess.Popen([*TAXMATCH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*TAXMATCH, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -37,7 +44,9 @@ def main() -> None:
     parser.add_argument("--taxpayers", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--dir", type=Path, default=Path("bench"))
+    parser.add_argument("--memory-limit", help="TAXMATCH_MEMORY_LIMIT for loading and processing, e.g. 5GB")
     args = parser.parse_args()
+    budget = {"TAXMATCH_MEMORY_LIMIT": args.memory_limit} if args.memory_limit else None
     work: Path = args.dir
     if work.exists():
         shutil.rmtree(work)
@@ -61,7 +70,7 @@ def main() -> None:
                 str(args.requests),
             ],
         ),
-        stage("master load", ["master", "load", f["master.csv"], "--store", store]),
+        stage("master load", ["master", "load", f["master.csv"], "--store", store], budget),
         stage(
             "process batch",
             [
@@ -74,11 +83,12 @@ def main() -> None:
                 "--store",
                 store,
             ],
+            budget,
         ),
         stage("ledger verify", ["ledger", "verify", "--store", store]),
     ]
-    with open(f["master.csv"], encoding="utf-8") as handle:
-        master_rows = sum(1 for _ in handle) - 1
+    with open(f["master.csv"], "rb") as handle:
+        master_rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"master: {args.taxpayers:,} taxpayers ({master_rows:,} rows); batch: {args.requests:,} requests\n")
     print("| stage | wall time (s) | peak RSS (MiB) |")

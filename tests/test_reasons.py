@@ -6,10 +6,16 @@ from taxmatch.reasons import OUTCOME_OF, Outcome, Reason
 DOC = Path(__file__).resolve().parents[1] / "docs" / "reason-codes.md"
 
 
-def test_every_code_has_an_outcome_and_a_description() -> None:
+def test_every_code_has_an_outcome_or_is_informational_and_has_a_description() -> None:
     for code in Reason:
-        assert code in OUTCOME_OF
+        assert (code in OUTCOME_OF) != (code in reasons.INFORMATIONAL)
         assert reasons.DESCRIPTION[code].endswith(".")
+
+
+def test_a_withheld_row_keeps_the_informational_codes_an_ordinary_no_match_would_show() -> None:
+    ordinary = reasons.for_requester(Outcome.NO_MATCH, (Reason.NO_CANDIDATE, Reason.TIN_MALFORMED_IGNORED))
+    withheld = reasons.for_requester(Outcome.NO_MATCH, (Reason.WITHHELD_6103I6, Reason.TIN_MALFORMED_IGNORED))
+    assert withheld == ordinary
 
 
 def test_codes_are_their_own_wire_strings() -> None:

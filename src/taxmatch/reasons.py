@@ -63,10 +63,25 @@ class Reason(StrEnum):
     MATCH_TIN_CONFIRMED = "MATCH_TIN_CONFIRMED"
     MATCH_DOB_CONFIRMED = "MATCH_DOB_CONFIRMED"
     REVIEWER_CONFIRMED = "REVIEWER_CONFIRMED"
+    # Informational: beside any outcome, never the cause of it.
+    TIN_MALFORMED_IGNORED = "TIN_MALFORMED_IGNORED"
+    DOB_MALFORMED_IGNORED = "DOB_MALFORMED_IGNORED"
 
 
 OUTCOME_OF: dict[Reason, Outcome] = {}
 DESCRIPTION: dict[Reason, str] = {}
+# Codes that accompany an outcome without deciding it: an optional identifier given malformed is not a
+# legal defect of the request (issue 14); the row goes on as if it were absent, and says so.
+INFORMATIONAL: dict[Reason, str] = {
+    Reason.TIN_MALFORMED_IGNORED: (
+        "The TIN given is not a structurally valid SSN or ITIN. A TIN is optional: the row was answered "
+        "as if none were given, so it confirmed nothing."
+    ),
+    Reason.DOB_MALFORMED_IGNORED: (
+        "The date of birth given is not a real past date. It is optional: the row was answered as if "
+        "none were given, so it confirmed nothing."
+    ),
+}
 
 
 def _describe(outcome: Outcome, table: dict[Reason, str]) -> None:
@@ -91,8 +106,14 @@ _describe(
         ),
         Reason.DUPLICATE_REQUEST: "An earlier row in the batch asks about the same person for the same case.",
         Reason.NAME_MISSING: "The first or last name is missing or has no letters.",
-        Reason.TIN_MALFORMED: "The TIN given is not a structurally valid SSN or ITIN.",
-        Reason.DOB_MALFORMED: "The date of birth given is not a real past date.",
+        Reason.TIN_MALFORMED: (
+            "No longer given (since 0.3: see TIN_MALFORMED_IGNORED). The TIN given was not a "
+            "structurally valid SSN or ITIN."
+        ),
+        Reason.DOB_MALFORMED: (
+            "No longer given (since 0.3: see DOB_MALFORMED_IGNORED). The date of birth given was not a "
+            "real past date."
+        ),
         Reason.ADDRESS_PLACEHOLDER: "The street field is a placeholder (UNKNOWN, N/A, a ZIP code alone...).",
         Reason.ADDRESS_NO_HOUSE_NUMBER: "The street address has no house number.",
         Reason.ADDRESS_NO_STREET: "The street address has no street name.",
@@ -164,6 +185,7 @@ _describe(
 )
 
 
+DESCRIPTION.update(INFORMATIONAL)
 _RANK: dict[str, int] = {code.value: i for i, code in enumerate(Reason)}
 # What a requester is told of a withheld row: exactly what an ordinary no-match is told.
 AS_REQUESTER_SEES: dict[Reason, tuple[Outcome, tuple[Reason, ...]]] = {
@@ -173,10 +195,16 @@ AS_REQUESTER_SEES: dict[Reason, tuple[Outcome, tuple[Reason, ...]]] = {
 
 
 def for_requester(outcome: Outcome, codes: tuple[Reason, ...]) -> tuple[Outcome, tuple[Reason, ...]]:
-    """The outcome and codes the requester may see: internal-only codes replaced by their public face."""
+    """The outcome and codes the requester may see: internal-only codes replaced by their public face.
+
+    Informational codes stay, so that a withheld row reads exactly as an ordinary
+    no-match with the same identifiers given would.
+    """
+    notes = tuple(c for c in codes if c in INFORMATIONAL)
     for code in codes:
         if code in AS_REQUESTER_SEES:
-            return AS_REQUESTER_SEES[code]
+            shown, face = AS_REQUESTER_SEES[code]
+            return shown, face + notes
     return outcome, codes
 
 
@@ -195,5 +223,7 @@ def markdown() -> str:
     ]
     for outcome in (Outcome.REJECTED, Outcome.NO_MATCH, Outcome.REVIEW, Outcome.VERIFIED):
         lines += ["", f"## {outcome.value}", "", "| code | meaning |", "|---|---|"]
-        lines += [f"| `{c.value}` | {DESCRIPTION[c]} |" for c in Reason if OUTCOME_OF[c] is outcome]
+        lines += [f"| `{c.value}` | {DESCRIPTION[c]} |" for c in Reason if OUTCOME_OF.get(c) is outcome]
+    lines += ["", "## Informational (beside any outcome)", "", "| code | meaning |", "|---|---|"]
+    lines += [f"| `{c.value}` | {text} |" for c, text in INFORMATIONAL.items()]
     return "\n".join(lines) + "\n"

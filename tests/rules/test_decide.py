@@ -231,3 +231,17 @@ def test_nothing_about_a_protected_taxpayer_is_ever_verified(
 ) -> None:
     shielded = Authority(True, True, frozenset(c.tin for c in found))
     assert decide([], found, terms, shielded).outcome is not Outcome.VERIFIED
+
+
+@pytest.mark.parametrize("note", [Reason.TIN_MALFORMED_IGNORED, Reason.DOB_MALFORMED_IGNORED])
+def test_a_malformed_optional_identifier_is_answered_as_if_absent_and_says_so(
+    terms: Agreement, note: Reason
+) -> None:
+    """Issue 14: 27 lawful FEBRL rows were REJECTED only because the optional date of birth was malformed
+    (`1990-02-70`). It is not a legal defect: the row is matched without it, and the code says so."""
+    d = decide([note], [cand()], terms, OK)
+    assert (d.outcome, d.reasons) == (Outcome.VERIFIED, (Reason.MATCH_NAME_ADDRESS, note))
+    rejected = decide([Reason.STATUTE_NOT_AUTHORISED, note], [cand()], terms, OK)
+    assert (rejected.outcome, rejected.reasons) == (Outcome.REJECTED, (Reason.STATUTE_NOT_AUTHORISED, note))
+    # A well-formed identifier that differs still blocks disclosure, as before.
+    assert decide([], [cand(dob="disagree")], terms, OK).outcome is Outcome.NO_MATCH

@@ -65,9 +65,9 @@ def test_missing_elements(terms: Agreement, field: str, code: Reason) -> None:
 
 
 def test_tin_and_dob_when_given_must_be_well_formed(terms: Agreement) -> None:
-    assert reasons(terms, tin="000-12-3456") == [Reason.TIN_MALFORMED]
+    assert reasons(terms, tin="000-12-3456") == [Reason.TIN_MALFORMED_IGNORED]
     assert reasons(terms, tin="123-45-6789") == []
-    assert reasons(terms, date_of_birth="1980-13-01") == [Reason.DOB_MALFORMED]
+    assert reasons(terms, date_of_birth="1980-13-01") == [Reason.DOB_MALFORMED_IGNORED]
 
 
 @pytest.mark.parametrize("line", NOT_ADDRESSES)

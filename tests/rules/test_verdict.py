@@ -19,7 +19,7 @@ GOOD = {
     "tin_agreement": "fuzzy",
     "dob_agreement": "",
 }
-HELD_REASONS = [r for r in Reason if OUTCOME_OF[r] is Outcome.REVIEW]
+HELD_REASONS = [r for r in Reason if OUTCOME_OF.get(r) is Outcome.REVIEW]
 LEVELS = ["exact", "fuzzy", "partial", "disagree", "missing", ""]
 
 

@@ -208,7 +208,6 @@ class Batch:
             "no_reason": lambda: row.update(reason=""),
             "no_case": lambda: row.update(case_number=""),
             "no_official": lambda: row.update(official_name=""),
-            "bad_tin": lambda: row.update(tin="000-12-3456"),
             "caseload": lambda: row.update(official_name=OVERLOADED),
         }
         name = self.rng.choice(sorted(defects))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from taxmatch.agreement import Agreement
-from taxmatch.reasons import Outcome, Reason
+from taxmatch.reasons import INFORMATIONAL, Outcome, Reason
 from taxmatch.rules.levels import CONFIRMS_NOTHING, DISAGREE, EXACT, Levels
 
 
@@ -121,7 +121,22 @@ def decide(
     agreement: Agreement,
     authority: Authority,
 ) -> Decision:
-    """Apply the one rule. `candidates` holds at most one entry per taxpayer."""
+    """Apply the one rule. `candidates` holds at most one entry per taxpayer.
+
+    Informational gate codes (a malformed optional identifier, answered as if absent)
+    never decide anything; they are carried beside whatever the rule decides.
+    """
+    notes = tuple(r for r in gate_reasons if r in INFORMATIONAL)
+    decided = _decide([r for r in gate_reasons if r not in INFORMATIONAL], candidates, agreement, authority)
+    return replace(decided, reasons=decided.reasons + notes) if notes else decided
+
+
+def _decide(
+    gate_reasons: Sequence[Reason],
+    candidates: Sequence[Candidate],
+    agreement: Agreement,
+    authority: Authority,
+) -> Decision:
     ranked = sorted(candidates, key=lambda c: (-c.match_weight, c.tin))
     if gate_reasons:
         return _answer(Outcome.REJECTED, gate_reasons, ranked)

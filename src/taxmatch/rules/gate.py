@@ -92,9 +92,9 @@ def _identity(row: Row, today: dt.date) -> list[Reason]:
     if not names.clean(row.get("first_name")) or not names.clean(row.get("last_name")):
         reasons.append(Reason.NAME_MISSING)
     if row.get("tin", "").strip() and not identifiers.tin_type(row["tin"]):
-        reasons.append(Reason.TIN_MALFORMED)
+        reasons.append(Reason.TIN_MALFORMED_IGNORED)  # optional: answered as if absent
     if row.get("date_of_birth", "").strip() and identifiers.birth_date(row["date_of_birth"], today) is None:
-        reasons.append(Reason.DOB_MALFORMED)
+        reasons.append(Reason.DOB_MALFORMED_IGNORED)
     return reasons
 
 
