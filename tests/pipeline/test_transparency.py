@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, select, update
 
 from taxmatch import checkpoint, merkle
@@ -137,3 +138,26 @@ def test_tampering_that_the_hash_chain_alone_let_through_fails_against_a_kept_ch
         conn.execute(delete(checkpoints_table))  # the operator also empties the store's own checkpoints
     with pytest.raises(LedgerError, match=says):
         transparency.verify(store.ctx, kept)
+
+
+def test_a_fork_two_logs_signed_at_one_size_is_named(store: Store) -> None:
+    """A second log signed at the same size (what an operator would show one overseer and not another)."""
+    _, out = released(store, store.rows, "first")
+    kept = (out / transparency.CHECKPOINT_FILE).read_text()
+    sign = transparency.signer(store.ctx.layout)
+    head = checkpoint.verify(kept, sign.origin, sign.public)
+    forked = checkpoint.sign(
+        checkpoint.Checkpoint(sign.origin, head.size, merkle.leaf_hash(b"another log")), sign.origin, sign.key
+    )
+    with pytest.raises(LedgerError, match=f"size {head.size}.*not the ones it signed.*forked"):
+        transparency.verify(store.ctx, [("forked.txt", forked)])
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(store: Store) -> None:
+    _, out = released(store, store.rows, "first")
+    kept = (out / transparency.CHECKPOINT_FILE).read_text()
+    stranger = checkpoint.verifier_key(
+        "taxmatch-ledger/someone-else", Ed25519PrivateKey.generate().public_key()
+    )
+    with pytest.raises(LedgerError, match="no signature by"):
+        transparency.verify(store.ctx, [("kept.txt", kept)], key=stranger)
