@@ -243,3 +243,13 @@ def test_running_the_demo_again_keeps_the_credentials_issued_for_its_store(
     assert again.exit_code == 0, again.output
     listed = runner.invoke(app, ["clients", "list", "--json", "--store", store]).output
     assert [json.loads(line)["role"] for line in listed.splitlines()] == ["auditor"]
+
+
+def test_store_init_makes_a_store_that_reading_commands_accept(tmp_path: Path) -> None:
+    store = str(tmp_path / "new")
+    assert runner.invoke(app, ["ledger", "verify", "--store", store]).exit_code == 3
+    made = runner.invoke(app, ["store", "init", "--store", store])
+    assert made.exit_code == 0 and "verifier key, to publish:\ntaxmatch-ledger/" in made.output
+    key = runner.invoke(app, ["ledger", "key", "--store", store])
+    assert key.exit_code == 0 and key.output.strip() in made.output
+    assert runner.invoke(app, ["ledger", "verify", "--store", store]).exit_code == 0

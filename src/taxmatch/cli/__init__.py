@@ -17,7 +17,7 @@ from typer._click.core import Context as ClickContext  # the click that typer bu
 from typer.core import TyperGroup
 
 from taxmatch import __version__
-from taxmatch.cli import batches, clients, common, ledger, master, protect, retention, service
+from taxmatch.cli import batches, clients, common, ledger, master, protect, retention, service, store
 from taxmatch.errors import TaxmatchError
 
 PLUGINS = "taxmatch.commands"
@@ -68,6 +68,7 @@ def main_options(
             logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
 
 
+app.add_typer(store.app, name="store")
 app.add_typer(master.app, name="master")
 app.command()(batches.process)
 app.command()(batches.explain)

@@ -69,7 +69,8 @@ def context(store: Path | None, agreement: Path | None = None, *, existing: bool
         raise errors.StoreError(
             f"there is no store at {settings.store_path}",
             where=errors.Location(str(settings.store_path)),
-            fix="Check --store (or TAXMATCH_STORE). Only `taxmatch master load` makes a new store.",
+            fix="Check --store (or TAXMATCH_STORE). Only `taxmatch store init` and `taxmatch master load` "
+            "make a new store.",
         )
     return Context.open(settings, agreement)
 
