@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, select, update
 
-from taxmatch import checkpoint, merkle
+from taxmatch import checkpoint, merkle, receipts
 from taxmatch.db import ledger
 from taxmatch.db.schema import checkpoints as checkpoints_table
 from taxmatch.db.schema import ledger as ledger_table
@@ -161,3 +161,26 @@ def test_a_checkpoint_signed_by_another_key_is_refused(store: Store) -> None:
     )
     with pytest.raises(LedgerError, match="no signature by"):
         transparency.verify(store.ctx, [("kept.txt", kept)], key=stranger)
+
+
+def test_a_recipient_checks_every_receipt_with_the_files_and_the_published_key_alone(
+    store: Store, tmp_path: Path
+) -> None:
+    """Issue 9: the check imports nothing from the store (taxmatch.receipts: merkle and checkpoint only)."""
+    _, out = released(store, store.rows, "first")
+    key = transparency.signer(store.ctx.layout).verifier_key
+    handed = tmp_path / "handed-over"  # what the recipient holds: two files, no store
+    handed.mkdir()
+    for name in (transparency.CHECKPOINT_FILE, transparency.RECEIPTS_FILE):
+        (handed / name).write_bytes((out / name).read_bytes())
+    found = receipts.check(handed, key)
+    assert found.receipts == found.tree_size > 0
+    lines = (handed / transparency.RECEIPTS_FILE).read_text().splitlines()
+    forged = json.loads(lines[3]) | {"leaf_hash": "00" * 32}
+    lines[3] = json.dumps(forged)
+    (handed / transparency.RECEIPTS_FILE).write_text("\n".join(lines) + "\n")
+    with pytest.raises(LedgerError, match=f"receipt of {forged['disclosure_id']}") as info:
+        receipts.check(handed, key)
+    assert info.value.where is not None and info.value.where.line == 4
+    imported = {m for m in receipts.__dict__.values() if isinstance(m, type(receipts))}
+    assert {m.__name__ for m in imported} <= {"taxmatch.checkpoint", "taxmatch.merkle", "json"}

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from taxmatch import receipts
 from taxmatch.cli.common import StoreOpt, context, out
 from taxmatch.errors import InputError, Location
 from taxmatch.pipeline import transparency
@@ -85,3 +86,20 @@ def prove(
     """Print, as JSON, the inclusion proof of one disclosure against the latest checkpoint."""
     proof = transparency.prove(context(store, existing=True), disclosure_id)
     sys.stdout.write(json.dumps(proof, indent=2) + "\n")
+
+
+@app.command("check-receipts")
+def check_receipts(
+    folder: Annotated[
+        Path, typer.Argument(help="A released batch's folder: checkpoint.txt and receipts.jsonl.")
+    ],
+    key: Annotated[str, typer.Option("--key", help="The disclosing agency's published verifier key.")],
+) -> None:
+    """Check a batch's receipts with nothing but its files and the published key (no store needed)."""
+    found = receipts.check(folder, key)
+    out.print(
+        f"{found.receipts:,} receipt(s) prove their disclosures are in the log of "
+        f"{found.tree_size:,} entries (root {found.root.hex()})",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from taxmatch import checkpoint, merkle
+from taxmatch import receipts as receipts_file
 from taxmatch.checkpoint import Checkpoint, CheckpointError
 from taxmatch.db import checkpoints, ledger
 from taxmatch.errors import InputError, LedgerError, Location
@@ -40,7 +41,7 @@ from taxmatch.merkle import ProofError
 from taxmatch.pipeline.answer_files import write_atomically
 from taxmatch.pipeline.context import Context
 
-CHECKPOINT_FILE, RECEIPTS_FILE = "checkpoint.txt", "receipts.jsonl"
+CHECKPOINT_FILE, RECEIPTS_FILE = receipts_file.CHECKPOINT_FILE, receipts_file.RECEIPTS_FILE
 
 
 @dataclass(frozen=True)
