@@ -207,20 +207,35 @@ def test_a_tight_memory_budget_gives_the_same_answers(batch: Batch) -> None:
         assert (batch.root / "tight" / name).read_bytes() == (batch.out / name).read_bytes()
 
 
-def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch) -> None:
-    """Issue 13: memory follows the chunk; duplicates and caseloads still see the whole batch."""
-    ctx = context_for(batch.store, NOW, agreement.load())
-    submission = pipeline.read_batch(batch.requests, batch.manifest, ctx.agreement)
-    report = pipeline.process(ctx, submission, batch.root / "chunked", chunk_rows=97)
-    for name in ("results.csv", "decisions.csv", "answers.parquet"):
-        assert (batch.root / "chunked" / name).read_bytes() == (batch.out / name).read_bytes(), name
-    assert (report.rows, report.outcomes, report.reasons) == (
-        batch.report.rows,
-        batch.report.outcomes,
-        batch.report.reasons,
-    )
-    assert report.answers == []  # a large batch keeps its counts, not its rows
-    assert batch.report.reasons["DUPLICATE_REQUEST"] > 0  # the property is exercised across chunks
+def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch, tmp_path: Path) -> None:
+    """Issue 13: rows are answered in chunks, in ZIP order; duplicates (the first row in the file stands)
+    and caseloads still see the whole batch, and the files come out in request order."""
+    header, rows = read(batch.requests)
+    again = [{**row, "request_id": f"AGAIN-{n}"} for n, row in enumerate(rows[::40])]  # asked twice
+    requests, manifest = tmp_path / "requests.csv", tmp_path / "manifest.json"
+    with requests.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        writer.writerows([*again[:5], *rows, *again[5:]])
+    synth.write_manifest(manifest, requests)
+    answered = {}
+    for name, size in (("whole", 10**6), ("chunked", 97)):
+        store = tmp_path / f"store-{name}"
+        shutil.copytree(batch.store, store)
+        ctx = context_for(store, NOW, agreement.load())
+        submission = pipeline.read_batch(requests, manifest, ctx.agreement)
+        answered[name] = pipeline.process(ctx, submission, tmp_path / name, chunk_rows=size)
+        ctx.engine.dispose()
+    for file in ("results.csv", "decisions.csv", "answers.parquet"):
+        assert (tmp_path / "chunked" / file).read_bytes() == (tmp_path / "whole" / file).read_bytes(), file
+    whole, chunked = answered["whole"], answered["chunked"]
+    assert (chunked.rows, chunked.outcomes, chunked.reasons) == (whole.rows, whole.outcomes, whole.reasons)
+    assert chunked.answers == []  # a large batch keeps its counts, not its rows
+    _, decided = read(tmp_path / "chunked" / "results.csv")
+    first = {r["request_id"]: r for r in decided}
+    assert "DUPLICATE_REQUEST" not in first["AGAIN-0"]["reason_codes"]  # before its twin in the file
+    assert first[rows[0]["request_id"]]["reason_codes"] == "DUPLICATE_REQUEST"
+    assert whole.reasons["DUPLICATE_REQUEST"] == len(again)
 
 
 class _FailsOnSecondChunk:

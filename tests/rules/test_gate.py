@@ -213,7 +213,7 @@ def test_a_batch_checked_in_chunks_gets_the_reasons_of_the_whole(
     seen, found, start = gate.Duplicates(), {}, 0
     for end in [*sorted(set(cuts)), len(rows)]:
         if start < end <= len(rows):
-            part = gate.check_chunk(rows[start:end], overloaded, seen)
+            part = gate.check_chunk(rows[start:end], overloaded, seen.flags(rows[start:end]))
             found.update({start + i: r for i, r in part.items()})
             start = end
     assert found == whole

@@ -178,6 +178,18 @@ BLOCKING_RULES: list[str] = [
     "l.state_std = r.state_std AND l.city_std = r.city_std AND l.house_number = r.house_number "
     "AND l.street_name = r.street_name",
 ]
+# Every blocking rule pairs rows that share the TIN, the ZIP, or the city and state, so a chunk of
+# requests can only meet master rows (alias m) that share one of those with a request in the chunk
+# (requests_std): the scorer reads only those. tests/matching/test_model.py keeps the two in step.
+REACHABLE = (
+    "m.tin_std IN (SELECT tin_std FROM requests_std) OR m.zip5 IN (SELECT zip5 FROM requests_std) "
+    "OR EXISTS (SELECT 1 FROM requests_std AS q WHERE q.state_std = m.state_std AND q.city_std = m.city_std)"
+)
+REACHED_BY = (
+    "l.tin_std = r.tin_std",
+    "l.zip5 = r.zip5",
+    "l.state_std = r.state_std AND l.city_std = r.city_std",
+)
 # address_key is house, street, unit and ZIP: its frequency is how many people the master holds at
 # that one address, so a match at a crowded address (a shared home, a large complex) counts for less.
 TF_COLUMNS: tuple[str, ...] = ("surname_std", "first_std", "address_key")

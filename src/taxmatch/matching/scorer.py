@@ -92,7 +92,6 @@ class Matcher:
         self.con = duck.connect(reference.budget.but(threads) if threads else reference.budget)
         self.db = _RecordingAPI(self.con)
         self._script: _Script | None = None
-        self._whole = False  # master_std holds the whole master file (a batch scored in chunks)
         for column in model.TF_COLUMNS:
             duck.run(
                 self.con,
@@ -111,18 +110,18 @@ class Matcher:
         The blocking rules and term frequencies are the same either way.
         """
         con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
-        if master is None and not self._whole:
-            source, params = "read_parquet(?)", [str(self.reference.parquet)]
-        elif master is not None:
-            con.register("master_arrow", master)
-            source, params = "master_arrow", []
-        if master is not None or not self._whole:  # the whole master is read once per session
-            duck.run(
-                con, f"CREATE OR REPLACE TABLE master_std AS SELECT uid, tin, {columns} FROM {source}", params
-            )
-            self._whole = master is None
         con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
         duck.run(con, "CREATE OR REPLACE TABLE requests_std AS SELECT * FROM requests_arrow")
+        if master is None:  # the master rows a blocking rule can pair with these requests, no others
+            sql = (
+                f"CREATE OR REPLACE TABLE master_std AS SELECT uid, tin, {columns} FROM read_parquet(?) AS m"
+            )
+            duck.run(con, f"{sql} WHERE {model.REACHABLE}", [str(self.reference.parquet)])
+        else:
+            con.register("master_arrow", master)
+            duck.run(
+                con, f"CREATE OR REPLACE TABLE master_std AS SELECT uid, tin, {columns} FROM master_arrow"
+            )
         if self._script is None:
             return self._first()
         for statement in self._script.statements:

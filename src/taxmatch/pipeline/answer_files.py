@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
+from taxmatch.matching import duck
 
 RESULTS, DECISIONS, ANSWERS = "results.csv", "decisions.csv", "answers.parquet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -123,6 +124,55 @@ class Writer:
             return
         for temp, path in zip(self.temps, self.paths, strict=True):
             temp.replace(path)
+
+
+class Staged:
+    """A batch's answers, taken in any order and written in request order when the block ends.
+
+    Each chunk's rows go to a Parquet file beside the answers with their row
+    positions; at the end DuckDB sorts them back (within the memory budget,
+    spilling beyond it) and the three files are written from them, a batch of
+    rows at a time, by Writer. Nothing is left behind when the block fails.
+    """
+
+    ROW = "row"
+
+    def __init__(self, folder: Path, budget: duck.Budget) -> None:
+        self.folder, self.budget = folder, budget
+        self.path = folder / ".answers.staging.parquet"
+        self.schema = ANSWERS_SCHEMA.append(pa.field(self.ROW, pa.int64()))
+
+    def __enter__(self) -> Staged:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.writer = pq.ParquetWriter(self.path, self.schema)
+        return self
+
+    def add(self, positions: list[int], results: Rows, decisions: Rows) -> None:
+        table = _answers_table(results, decisions).append_column(self.ROW, pa.array(positions, pa.int64()))
+        self.writer.write_table(table)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.writer.close()
+        try:
+            if kind is None:
+                self._write_in_order()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+    def _write_in_order(self) -> None:
+        con = duck.connect(self.budget)
+        try:
+            query = f"SELECT {', '.join(ANSWER_COLUMNS)} FROM read_parquet(?) ORDER BY {self.ROW}"
+            ordered: pa.RecordBatchReader = con.sql(query, params=[str(self.path)]).to_arrow_reader(50_000)
+            with Writer(self.folder) as files:
+                for batch in ordered:
+                    rows = batch.to_pylist()
+                    files.add(
+                        [{c: r[c] for c in RESULT_COLUMNS} for r in rows],
+                        [{c: r[c] for c in DECISION_COLUMNS} for r in rows],
+                    )
+        finally:
+            con.close()
 
 
 def write(folder: Path, results: Rows, decisions: Rows) -> None:

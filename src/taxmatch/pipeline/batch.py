@@ -10,8 +10,8 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +24,7 @@ from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
-from taxmatch.pipeline import answer_files, intake, manifests, results, transparency
+from taxmatch.pipeline import answer_files, chunking, intake, manifests, results, transparency
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
@@ -87,7 +87,7 @@ def assess(
     """The gate's reasons for every row of a batch held whole, and the scored candidates of the lawful
     ones (by row index). `earlier`: the officials' case numbers already answered (see gate.overloaded)."""
     overloaded = gate.overloaded(gate.caseloads(rows), agreement, earlier)
-    return _assess(rows, agreement, signed_on, search, today, step, overloaded, gate.Duplicates())
+    return _assess(rows, agreement, signed_on, search, today, step, overloaded, gate.Duplicates().flags(rows))
 
 
 def _assess(
@@ -98,10 +98,10 @@ def _assess(
     today: dt.date,
     step: Step,
     overloaded: Set[str],
-    seen: gate.Duplicates,
+    repeated: Sequence[bool],
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     step("checking each request against the law and the agreement")
-    in_batch = gate.check_chunk(rows, overloaded, seen)
+    in_batch = gate.check_chunk(rows, overloaded, repeated)
     reasons = [
         gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
     ]
@@ -187,13 +187,12 @@ class _Batch:
     now: dt.datetime
     released: bool
     overloaded: frozenset[str]
-    seen: gate.Duplicates = field(default_factory=gate.Duplicates)
 
-    def answer(self, rows: list[dict[str, str]], step: Step) -> list[Answer]:
+    def answer(self, rows: list[dict[str, str]], repeated: Sequence[bool], step: Step) -> list[Answer]:
         ctx, today = self.ctx, self.now.date()
         signed_on = self.submission.manifest.signed_on
         reasons, found = _assess(
-            rows, ctx.agreement, signed_on, self.search, today, step, self.overloaded, self.seen
+            rows, ctx.agreement, signed_on, self.search, today, step, self.overloaded, repeated
         )
         step("deciding")
         decided = [
@@ -238,26 +237,33 @@ def process(
     authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
     owned, search = search is None, search or WholeMaster(ref)
     job = _Batch(ctx, submission, search, authority, now, released, _overloaded(ctx, requests, now))
-    report = BatchReport(bid, kept=keep_answers)
+    report = BatchReport(bid, kept=False)  # kept in request order below, when asked
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     decisions.clear_batch(ctx.engine, bid)
+    size = chunk_rows or CHUNK_ROWS
+    repeated = chunking.repeated(requests, size)  # the first row about a person stands, in file order
+    kept: list[tuple[int, Answer]] = []
     try:
-        with answer_files.Writer(out_dir) as files:
-            for first, rows in requests.chunks(chunk_rows or CHUNK_ROWS):
-                answers = job.answer(rows, step)
+        with answer_files.Staged(out_dir, ctx.budget) as files:
+            for positions in chunking.slices(chunking.by_locality(requests), size):
+                rows = requests.take(positions)
+                answers = job.answer(rows, [repeated[p] for p in positions], step)
                 step("writing results")
                 report.add(answers)
+                kept += zip(positions, answers, strict=True) if keep_answers else []
                 decision_rows = [results.decision_row(a) for a in answers]
-                files.add([results.result_row(a) for a in answers], decision_rows)
+                files.add(positions, [results.result_row(a) for a in answers], decision_rows)
                 stored = [
                     results.stored_decision(bid, a, r, q, prior_bits)
                     for a, r, q in zip(answers, decision_rows, rows, strict=True)
                 ]
                 decisions.add(ctx.engine, stored)
-                advance(first + len(rows), len(requests))
+                advance(report.rows, len(requests))
             decisions.finish_batch(
                 ctx.engine, results.batch_record(submission.manifest, requests, report, now)
             )
+            step("writing the answer files in request order")
+        report.answers = [a for _, a in sorted(kept, key=lambda pair: pair[0])]
     except BaseException:
         decisions.clear_batch(ctx.engine, bid)  # a batch stopped part-way is a batch not processed
         raise

@@ -62,6 +62,13 @@ class RequestFile:
         for start in range(0, len(self), size):
             yield start, self.table.slice(start, size).select(REQUEST_COLUMNS).to_pylist()
 
+    def take(self, positions: list[int]) -> list[dict[str, str]]:
+        """The rows at these positions, in the order given."""
+        rows: list[dict[str, str]] = (
+            self.table.take(pa.array(positions, pa.int64())).select(REQUEST_COLUMNS).to_pylist()
+        )
+        return rows
+
     def column(self, name: str) -> pa.ChunkedArray:
         return self.table[name]
 

@@ -209,9 +209,10 @@ def unsettled(cases: Mapping[str, Set[str]], agreement: Agreement, counts: Mappi
 class Duplicates:
     """The people a batch has asked about so far, so that a later row asking again is a duplicate.
 
-    A batch is checked a chunk at a time and the first row asking about a person
-    stands, so the memory is kept across chunks: a 16-byte digest per person, not
-    the row (7.6M rows hold about 0.7 GB of digests, against several GB of keys).
+    The first row asking about a person stands, in file order, whatever order the
+    batch is then answered in, so the flags are made in one pass over the file: a
+    16-byte digest per person is kept, not the row (7.6M rows hold about 0.7 GB
+    of digests, against several GB of keys).
     """
 
     def __init__(self) -> None:
@@ -225,16 +226,22 @@ class Duplicates:
         self._seen.add(key)
         return False
 
+    def flags(self, rows: Sequence[Row]) -> list[bool]:
+        """`repeated` for each of these rows, the next ones in file order."""
+        return [self.repeated(row) for row in rows]
 
-def check_chunk(rows: Sequence[Row], overloaded: Set[str], seen: Duplicates) -> dict[int, list[Reason]]:
-    """Reasons that need the whole batch, for consecutive rows of it: duplicates and implausible caseloads.
 
-    `overloaded`: the officials named by `overloaded` for the whole batch; `seen`:
-    the people asked about by the rows before these.
+def check_chunk(
+    rows: Sequence[Row], overloaded: Set[str], repeated: Sequence[bool]
+) -> dict[int, list[Reason]]:
+    """Reasons that need the whole batch, for some of its rows: duplicates and implausible caseloads.
+
+    `overloaded`: the officials `overloaded` names for the whole batch; `repeated`:
+    each row's Duplicates flag, made over the whole file in its order.
     """
     found: dict[int, list[Reason]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        if seen.repeated(row):
+    for index, (row, again) in enumerate(zip(rows, repeated, strict=True)):
+        if again:
             found[index].append(Reason.DUPLICATE_REQUEST)
         if overloaded and official_key(row) in overloaded:
             found[index].append(Reason.CASELOAD_IMPLAUSIBLE)
@@ -255,4 +262,4 @@ def check_batch(
     rows: Sequence[Row], agreement: Agreement, earlier: Mapping[str, Set[str]] | None = None
 ) -> dict[int, list[Reason]]:
     """Reasons that need the whole batch, for a batch held whole (see check_chunk for one in chunks)."""
-    return check_chunk(rows, overloaded(caseloads(rows), agreement, earlier), Duplicates())
+    return check_chunk(rows, overloaded(caseloads(rows), agreement, earlier), Duplicates().flags(rows))
