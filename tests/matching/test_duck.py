@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,17 @@ def test_the_context_carries_the_settings_budget(tmp_path: Path) -> None:
     ctx = Context.open(Settings(store=tmp_path, memory_limit="1GiB"))
     assert ctx.budget == duck.Budget(2**30, tmp_path / "spill")
     ctx.engine.dispose()
+
+
+def test_spill_files_of_a_killed_process_are_cleared_and_a_live_one_s_are_kept(tmp_path: Path) -> None:
+    """A batch killed mid-way left 15 GB in STORE/spill at the 10M benchmark."""
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = int(gone.stdout)
+    (tmp_path / f"duckdb_temp_{dead}_0_storage_DEFAULT-0.tmp").write_bytes(b"x" * 10)
+    (tmp_path / f"duckdb_temp_{dead}_0_owner").write_bytes(b"")
+    mine = tmp_path / f"duckdb_temp_{os.getpid()}_0_storage_DEFAULT-0.tmp"
+    mine.write_bytes(b"y")
+    assert duck.clear_abandoned(tmp_path) == 2
+    assert [p.name for p in tmp_path.iterdir()] == [mine.name]

@@ -9,6 +9,7 @@ rest to disk instead of growing with the data.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +43,33 @@ def connect(budget: Budget = UNLIMITED) -> duckdb.DuckDBPyConnection:
         run(con, f"SET memory_limit = '{int(budget.memory_bytes)}B'")
     if budget.spill is not None:
         budget.spill.mkdir(parents=True, exist_ok=True)
+        clear_abandoned(budget.spill)
         run(con, f"SET temp_directory = '{quoted(budget.spill)}'")  # a SET takes no parameters
     if budget.threads:
         run(con, f"SET threads = {int(budget.threads)}")
     return con
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_abandoned(spill: Path) -> int:
+    """Remove the spill files of processes that are gone (a batch killed mid-way leaves gigabytes);
+    files of running processes (a worker beside the service) are left alone. The number removed."""
+    removed = 0
+    for path in spill.glob("duckdb_temp_*"):
+        owner = path.name.split("_")[2]
+        if owner.isdigit() and not _alive(int(owner)):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def quoted(path: Path) -> str:
