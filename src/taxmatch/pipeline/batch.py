@@ -106,7 +106,7 @@ def _assess(
         gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
     ]
     step("matching lawful requests against the master file")
-    return reasons, _match(rows, [i for i, r in enumerate(reasons) if not r], today, search)
+    return reasons, _match(rows, [i for i, r in enumerate(reasons) if gate.lawful(r)], today, search)
 
 
 def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement, label: str) -> Submission:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from taxmatch.agreement import Agreement
 from taxmatch.interchange import REQUEST_COLUMNS, Manifest
-from taxmatch.reasons import Reason
+from taxmatch.reasons import INFORMATIONAL, Reason
 from taxmatch.standardise import addresses, identifiers, names
 
 Row = Mapping[str, str]
@@ -131,6 +131,12 @@ def _locality(row: Row) -> list[Reason]:
     if zip_text and not zip_code:
         malformed.append(Reason.ZIP_INVALID)
     return malformed or [Reason.ADDRESS_NO_LOCALITY]
+
+
+def lawful(reasons: Sequence[Reason]) -> bool:
+    """Whether a row with these gate reasons may be matched: none of them is a legal defect (an
+    informational note, such as a malformed optional identifier, is not one)."""
+    return all(r in INFORMATIONAL for r in reasons)
 
 
 def check_row(row: Row, agreement: Agreement, signed_on: dt.date, today: dt.date) -> list[Reason]:
