@@ -168,4 +168,4 @@ def test_a_batch_in_chunks_tells_the_requester_how_many_rows_are_answered(
     total = len(store.rows)
     assert total > 14
     assert "matching lawful requests against the master file (7 of " + f"{total:,} rows answered)" in shown
-    assert shown[-1] == f"writing results ({(total - 1) // 7 * 7:,} of {total:,} rows answered)"
+    assert shown[-1] == f"writing the answer files in request order ({total:,} of {total:,} rows answered)"
