@@ -1,6 +1,8 @@
 import csv
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from taxmatch.pipeline import answer_files as output
@@ -56,3 +58,21 @@ def test_a_batch_s_three_files_keep_its_rows_as_they_are_and_clear_a_killed_writ
     got_results, got_decisions = output.read(tmp_path)
     assert got_results[0]["request_id"] == "=R1" and got_results[0]["disclosure_id"] == "-1"
     assert got_decisions[0]["matched_tin"] == "123456789" and got_decisions[0]["candidates"] == "2"
+
+
+def test_a_code_the_requester_reads_differently_keeps_both_faces(tmp_path: Path) -> None:
+    """answers.parquet merged the two files' shared columns, so a withheld row's decision came back
+    with the requester's NO_CANDIDATE (decisions.csv lost WITHHELD_6103I6 when written from it)."""
+    results = [{"request_id": "R1", "outcome": "NO_MATCH", "reason_codes": "NO_CANDIDATE"}]
+    decisions = [{"request_id": "R1", "outcome": "NO_MATCH", "reason_codes": "WITHHELD_6103I6"}]
+    output.write(tmp_path, results, decisions)
+    got_results, got_decisions = output.read(tmp_path)
+    assert got_results[0]["reason_codes"] == "NO_CANDIDATE"
+    assert got_decisions[0]["reason_codes"] == "WITHHELD_6103I6"
+
+
+def test_answers_written_before_0_3_are_still_read(tmp_path: Path) -> None:
+    merged = {c: "" for c in (*output.RESULT_COLUMNS, *output.DECISION_COLUMNS)} | {"request_id": "R1"}
+    pq.write_table(pa.Table.from_pylist([merged]), tmp_path / output.ANSWERS)
+    got_results, got_decisions = output.read(tmp_path)
+    assert got_results[0]["request_id"] == got_decisions[0]["request_id"] == "R1"

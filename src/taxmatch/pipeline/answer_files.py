@@ -25,8 +25,12 @@ from taxmatch.matching import duck
 
 RESULTS, DECISIONS, ANSWERS = "results.csv", "decisions.csv", "answers.parquet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Every column of both files, once: the rows as taxmatch keeps them.
-ANSWER_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((*RESULT_COLUMNS, *DECISION_COLUMNS)))
+# Both files' columns as taxmatch keeps them, apart: a column both files have (outcome, reason codes)
+# may differ between them (an internal code the requester reads as its public face).
+ANSWER_COLUMNS: tuple[str, ...] = (
+    *(f"result.{c}" for c in RESULT_COLUMNS),
+    *(f"decision.{c}" for c in DECISION_COLUMNS),
+)
 Rows = Sequence[Mapping[str, object]]
 
 
@@ -49,12 +53,24 @@ def csv_writer(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> 
 
 
 def _answers_table(results: Rows, decisions: Rows) -> pa.Table:
-    merged = [{**d, **r} for r, d in zip(results, decisions, strict=True)]
-    return pa.table(
-        {
-            c: pa.array(["" if m.get(c) is None else str(m[c]) for m in merged], pa.string())
-            for c in ANSWER_COLUMNS
-        }
+    def text(rows: Rows, column: str) -> pa.Array:
+        return pa.array(["" if r.get(column) is None else str(r[column]) for r in rows], pa.string())
+
+    columns = {f"result.{c}": text(results, c) for c in RESULT_COLUMNS}
+    columns |= {f"decision.{c}": text(decisions, c) for c in DECISION_COLUMNS}
+    return pa.table(columns)
+
+
+def _split(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Result and decision rows from answers rows; an answers file from before 0.3 holds one merged
+    column for a name both files have (its result value)."""
+    if rows and "result.request_id" not in rows[0]:
+        return [{c: r[c] for c in RESULT_COLUMNS} for r in rows], [
+            {c: r[c] for c in DECISION_COLUMNS} for r in rows
+        ]
+    return (
+        [{c: r[f"result.{c}"] for c in RESULT_COLUMNS} for r in rows],
+        [{c: r[f"decision.{c}"] for c in DECISION_COLUMNS} for r in rows],
     )
 
 
@@ -162,15 +178,12 @@ class Staged:
     def _write_in_order(self) -> None:
         con = duck.connect(self.budget)
         try:
-            query = f"SELECT {', '.join(ANSWER_COLUMNS)} FROM read_parquet(?) ORDER BY {self.ROW}"
+            wanted = ", ".join(f'"{c}"' for c in ANSWER_COLUMNS)
+            query = f"SELECT {wanted} FROM read_parquet(?) ORDER BY {self.ROW}"
             ordered: pa.RecordBatchReader = con.sql(query, params=[str(self.path)]).to_arrow_reader(50_000)
             with Writer(self.folder) as files:
                 for batch in ordered:
-                    rows = batch.to_pylist()
-                    files.add(
-                        [{c: r[c] for c in RESULT_COLUMNS} for r in rows],
-                        [{c: r[c] for c in DECISION_COLUMNS} for r in rows],
-                    )
+                    files.add(*_split(batch.to_pylist()))
         finally:
             con.close()
 
@@ -183,7 +196,4 @@ def write(folder: Path, results: Rows, decisions: Rows) -> None:
 
 def read(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """A batch's result and decision rows as they were written, unescaped, in request order."""
-    rows = pq.read_table(folder / ANSWERS).to_pylist()
-    return [{c: r[c] for c in RESULT_COLUMNS} for r in rows], [
-        {c: r[c] for c in DECISION_COLUMNS} for r in rows
-    ]
+    return _split(pq.read_table(folder / ANSWERS).to_pylist())
