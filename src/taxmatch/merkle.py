@@ -174,6 +174,7 @@ class Tree:
 
     def __init__(self, leaves: Sequence[bytes]) -> None:
         self.size = len(leaves)
+        self._ragged: dict[tuple[int, int], bytes] = {}
         self.levels: list[list[bytes]] = [list(leaves)]
         while len(self.levels[-1]) > 1:
             below = self.levels[-1]
@@ -187,8 +188,14 @@ class Tree:
         if n & (n - 1) == 0 and start % n == 0:
             depth = n.bit_length() - 1
             return self.levels[depth][start >> depth]
-        k = _split(n)
-        return node_hash(self._hash(start, start + k), self._hash(start + k, end))
+        # Ragged subtrees lie on the right edge of the tree and recur in every proof: kept once made.
+        known = self._ragged.get((start, end))
+        if known is None:
+            k = _split(n)
+            known = self._ragged[start, end] = node_hash(
+                self._hash(start, start + k), self._hash(start + k, end)
+            )
+        return known
 
     def _size(self, size: int | None) -> int:
         size = self.size if size is None else size
