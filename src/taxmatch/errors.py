@@ -64,6 +64,10 @@ class NoMasterLoaded(StoreError):
     """A batch was submitted before any master file was loaded."""
 
 
+class EngineError(StoreError):
+    """The matching engine (a Spark cluster) failed or could not be reached; nothing was written."""
+
+
 class LedgerError(TaxmatchError):
     """The accounting ledger's hash chain does not verify."""
 

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from py4j.protocol import Py4JError  # type: ignore[import-untyped]
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 from splink import Linker, SparkAPI
 from splink.backends.spark import similarity_jar_location
 
+from taxmatch.errors import EngineError
 from taxmatch.matching import model, scorer
 from taxmatch.matching.reference import Reference
 from taxmatch.rules.decide import Candidate
@@ -32,8 +34,14 @@ log = logging.getLogger(__name__)
 _names = itertools.count(1)
 
 
-def session(master_url: str, scratch: Path | None = None) -> SparkSession:
-    """A Spark session on `master_url` with Splink's similarity functions (its jar) available."""
+def session(master_url: str, scratch: Path | None = None, memory_bytes: int | None = None) -> SparkSession:
+    """A Spark session on `master_url` with Splink's similarity functions (its jar) available.
+
+    The driver collects each chunk's best candidates: it gets the memory budget
+    (TAXMATCH_MEMORY_LIMIT; Spark's own default of 1 GB failed at 50,000 requests
+    against 1,000,000 taxpayers) and no cap on what it collects.
+    """
+    driver = f"{max(1, (memory_bytes or 2**31) // 2**30)}g"
     builder = (
         SparkSession.builder.master(master_url)
         .appName("taxmatch")
@@ -41,6 +49,8 @@ def session(master_url: str, scratch: Path | None = None) -> SparkSession:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.driver.memory", driver)
+        .config("spark.driver.maxResultSize", "0")
     )
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
@@ -54,7 +64,13 @@ class SparkMatcher:
     """Scores requests against the whole master on Spark (the batch path's Matcher, on Spark)."""
 
     def __init__(self, reference: Reference, master_url: str) -> None:
-        self.spark = session(master_url, reference.budget.spill)
+        try:
+            self.spark = session(master_url, reference.budget.spill, reference.budget.memory_bytes)
+        except Py4JError as exc:
+            raise EngineError(
+                f"cannot start a Spark session on {master_url!r}: {type(exc).__name__}",
+                fix="Nothing was written. Check TAXMATCH_SPARK_MASTER and that Java 17 is installed.",
+            ) from exc
         trained = reference.model()
         self.settings = model.for_engine(trained, "spark")
         self.labels = model.labels(trained)
@@ -63,7 +79,18 @@ class SparkMatcher:
         self.tf = {c: self.spark.read.parquet(str(reference.tf_path(c))).cache() for c in model.TF_COLUMNS}
 
     def score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
-        """Candidates per request uid, as scorer.Matcher gives them."""
+        """Candidates per request uid, as scorer.Matcher gives them; EngineError if Spark fails."""
+        try:
+            return self._score(requests)
+        except Py4JError as exc:
+            raise EngineError(
+                f"Spark failed while scoring: {type(exc).__name__}",
+                fix="Nothing was written. Check the Spark master URL (TAXMATCH_SPARK_MASTER), that the "
+                "cluster can read the store's reference/ at the same path, and the driver's memory "
+                "(TAXMATCH_MEMORY_LIMIT); run with -v for Spark's own log.",
+            ) from exc
+
+    def _score(self, requests: pa.Table) -> dict[int, list[Candidate]]:
         batch = next(_names)
         db = SparkAPI(spark_session=self.spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
         frame = self.spark.createDataFrame(requests.select([model.UID, *model.COMPARED_COLUMNS]))
