@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
@@ -144,38 +142,6 @@ def read_batch(
     return check(manifest, requests, agreement, manifest_label or str(manifest_path))
 
 
-def _keyed(column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], name: str) -> pa.Array:
-    """`key` of every value of a request column, computed once per distinct value."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    keys = pa.array([key({name: v}) for v in encoded.dictionary.to_pylist()], pa.string())
-    return pc.take(keys, encoded.indices)
-
-
-def _caseloads(requests: intake.RequestFile) -> dict[str, set[str]]:
-    """Each official's case numbers in the whole batch, from its columns (gate.caseloads for a file)."""
-    pairs = pa.table(
-        {
-            "official": _keyed(requests.column("official_name"), gate.official_key, "official_name"),
-            "case": _keyed(requests.column("case_number"), gate.case_key, "case_number"),
-        }
-    )
-    distinct = pairs.filter(pc.not_equal(pairs["official"], "")).group_by(["official", "case"]).aggregate([])
-    cases: dict[str, set[str]] = defaultdict(set)
-    for official, case in zip(distinct["official"].to_pylist(), distinct["case"].to_pylist(), strict=True):
-        cases[official].add(case)
-    return dict(cases)
-
-
-def _overloaded(ctx: Context, requests: intake.RequestFile, now: dt.datetime) -> frozenset[str]:
-    """The officials whose caseload, this batch's and what they asked within the window, is implausible."""
-    cases = _caseloads(requests)
-    since = now - dt.timedelta(days=ctx.agreement.caseload_window_days)
-    counts = decisions.case_counts(ctx.engine, cases, since)
-    needed = gate.unsettled(cases, ctx.agreement, counts)  # only officials near the cap: their cases
-    earlier = decisions.caseloads(ctx.engine, needed, since)
-    return gate.overloaded(cases, ctx.agreement, earlier, counts)
-
-
 @dataclass(frozen=True)
 class _Batch:
     """What every chunk of one batch is answered under."""
@@ -236,7 +202,7 @@ def process(
     ref = reference.open_reference(ctx.layout, ctx.budget)
     authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
     owned, search = search is None, search or WholeMaster(ref)
-    job = _Batch(ctx, submission, search, authority, now, released, _overloaded(ctx, requests, now))
+    job = _Batch(ctx, submission, search, authority, now, released, chunking.overloaded(ctx, requests, now))
     report = BatchReport(bid, kept=False)  # kept in request order below, when asked
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     decisions.clear_batch(ctx.engine, bid)

@@ -6,16 +6,21 @@ codes therefore needs only the master rows of those ZIPs (and those TINs):
 answered in ZIP order, each chunk scores against a slice of the master instead
 of all of it (matching/scorer.py narrows it), which is what makes a national
 master affordable. Whatever depends on file order (the first row about a person
-stands; answers are written in request order) is settled over the file first.
+stands; answers are written in request order) is settled over the file first, as is
+each official's caseload.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from taxmatch.db import decisions
+from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.intake import RequestFile
 from taxmatch.rules import gate
 
@@ -39,3 +44,35 @@ def slices(order: pa.Array, size: int) -> Iterator[list[int]]:
     """Consecutive runs of at most `size` positions of `order`."""
     for start in range(0, len(order), size):
         yield order.slice(start, size).to_pylist()
+
+
+def _keyed(column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], name: str) -> pa.Array:
+    """`key` of every value of a request column, computed once per distinct value."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    keys = pa.array([key({name: v}) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(keys, encoded.indices)
+
+
+def _caseloads(requests: RequestFile) -> dict[str, set[str]]:
+    """Each official's case numbers in the whole batch, from its columns (gate.caseloads for a file)."""
+    pairs = pa.table(
+        {
+            "official": _keyed(requests.column("official_name"), gate.official_key, "official_name"),
+            "case": _keyed(requests.column("case_number"), gate.case_key, "case_number"),
+        }
+    )
+    distinct = pairs.filter(pc.not_equal(pairs["official"], "")).group_by(["official", "case"]).aggregate([])
+    cases: dict[str, set[str]] = defaultdict(set)
+    for official, case in zip(distinct["official"].to_pylist(), distinct["case"].to_pylist(), strict=True):
+        cases[official].add(case)
+    return dict(cases)
+
+
+def overloaded(ctx: Context, requests: RequestFile, now: dt.datetime) -> frozenset[str]:
+    """The officials whose caseload, this batch's and what they asked within the window, is implausible."""
+    cases = _caseloads(requests)
+    since = now - dt.timedelta(days=ctx.agreement.caseload_window_days)
+    counts = decisions.case_counts(ctx.engine, cases, since)
+    needed = gate.unsettled(cases, ctx.agreement, counts)  # only officials near the cap: their cases
+    earlier = decisions.caseloads(ctx.engine, needed, since)
+    return gate.overloaded(cases, ctx.agreement, earlier, counts)
