@@ -209,16 +209,21 @@ def process(
     size = chunk_rows or CHUNK_ROWS
     repeated = chunking.repeated(requests, size)  # the first row about a person stands, in file order
     kept: list[tuple[int, Answer]] = []
+    # A batch of one chunk (an interactive call) is sorted back in memory; a larger one through DuckDB.
+    files: answer_files.Held | answer_files.Staged = (
+        answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
+    )
+    order = chunking.by_locality(requests)
     try:
-        with answer_files.Staged(out_dir, ctx.budget) as files:
-            for positions in chunking.slices(chunking.by_locality(requests), size):
+        with files:
+            for positions in chunking.slices(order, size):
                 rows = requests.take(positions)
                 answers = job.answer(rows, [repeated[p] for p in positions], step)
                 step("writing results")
                 report.add(answers)
                 kept += zip(positions, answers, strict=True) if keep_answers else []
                 decision_rows = [results.decision_row(a) for a in answers]
-                files.add(positions, [results.result_row(a) for a in answers], decision_rows)
+                files.add_at(positions, [results.result_row(a) for a in answers], decision_rows)
                 stored = [
                     results.stored_decision(bid, a, r, q, prior_bits)
                     for a, r, q in zip(answers, decision_rows, rows, strict=True)
