@@ -81,7 +81,8 @@ decisions = Table(
     # The request row as asked (every interchange column): permanent, so that the accounting still says
     # about whom, under what authority, once the request file itself is purged.
     Column("asked", JSON),
-    Index("decisions_by_official", "official"),
+    # An official's cases, read from the index alone (the caseload count of every call and batch).
+    Index("decisions_by_official_case", "official", "case_number", "batch_id"),
 )
 
 # A reviewer's verdict on a held (REVIEW) row: who, what, why, and what it became.
