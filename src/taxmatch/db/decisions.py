@@ -42,13 +42,6 @@ def finish_batch(engine: Engine, batch: Mapping[str, Any]) -> None:
         conn.execute(batches.insert(), [dict(batch)])
 
 
-def replace_batch(engine: Engine, batch: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
-    """Record a batch and one decision per row, replacing an earlier run of the same batch."""
-    clear_batch(engine, batch["batch_id"])
-    add(engine, rows)
-    finish_batch(engine, batch)
-
-
 def _answered_since(since: dt.datetime) -> Select[Any]:
     return (
         select(decisions.c.official, decisions.c.case_number)

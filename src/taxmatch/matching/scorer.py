@@ -209,12 +209,3 @@ def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list
         levels = Levels(name=name, address=address, tin=tin_level, dob=dob, suffix=suffix)
         found[uid].append(Candidate(tin, weight, probability, levels, weights))
     return dict(found)
-
-
-def score(requests: pa.Table, reference: Reference, threads: int | None = None) -> dict[int, list[Candidate]]:
-    """Candidates per request uid, searching the whole master (the batch path)."""
-    matcher = Matcher(reference, threads)
-    try:
-        return matcher.score(requests)
-    finally:
-        matcher.close()

@@ -103,24 +103,26 @@ def _tree(ctx: Context, size: int) -> merkle.Tree:
     return merkle.Tree([leaf(h) for h in ledger.entry_hashes(ctx.engine, upto=size)])
 
 
+def _receipt(tree: merkle.Tree, seq: int, disclosure: str, size: int) -> dict[str, object]:
+    """A disclosure's leaf and its inclusion proof in the tree of `size` entries."""
+    return {
+        "disclosure_id": disclosure,
+        "leaf_index": seq - 1,
+        "leaf_hash": tree.levels[0][seq - 1].hex(),
+        "tree_size": size,
+        "inclusion_proof": [p.hex() for p in tree.inclusion(seq - 1, size)],
+    }
+
+
 def receipts(ctx: Context, batch_id: str, note: str) -> list[dict[str, object]]:
     """For each disclosure of the batch: its leaf and its inclusion proof in the checkpoint's tree."""
     head = checkpoint.verify(note, *_published(ctx.layout))
     tree = _tree(ctx, head.size)
-    found = []
-    for seq, disclosure, request in ledger.of_batch(ctx.engine, batch_id):
-        if seq <= head.size:
-            found.append(
-                {
-                    "disclosure_id": disclosure,
-                    "request_id": request,
-                    "leaf_index": seq - 1,
-                    "leaf_hash": tree.levels[0][seq - 1].hex(),
-                    "tree_size": head.size,
-                    "inclusion_proof": [p.hex() for p in tree.inclusion(seq - 1, head.size)],
-                }
-            )
-    return found
+    return [
+        _receipt(tree, seq, disclosure, head.size) | {"request_id": request}
+        for seq, disclosure, request in ledger.of_batch(ctx.engine, batch_id)
+        if seq <= head.size
+    ]
 
 
 def write_receipts(ctx: Context, batch_id: str, folder: Path) -> None:
@@ -151,16 +153,8 @@ def prove(ctx: Context, disclosure: str) -> dict[str, object]:
         )
     note = make(ctx)
     head = checkpoint.verify(note, *_published(ctx.layout))
-    tree = _tree(ctx, head.size)
-    return {
-        "disclosure_id": disclosure,
-        "leaf_index": seq - 1,
-        "leaf_hash": tree.levels[0][seq - 1].hex(),
-        "tree_size": head.size,
-        "root_hash": head.root.hex(),
-        "inclusion_proof": [p.hex() for p in tree.inclusion(seq - 1, head.size)],
-        "checkpoint": note,
-    }
+    proved = _receipt(_tree(ctx, head.size), seq, disclosure, head.size)
+    return proved | {"root_hash": head.root.hex(), "checkpoint": note}
 
 
 @dataclass(frozen=True)
