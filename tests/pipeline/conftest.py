@@ -17,8 +17,9 @@ from taxmatch.db.clients import Client, Role
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
-from taxmatch.pipeline import jobs
+from taxmatch.pipeline import batch, jobs
 from taxmatch.pipeline.context import Context
+from taxmatch.pipeline.results import BatchReport
 from taxmatch.settings import Settings
 from tests.conftest import context_for, covered, empty_database
 
@@ -50,6 +51,20 @@ class Store:
         manifest, body = self.upload(rows)
         settings = Settings(store=self.ctx.layout.root)
         return jobs.submit(self.ctx, settings, self.requester, manifest, body, "r.csv")[0]
+
+    def answered(
+        self, rows: list[dict[str, str]], name: str, released: bool = True
+    ) -> tuple[BatchReport, Path]:
+        """These rows answered from files under STORE/`name`, as `taxmatch process` does (released: the
+        answers leave now and are accounted): the report, with its answers, and the answer folder."""
+        manifest, body = self.upload(rows)
+        folder = self.ctx.layout.root / name
+        folder.mkdir(parents=True)
+        (folder / "requests.csv").write_bytes(body)
+        (folder / "manifest.json").write_bytes(manifest)
+        submission = batch.read_batch(folder / "requests.csv", folder / "manifest.json", self.ctx.agreement)
+        report = batch.process(self.ctx, submission, folder / "out", released=released, keep_answers=True)
+        return report, folder / "out"
 
     def processed(self, rows: list[dict[str, str]] | None = None) -> str:
         """These rows submitted, and processed by a worker (not yet released): the batch's id."""

@@ -6,19 +6,11 @@ kept the row out of matching, so 25,489 findable people got NO_CANDIDATE.
 
 from __future__ import annotations
 
-from taxmatch.pipeline import batch
-from tests.conftest import covered
 from tests.pipeline.conftest import Store
 
 
 def _answer(store: Store, rows: list[dict[str, str]], name: str) -> dict[str, dict[str, str]]:
-    manifest, body = covered(rows, store.manifest)
-    folder = store.ctx.layout.root / name
-    folder.mkdir(parents=True)
-    (folder / "requests.csv").write_bytes(body)
-    (folder / "manifest.json").write_bytes(manifest)
-    submission = batch.read_batch(folder / "requests.csv", folder / "manifest.json", store.ctx.agreement)
-    report = batch.process(store.ctx, submission, folder / "out", released=False, keep_answers=True)
+    report, _ = store.answered(rows, name, released=False)
     return {
         a.request_id: {"outcome": a.decision.outcome, "reasons": a.decision.reasons} for a in report.answers
     }

@@ -22,21 +22,14 @@ from taxmatch.db import ledger
 from taxmatch.db.schema import checkpoints as checkpoints_table
 from taxmatch.db.schema import ledger as ledger_table
 from taxmatch.errors import InputError, LedgerError
-from taxmatch.pipeline import batch, transparency
+from taxmatch.pipeline import transparency
 from taxmatch.pipeline.results import BatchReport
-from tests.conftest import covered
 from tests.pipeline.conftest import Store
 
 
 def released(store: Store, rows: list[dict[str, str]], out: str) -> tuple[BatchReport, Path]:
     """These rows answered and released at once, as `taxmatch process` does: the report and its folder."""
-    manifest, body = covered(rows, store.manifest)
-    folder = store.ctx.layout.root / out
-    folder.mkdir(parents=True)
-    (folder / "requests.csv").write_bytes(body)
-    (folder / "manifest.json").write_bytes(manifest)
-    submission = batch.read_batch(folder / "requests.csv", folder / "manifest.json", store.ctx.agreement)
-    return batch.process(store.ctx, submission, folder / "out"), folder / "out"
+    return store.answered(rows, out)
 
 
 def test_a_released_batch_carries_a_signed_checkpoint_and_a_receipt_per_disclosure(store: Store) -> None:
