@@ -13,6 +13,7 @@ from taxmatch.layout import Layout
 from taxmatch.matching import candidate_index as index
 from taxmatch.matching import model, reference
 from taxmatch.matching import scorer as matcher
+from taxmatch.matching.search import WholeMaster
 from taxmatch.pipeline import intake
 from taxmatch.rules.decide import Candidate
 from taxmatch.standardise.table import standardise
@@ -44,12 +45,21 @@ def test_rule_columns_come_from_the_model() -> None:
     assert all(index.rule_columns(rule) for rule in model.BLOCKING_RULES)
 
 
+def batch_path(requests: pa.Table, ref: reference.Reference) -> dict[int, list[Candidate]]:
+    """The whole master's candidates, as a batch scores them."""
+    whole = WholeMaster(ref)
+    try:
+        return whole.score(requests)
+    finally:
+        whole.close()
+
+
 def test_the_index_scores_exactly_what_the_whole_master_scores(
     loaded: tuple[reference.Reference, pa.Table],
 ) -> None:
     ref, requests = loaded
     found = index.CandidateIndex(ref)
-    whole = by_tin(matcher.score(requests, ref))
+    whole = by_tin(batch_path(requests, ref))
     narrowed = by_tin(matcher.Matcher(ref).score(requests, master=found.candidates(requests)))
     assert sum(map(len, whole.values())) > len(whole) > 300
     assert narrowed == whole
@@ -58,7 +68,7 @@ def test_the_index_scores_exactly_what_the_whole_master_scores(
 def test_one_request_at_a_time_matches_too(loaded: tuple[reference.Reference, pa.Table]) -> None:
     ref, requests = loaded
     found = index.CandidateIndex(ref)
-    whole = by_tin(matcher.score(requests, ref))
+    whole = by_tin(batch_path(requests, ref))
     session = matcher.Matcher(ref)  # one session for many calls, as the service keeps it
     for uid in range(0, requests.num_rows, 40):
         one = requests.slice(uid, 1)
