@@ -123,13 +123,8 @@ def requests_of(rows: Sequence[Mapping[str, str]], encoded: bytes, where: str) -
     """A request file held in memory: `rows` already in the interchange columns, `encoded` the bytes
     its manifest's digest covers. The same checks as a file read from disk, without the disk."""
     path = Path(where)
-    if "\x00" in encoded.decode("utf-8"):
-        line = encoded[: encoded.index(b"\x00")].count(b"\n") + 1
-        raise InputError(
-            "the file contains a NUL byte",
-            where=Location(where, line),
-            fix="Remove NUL bytes; the file must be plain UTF-8 CSV.",
-        )
+    if b"\x00" in encoded:
+        raise request_csv.nul_byte(where, encoded[: encoded.index(b"\x00")].count(b"\n") + 1)
     columns = {c: pa.array([row[c] for row in rows], pa.string()) for c in REQUEST_COLUMNS}
     table = pa.table({**columns, LINE: pa.array(range(2, len(rows) + 2), pa.int64())}, schema=SCHEMA)
     _check_ids(path, table)

@@ -72,15 +72,20 @@ class _Hashing(io.RawIOBase):
         return int(read or 0)
 
 
+def nul_byte(where: str, line: int) -> InputError:
+    """The refusal of a request file with a NUL byte on `line` (on disk or in an interactive call)."""
+    return InputError(
+        "the file contains a NUL byte",
+        where=Location(where, line),
+        fix="Remove NUL bytes; the file must be plain UTF-8 CSV.",
+    )
+
+
 def _physical_lines(path: Path, text: IO[str]) -> Iterator[str]:
     """The file's lines as read, refusing a NUL byte where it stands."""
     for number, physical in enumerate(text, 1):
         if "\x00" in physical:
-            raise InputError(
-                "the file contains a NUL byte",
-                where=Location(str(path), number),
-                fix="Remove NUL bytes; the file must be plain UTF-8 CSV.",
-            )
+            raise nul_byte(str(path), number)
         yield physical
 
 
