@@ -1,4 +1,6 @@
 import datetime as dt
+import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,13 +24,14 @@ def item(rid: str, batch: str = "B1") -> ledger.Disclosure:
         "Deportation Officer",
         "A1",
         "DHS/ICE",
+        '{"disclosed_street_address":"1 Main St"}',
     )
 
 
 def test_append_and_verify(engine: Engine) -> None:
     ids = ledger.append(engine, [item("r1"), item("r2")], NOW)
     assert ids == {"r1": "TXM-0000000001", "r2": "TXM-0000000002"}
-    assert ledger.verify(engine) == 2
+    assert ledger.verify(engine).count == 2
 
 
 def test_reprocessing_a_row_adds_no_second_entry(engine: Engine) -> None:
@@ -55,8 +58,36 @@ def test_a_removed_entry_is_detected(engine: Engine) -> None:
         ledger.verify(engine)
 
 
+def test_an_entry_records_the_digest_of_what_it_disclosed_and_the_values_must_match_it(
+    engine: Engine,
+) -> None:
+    ledger.append(engine, [item("r1"), item("r2")], NOW)
+    entry = ledger.entries(engine, 0, 1)[0]
+    assert entry["disclosed"] == '{"disclosed_street_address":"1 Main St"}'
+    assert entry["disclosed_sha256"] == hashlib.sha256(str(entry["disclosed"]).encode()).hexdigest()
+    with engine.begin() as conn:  # the values kept are not hashed themselves: their digest is
+        conn.execute(
+            update(table).where(table.c.seq == 2).values(disclosed='{"disclosed_street_address":"2"}')
+        )
+    with pytest.raises(LedgerError, match="TXM-0000000002.*not the ones its entry was signed with"):
+        ledger.verify(engine)
+
+
+def test_entries_from_before_the_disclosed_digest_still_verify(engine: Engine) -> None:
+    """Entries written before migration 0011 have no digest; their hash covers the first fields alone."""
+    ledger.append(engine, [item("r1")], NOW)
+    entry = ledger.entries(engine, 0, 1)[0] | {"disclosed": None, "disclosed_sha256": None}
+    with engine.begin() as conn:
+        conn.execute(
+            update(table).values(disclosed=None, disclosed_sha256=None, entry_hash=ledger.entry_hash(entry))
+        )
+    assert ledger.verify(engine).count == 1
+    legacy = json.dumps({k: entry[k] for k in ledger.FIELDS}, sort_keys=True, separators=(",", ":"))
+    assert ledger.entry_hash(entry) == hashlib.sha256(legacy.encode()).hexdigest()
+
+
 def test_empty_ledger_verifies(engine: Engine) -> None:
-    assert ledger.verify(engine) == 0
+    assert ledger.verify(engine).count == 0
 
 
 def test_writers_appending_at_once_never_fork_the_chain(engine: Engine) -> None:
@@ -69,4 +100,4 @@ def test_writers_appending_at_once_never_fork_the_chain(engine: Engine) -> None:
     with ThreadPoolExecutor(writers) as pool:
         ids = [i for got in pool.map(write, range(writers)) for i in got]
     assert len(set(ids)) == writers * rows
-    assert ledger.verify(engine) == writers * rows
+    assert ledger.verify(engine).count == writers * rows

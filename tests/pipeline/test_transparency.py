@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, select, update
 
-from taxmatch import checkpoint, merkle, receipts
+from taxmatch import audit, checkpoint, merkle, receipts
 from taxmatch.db import ledger
 from taxmatch.db.schema import checkpoints as checkpoints_table
 from taxmatch.db.schema import ledger as ledger_table
@@ -41,7 +41,7 @@ def test_a_released_batch_carries_a_signed_checkpoint_and_a_receipt_per_disclosu
     hashes = ledger.entry_hashes(store.ctx.engine)
     for receipt in receipts:
         leaf = bytes.fromhex(receipt["leaf_hash"])
-        assert leaf == transparency.leaf(hashes[receipt["leaf_index"]])
+        assert leaf == audit.leaf(hashes[receipt["leaf_index"]])
         proof = [bytes.fromhex(p) for p in receipt["inclusion_proof"]]
         merkle.verify_inclusion(leaf, receipt["leaf_index"], head.size, proof, head.root)
     with pytest.raises(merkle.ProofError):  # a receipt proves its own leaf, not another's

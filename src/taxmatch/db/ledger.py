@@ -1,15 +1,18 @@
-"""The accounting ledger (IRC 6103(p)(3)(A)): one hash-chained entry per disclosure.
+"""The accounting ledger (IRC 6103(p)(3)(A)): one hash-chained entry per disclosure and per retraction.
 
 Each entry's hash covers its fields and the previous entry's hash, so an
 overseer holding any later hash can detect a changed, removed or reordered
-entry without trusting the operator. Appending is idempotent per
-(batch, request): re-processing a batch never adds a second entry for a row.
+entry without trusting the operator (the hashing and the check are
+taxmatch.audit's, shared with the overseer's verifier). A disclosure entry
+records who asked, under what authority, about whom, and the digest of what
+was disclosed; the values themselves are kept beside it (`disclosed`).
+Appending is idempotent per (batch, request): re-processing a batch never adds
+a second entry for a row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,27 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from taxmatch import audit
 from taxmatch.agreement import Agreement
 from taxmatch.db.schema import ledger
-from taxmatch.errors import LedgerError
+from taxmatch.interchange import DISCLOSED_COLUMNS
 
-GENESIS = "0" * 64
 APPEND_ATTEMPTS = 50
-FIELDS = (
-    "seq",
-    "disclosure_id",
-    "batch_id",
-    "request_id",
-    "tin",
-    "fields",
-    "statute",
-    "official_name",
-    "official_title",
-    "case_number",
-    "recipient",
-    "disclosed_at",
-    "prev_hash",
-)
+GENESIS, FIELDS, entry_hash = audit.GENESIS, audit.FIELDS, audit.entry_hash
 
 
 @dataclass(frozen=True)
@@ -53,10 +42,19 @@ class Disclosure:
     official_title: str
     case_number: str
     recipient: str
+    disclosed: str  # canonical JSON of the values that leave, column by column (interchange.md §3)
 
     @classmethod
-    def of(cls, batch_id: str, request: Mapping[str, str], tin: str, agreement: Agreement) -> Disclosure:
-        """The disclosure of `tin`'s disclosable fields in answer to this request row."""
+    def of(
+        cls,
+        batch_id: str,
+        request: Mapping[str, str],
+        tin: str,
+        agreement: Agreement,
+        address: Sequence[str],
+    ) -> Disclosure:
+        """The disclosure of `tin`'s last known `address` in answer to this request row."""
+        values = dict(zip(DISCLOSED_COLUMNS, address or ("",) * len(DISCLOSED_COLUMNS), strict=True))
         return cls(
             batch_id,
             request["request_id"],
@@ -67,12 +65,8 @@ class Disclosure:
             request["official_title"],
             request["case_number"],
             agreement.recipient,
+            json.dumps(values, sort_keys=True, separators=(",", ":")),
         )
-
-
-def entry_hash(entry: dict[str, object]) -> str:
-    canonical = json.dumps({k: entry[k] for k in FIELDS}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def disclosure_id(seq: int) -> str:
@@ -113,6 +107,7 @@ def _append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> di
                 "disclosure_id": disclosure_id(seq),
                 "disclosed_at": now.isoformat(),
                 "prev_hash": prev,
+                "disclosed_sha256": audit.disclosed_digest(item.disclosed),
             }
             entry["entry_hash"] = prev = entry_hash(entry)
             rows.append(entry)
@@ -131,25 +126,14 @@ def _existing(conn: Connection, items: Sequence[Disclosure]) -> dict[str, str]:
     return found
 
 
-def verify(engine: Engine) -> int:
-    """Re-check the whole chain; returns the number of entries, or names the first bad one."""
-    prev, count = GENESIS, 0
+def verify(engine: Engine) -> audit.Chain:
+    """Re-check every entry, in order, as the overseer's verifier does; names the first bad one."""
+    chain = audit.Chain()
     with engine.connect() as conn:
-        for row in conn.execute(select(ledger).order_by(ledger.c.seq)).mappings():
-            count += 1
-            entry = dict(row)
-            if entry["seq"] != count:
-                raise LedgerError(
-                    f"entry {entry['disclosure_id']} has sequence {entry['seq']}, expected {count}",
-                    fix="An entry was removed or inserted; restore the ledger from backup.",
-                )
-            if entry["prev_hash"] != prev or entry_hash(entry) != entry["entry_hash"]:
-                raise LedgerError(
-                    f"entry {entry['disclosure_id']} (seq {count}) does not verify",
-                    fix="It or an earlier entry was altered; restore the ledger from backup.",
-                )
-            prev = entry["entry_hash"]
-    return count
+        rows = conn.execution_options(stream_results=True, yield_per=10_000)
+        for row in rows.execute(select(ledger).order_by(ledger.c.seq)).mappings():
+            chain.add(dict(row))
+    return chain
 
 
 def count(engine: Engine) -> int:

@@ -118,7 +118,31 @@ ledger = Table(
     Column("disclosed_at", String(40), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    # Empty for a disclosure; "retraction" for an entry that retracts the disclosure `retracts`, in a
+    # retraction whose id stands in `batch_id`, with the disclosure's id as its `request_id`.
+    Column("kind", String(16)),
+    Column("retracts", String(32)),
+    Column("why", Text),
+    Column("disclosed_sha256", String(64)),  # hashed into the entry: what left, as a digest
+    Column("disclosed", Text),  # the values themselves (canonical JSON), checked against the digest
     UniqueConstraint("batch_id", "request_id", name="one_disclosure_per_row"),
+    Index("one_retraction_per_disclosure", "retracts", unique=True),
+)
+
+# A retraction of disclosures (courts have ordered their use stopped): asked for by one officer and,
+# in the service, carried out by another; its entries are in the ledger under its id.
+retractions = Table(
+    "retractions",
+    metadata,
+    Column("retraction_id", String(80), primary_key=True),
+    Column("recipient", String(200), nullable=False),
+    Column("why", Text, nullable=False),
+    Column("selector", JSON, nullable=False),
+    Column("proposed_by", String(200), nullable=False),
+    Column("proposed_at", UTCDateTime(), nullable=False),
+    Column("approved_by", String(200)),
+    Column("approved_at", UTCDateTime()),
+    Column("entries", Integer),
 )
 
 # Signed heads of the Merkle tree over the ledger's entries (RFC 9162), one per size the log reached

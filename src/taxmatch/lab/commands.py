@@ -147,7 +147,7 @@ def demo(
     base = baseline.disclosures(intake.read_requests(paths["requests"]).rows, ref.parquet)
     result = evaluate.evaluate(out_dir, paths["truth"], base)
     report.write(out_dir / "report.html", batch, result)
-    entries = ledger.verify(ctx.engine)
+    entries = ledger.verify(ctx.engine).count
     summary(batch)
     _print_evaluation(result)
     out.print(f"ledger verifies: {entries:,} entries")

@@ -269,7 +269,9 @@ def _account(
     """Look up what may be disclosed and, if it leaves now, record each disclosure in the ledger first."""
     verified = [(row, d.chosen) for row, d in zip(rows, decided, strict=True) if d.chosen is not None]
     addresses = search.last_known([c.tin for _, c in verified])
-    items = [ledger.Disclosure.of(bid, row, c.tin, ctx.agreement) for row, c in verified]
+    items = [
+        ledger.Disclosure.of(bid, row, c.tin, ctx.agreement, addresses.get(c.tin, ())) for row, c in verified
+    ]
     ids = ledger.append(ctx.engine, items, now) if released else {}
     return [
         Answer(

@@ -36,17 +36,14 @@ def _check_authority(agreement: Agreement, now: dt.datetime) -> None:
 
 
 def _complete_files(
-    ctx: Context,
     folder: Path,
     ids: dict[str, str],
     settled: dict[str, dict[str, Any]],
     withheld: set[str],
+    addresses: dict[str, tuple[str, ...]],
 ) -> None:
     """The result and decision files with disclosure ids, each reviewer's verdict in place of REVIEW, and
     the rows withheld at release answered as the requester must see them (an ordinary no-match)."""
-    confirmed = [v["subject_tin"] for v in settled.values() if v["outcome"] == Outcome.VERIFIED.value]
-    found = reference.open_reference(ctx.layout, ctx.budget)
-    addresses = reference.last_known(found, confirmed) if confirmed else {}
     results, decided = answer_files.read(folder)  # as written, never the escaped CSV
     for result, decision in zip(results, decided, strict=True):
         rid = result["request_id"]
@@ -91,13 +88,16 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     decisions.withhold(ctx.engine, batch_id, withheld)
     settled = verdicts.of_batch(ctx.engine, batch_id)
     asked = _asked(Path(request_file), {rid for rid, _ in verified})
+    tins = [tin for rid, tin in verified if rid not in withheld]
+    found = reference.open_reference(ctx.layout, ctx.budget)
+    addresses = reference.last_known(found, tins) if tins else {}  # what leaves, as its entry records it
     items = [
-        ledger.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement)
+        ledger.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement, addresses.get(tin, ()))
         for rid, tin in verified
         if rid not in withheld
     ]
     ids = ledger.append(ctx.engine, items, now)
     decisions.record_disclosure_ids(ctx.engine, batch_id, ids, settled)
-    _complete_files(ctx, ctx.layout.results(batch_id), ids, settled, withheld)
+    _complete_files(ctx.layout.results(batch_id), ids, settled, withheld, addresses)
     transparency.write_receipts(ctx, batch_id, ctx.layout.results(batch_id))
     return ids

@@ -31,13 +31,12 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from taxmatch import checkpoint, merkle
+from taxmatch import audit, checkpoint, merkle
 from taxmatch import receipts as receipts_file
-from taxmatch.checkpoint import Checkpoint, CheckpointError
+from taxmatch.checkpoint import Checkpoint
 from taxmatch.db import checkpoints, ledger
 from taxmatch.errors import InputError, LedgerError, Location
 from taxmatch.layout import Layout
-from taxmatch.merkle import ProofError
 from taxmatch.pipeline.answer_files import write_atomically
 from taxmatch.pipeline.context import Context
 
@@ -79,18 +78,13 @@ def signer(layout: Layout) -> Signer:
     return Signer(layout.ledger_origin.read_text(encoding="utf-8").strip(), key)
 
 
-def leaf(entry_hash: str) -> bytes:
-    """A ledger entry's leaf in the Merkle tree."""
-    return merkle.leaf_hash(bytes.fromhex(entry_hash))
-
-
 def make(ctx: Context) -> str:
     """A signed checkpoint of the log as it is now (the latest one again if nothing was appended)."""
     last = checkpoints.latest(ctx.engine)
     size = last["size"] if last else 0
     frontier = merkle.Frontier(size, [bytes.fromhex(h) for h in last["frontier"]] if last else [])
     for entry_hash in ledger.entry_hashes(ctx.engine, after=size):
-        frontier.append(leaf(entry_hash))
+        frontier.append(audit.leaf(entry_hash))
     if last is not None and frontier.size == size:
         return str(last["note"])
     sign = signer(ctx.layout)
@@ -100,7 +94,7 @@ def make(ctx: Context) -> str:
 
 
 def _tree(ctx: Context, size: int) -> merkle.Tree:
-    return merkle.Tree([leaf(h) for h in ledger.entry_hashes(ctx.engine, upto=size)])
+    return merkle.Tree([audit.leaf(h) for h in ledger.entry_hashes(ctx.engine, upto=size)])
 
 
 def _receipt(tree: merkle.Tree, seq: int, disclosure: str, size: int) -> dict[str, object]:
@@ -157,56 +151,15 @@ def prove(ctx: Context, disclosure: str) -> dict[str, object]:
     return proved | {"root_hash": head.root.hex(), "checkpoint": note}
 
 
-@dataclass(frozen=True)
-class Verified:
-    entries: int
-    root: bytes
-    checkpoints: int  # the checkpoints given, and the store's own, that the log still extends
-
-
-def verify(ctx: Context, notes: Sequence[tuple[str, str]], key: str | None = None) -> Verified:
+def verify(ctx: Context, notes: Sequence[tuple[str, str]], key: str | None = None) -> audit.Verified:
     """Re-check every entry's hash chain and the tree, and that the log extends every checkpoint.
 
     `notes`: (where it came from, the signed note) for each checkpoint an overseer
     kept; `key`: the published verifier key (default: the store's own). LedgerError
-    names the first checkpoint the log no longer extends.
+    names the first entry or checkpoint that fails. The checks are taxmatch.audit's,
+    the same that `taxmatch audit` makes of an export.
     """
-    count = ledger.verify(ctx.engine)
-    name, public = checkpoint.read_verifier_key(key) if key else _published(ctx.layout)
-    tree = _tree(ctx, count)
-    held = [(str(c["size"]), str(c["note"])) for c in checkpoints.every(ctx.engine)]
-    for where, note in [*notes, *held]:
-        try:
-            head = checkpoint.verify(note, name, public)
-        except CheckpointError as exc:
-            raise LedgerError(
-                f"checkpoint {where}: {exc}", fix="Check it was made by this log, and with the published key."
-            ) from exc
-        _extends(tree, head, where)
-    covered = max((int(size) for size, _ in held), default=0)
-    if count > covered:  # every release signs a checkpoint: entries past the last were not released
-        raise LedgerError(
-            f"entries {covered + 1:,} to {count:,} are covered by no signed checkpoint",
-            fix="Every release signs one. If a release was interrupted, check those entries against their "
-            "batches' decisions, then run `taxmatch ledger checkpoint`.",
-        )
-    return Verified(count, tree.root(), len(notes) + len(held))
-
-
-def _extends(tree: merkle.Tree, head: Checkpoint, where: str) -> None:
-    if head.size == 0 and head.root == merkle.EMPTY_ROOT:
-        return  # the empty log: every log extends it
-    if head.size > tree.size:
-        raise LedgerError(
-            f"checkpoint {where} covers {head.size:,} entries; the ledger holds {tree.size:,}: "
-            f"at least {head.size - tree.size:,} were removed",
-            fix="The ledger was truncated. Restore it from a backup that verifies against this checkpoint.",
-        )
-    try:
-        merkle.verify_consistency(head.size, tree.size, tree.consistency(head.size), head.root, tree.root())
-    except ProofError as exc:
-        raise LedgerError(
-            f"checkpoint {where} (size {head.size:,}): the ledger's first {head.size:,} entries are not "
-            f"the ones it signed ({exc})",
-            fix="Entries it covers were changed, reordered or replaced. Restore the ledger from backup.",
-        ) from exc
+    chain = ledger.verify(ctx.engine)
+    verifier = checkpoint.read_verifier_key(key) if key else _published(ctx.layout)
+    held = [(int(c["size"]), str(c["note"])) for c in checkpoints.every(ctx.engine)]
+    return audit.check_heads(chain.leaves, notes, held, verifier)
