@@ -154,18 +154,23 @@ def _extends(tree: merkle.Tree, head: checkpoint.Checkpoint, where: str) -> None
         ) from exc
 
 
-def _lines(path: Path) -> Iterable[tuple[int, dict[str, object]]]:
+def _lines(path: Path, wanted: Sequence[str]) -> Iterable[tuple[int, dict[str, object]]]:
+    """Each line of a JSON Lines file of the export, an object with at least the `wanted` keys."""
     try:
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as exc:
+                    found = json.loads(line)
+                except json.JSONDecodeError:
+                    found = None
+                missing = [k for k in wanted if k not in found] if isinstance(found, dict) else wanted
+                if missing:
                     raise InputError(
-                        f"not a JSON object: {exc.msg}",
+                        f"not an object with {', '.join(missing)}",
                         where=Location(str(path), number),
                         fix="Give the export as `taxmatch ledger export` wrote it.",
-                    ) from exc
+                    )
+                yield number, found
     except OSError as exc:
         raise InputError(
             f"cannot read the export: {exc.strerror}",
@@ -178,9 +183,11 @@ def check_export(folder: Path, given: Sequence[tuple[str, str]], key: str | None
     """Audit an export: its entries, its checkpoints and the checkpoints an overseer kept (`given`),
     against the published verifier `key` (default: the one the export carries)."""
     chain = Chain()
-    for number, entry in _lines(folder / ENTRIES_FILE):
+    for number, entry in _lines(folder / ENTRIES_FILE, (*FIELDS, "entry_hash")):
         chain.add(entry, Location(str(folder / ENTRIES_FILE), number))
-    held = [(int(str(c["size"])), str(c["note"])) for _, c in _lines(folder / CHECKPOINTS_FILE)]
+    held = [
+        (int(str(c["size"])), str(c["note"])) for _, c in _lines(folder / CHECKPOINTS_FILE, ("size", "note"))
+    ]
     if key is None:
         try:
             key = (folder / KEY_FILE).read_text(encoding="utf-8").strip()

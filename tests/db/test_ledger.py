@@ -69,7 +69,7 @@ def test_an_entry_records_the_digest_of_what_it_disclosed_and_the_values_must_ma
         conn.execute(
             update(table).where(table.c.seq == 2).values(disclosed='{"disclosed_street_address":"2"}')
         )
-    with pytest.raises(LedgerError, match="TXM-0000000002.*not the ones its entry was signed with"):
+    with pytest.raises(LedgerError, match=r"TXM-0000000002.*not the ones its entry was signed with"):
         ledger.verify(engine)
 
 

@@ -8,6 +8,7 @@ each of them now fails, naming where.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from taxmatch.db import ledger
 from taxmatch.db.schema import checkpoints as checkpoints_table
 from taxmatch.db.schema import ledger as ledger_table
 from taxmatch.errors import InputError, LedgerError
-from taxmatch.pipeline import transparency
+from taxmatch.interchange import DISCLOSED_COLUMNS
+from taxmatch.pipeline import ledger_export, transparency
 from taxmatch.pipeline.results import BatchReport
 from tests.pipeline.conftest import Store
 
@@ -118,22 +120,39 @@ TAMPERING = {
 }
 
 
+def _in_the_store(store: Store, kept: list[tuple[str, str]], key: str | None = None) -> audit.Verified:
+    return transparency.verify(store.ctx, kept, key)
+
+
+def _from_an_export(store: Store, kept: list[tuple[str, str]], key: str | None = None) -> audit.Verified:
+    """What an overseer does with no database: export (as the operator would), then audit the folder."""
+    folder = store.ctx.layout.root / f"export-{len(list(store.ctx.layout.root.glob('export-*')))}"
+    ledger_export.export(store.ctx, folder)
+    return audit.check_export(folder, kept, key or transparency.signer(store.ctx.layout).verifier_key)
+
+
+VERIFIERS = {"ledger verify": _in_the_store, "audit of an export": _from_an_export}
+
+
+@pytest.mark.parametrize("verifier", sorted(VERIFIERS))
 @pytest.mark.parametrize("how", sorted(TAMPERING))
 def test_tampering_that_the_hash_chain_alone_let_through_fails_against_a_kept_checkpoint(
-    store: Store, how: str
+    store: Store, how: str, verifier: str
 ) -> None:
+    check = VERIFIERS[verifier]
     _, out = released(store, store.rows, "first")
     kept = [("kept.txt", (out / transparency.CHECKPOINT_FILE).read_text())]
-    assert transparency.verify(store.ctx, kept).entries > 10
+    assert check(store, kept).entries > 10
     act, says = TAMPERING[how]
     with store.ctx.engine.begin() as conn:
         act(conn)
         conn.execute(delete(checkpoints_table))  # the operator also empties the store's own checkpoints
     with pytest.raises(LedgerError, match=says):
-        transparency.verify(store.ctx, kept)
+        check(store, kept)
 
 
-def test_a_fork_two_logs_signed_at_one_size_is_named(store: Store) -> None:
+@pytest.mark.parametrize("verifier", sorted(VERIFIERS))
+def test_a_fork_two_logs_signed_at_one_size_is_named(store: Store, verifier: str) -> None:
     """A second log signed at the same size (what an operator would show one overseer and not another)."""
     _, out = released(store, store.rows, "first")
     kept = (out / transparency.CHECKPOINT_FILE).read_text()
@@ -143,17 +162,50 @@ def test_a_fork_two_logs_signed_at_one_size_is_named(store: Store) -> None:
         checkpoint.Checkpoint(sign.origin, head.size, merkle.leaf_hash(b"another log")), sign.origin, sign.key
     )
     with pytest.raises(LedgerError, match=f"size {head.size}.*not the ones it signed.*forked"):
-        transparency.verify(store.ctx, [("forked.txt", forked)])
+        VERIFIERS[verifier](store, [("forked.txt", forked)])
 
 
-def test_a_checkpoint_signed_by_another_key_is_refused(store: Store) -> None:
+@pytest.mark.parametrize("verifier", sorted(VERIFIERS))
+def test_a_checkpoint_signed_by_another_key_is_refused(store: Store, verifier: str) -> None:
     _, out = released(store, store.rows, "first")
     kept = (out / transparency.CHECKPOINT_FILE).read_text()
     stranger = checkpoint.verifier_key(
         "taxmatch-ledger/someone-else", Ed25519PrivateKey.generate().public_key()
     )
     with pytest.raises(LedgerError, match="no signature by"):
-        transparency.verify(store.ctx, [("kept.txt", kept)], key=stranger)
+        VERIFIERS[verifier](store, [("kept.txt", kept)], stranger)
+
+
+def test_an_edited_entry_in_an_export_is_named_by_its_line(store: Store, tmp_path: Path) -> None:
+    released(store, store.rows, "first")
+    done = ledger_export.export(store.ctx, tmp_path / "export")
+    assert done.entries == ledger.count(store.ctx.engine) and done.checkpoints >= 1
+    path = tmp_path / "export" / audit.ENTRIES_FILE
+    lines = path.read_text().splitlines()
+    lines[6] = json.dumps(json.loads(lines[6]) | {"tin": "999999999"})
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(LedgerError, match=r"TXM-0000000007.*does not verify") as info:
+        audit.check_export(tmp_path / "export", [])
+    assert info.value.where is not None and info.value.where.line == 7
+    with pytest.raises(InputError, match="not empty"):
+        ledger_export.export(store.ctx, tmp_path / "export")
+
+
+def test_each_entry_records_the_address_its_answer_disclosed(store: Store) -> None:
+    report, out = released(store, store.rows, "first")
+    with (out / "results.csv").open(encoding="utf-8", newline="") as handle:
+        sent = {r["disclosure_id"]: r for r in csv.DictReader(handle) if r["disclosure_id"]}
+    entries = ledger.entries(store.ctx.engine, 0, 10_000)
+    assert len(entries) == len(sent) == report.outcomes["VERIFIED"]
+    for entry in entries:
+        recorded = json.loads(str(entry["disclosed"]))
+        assert recorded == {c: sent[str(entry["disclosure_id"])][c] for c in DISCLOSED_COLUMNS}
+        assert recorded["disclosed_street_address"]
+
+
+def test_the_overseers_verifier_imports_nothing_of_the_store() -> None:
+    imported = {m.__name__ for m in audit.__dict__.values() if isinstance(m, type(audit))}
+    assert imported <= {"taxmatch.checkpoint", "taxmatch.merkle", "json", "hashlib"}
 
 
 def test_a_recipient_checks_every_receipt_with_the_files_and_the_published_key_alone(

@@ -14,10 +14,11 @@ from typing import Annotated
 
 import typer
 
+from taxmatch import audit as overseer
 from taxmatch import receipts
 from taxmatch.cli.common import StoreOpt, context, out
 from taxmatch.errors import InputError, Location
-from taxmatch.pipeline import transparency
+from taxmatch.pipeline import ledger_export, transparency
 
 app = typer.Typer(help="The accounting ledger of disclosures.", no_args_is_help=True)
 
@@ -31,16 +32,26 @@ def _read(path: Path) -> str:
         ) from exc
 
 
+CheckpointOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checkpoint", help="A signed checkpoint kept earlier (repeatable): the ledger must still extend it."
+    ),
+]
+
+
+def _verified(found: overseer.Verified) -> None:
+    out.print(
+        f"ledger verifies: {found.entries:,} entries; tree size {found.entries:,}, "
+        f"root {found.root.hex()}; extends {found.checkpoints:,} checkpoint(s)",
+        highlight=False,
+    )
+
+
 @app.command("verify")
 def verify(
     store: StoreOpt = None,
-    checkpoint: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--checkpoint",
-            help="A signed checkpoint kept earlier (repeatable): the ledger must still extend it.",
-        ),
-    ] = None,
+    checkpoint: CheckpointOpt = None,
     key: Annotated[
         str | None,
         typer.Option("--key", help="The published verifier key (default: the store's own)."),
@@ -48,12 +59,32 @@ def verify(
 ) -> None:
     """Re-check every entry's hash chain and the Merkle tree, and that the log extends each checkpoint."""
     given = [(str(path), _read(path)) for path in checkpoint or []]
-    found = transparency.verify(context(store, existing=True), given, key)
-    out.print(
-        f"ledger verifies: {found.entries:,} entries; tree size {found.entries:,}, "
-        f"root {found.root.hex()}; extends {found.checkpoints:,} checkpoint(s)",
-        highlight=False,
-    )
+    _verified(transparency.verify(context(store, existing=True), given, key))
+
+
+@app.command("export")
+def export(
+    folder: Annotated[Path, typer.Argument(help="A new or empty folder to write the export to.")],
+    store: StoreOpt = None,
+) -> None:
+    """Write every entry, every checkpoint and the public key, for `taxmatch audit` to check elsewhere."""
+    done = ledger_export.export(context(store, existing=True), folder)
+    out.print(f"exported {done.entries:,} entries and {done.checkpoints:,} checkpoint(s) to {folder}")
+
+
+def audit(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `taxmatch ledger export`.")],
+    checkpoint: CheckpointOpt = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="The published verifier key (default: the one the export carries)."),
+    ] = None,
+) -> None:
+    """Audit an export of the ledger with no database, no store and no secret (the overseer's check)."""
+    given = [(str(path), _read(path)) for path in checkpoint or []]
+    if key is None:
+        out.print("checking with the export's own key: give the published one with --key", highlight=False)
+    _verified(overseer.check_export(folder, given, key))
 
 
 @app.command("checkpoint")

@@ -87,6 +87,15 @@ def _stage(path: Path) -> Path:
     return Path(temp_name)
 
 
+def text(content: str) -> Callable[[Path], None]:
+    """A writer of this text (UTF-8), for write_atomically."""
+
+    def write(path: Path) -> None:
+        path.write_text(content, encoding="utf-8")
+
+    return write
+
+
 def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
     """Write every file to a temporary name first and rename them only when all are written."""
     staged: list[tuple[Path, Path]] = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from taxmatch.checkpoint import Checkpoint
 from taxmatch.db import checkpoints, ledger
 from taxmatch.errors import InputError, LedgerError, Location
 from taxmatch.layout import Layout
-from taxmatch.pipeline.answer_files import write_atomically
+from taxmatch.pipeline.answer_files import text, write_atomically
 from taxmatch.pipeline.context import Context
 
 CHECKPOINT_FILE, RECEIPTS_FILE = receipts_file.CHECKPOINT_FILE, receipts_file.RECEIPTS_FILE
@@ -123,14 +123,7 @@ def write_receipts(ctx: Context, batch_id: str, folder: Path) -> None:
     """checkpoint.txt and receipts.jsonl beside a released batch's results (both or neither)."""
     note = make(ctx)
     lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in receipts(ctx, batch_id, note))
-    write_atomically({folder / CHECKPOINT_FILE: _text(note), folder / RECEIPTS_FILE: _text(lines)})
-
-
-def _text(content: str) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        path.write_text(content, encoding="utf-8")
-
-    return write
+    write_atomically({folder / CHECKPOINT_FILE: text(note), folder / RECEIPTS_FILE: text(lines)})
 
 
 def _published(layout: Layout) -> tuple[str, Ed25519PublicKey]:
