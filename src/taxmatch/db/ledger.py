@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from taxmatch.db.schema import ledger
 from taxmatch.interchange import DISCLOSED_COLUMNS
 
 APPEND_ATTEMPTS = 50
+T = TypeVar("T")
 GENESIS, FIELDS, entry_hash = audit.GENESIS, audit.FIELDS, audit.entry_hash
 
 
@@ -74,47 +76,56 @@ def disclosure_id(seq: int) -> str:
 
 
 def append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
-    """Append entries for rows not yet in the ledger; returns request_id -> disclosure_id for all.
+    """Append entries for rows not yet in the ledger; returns request_id -> disclosure_id for all."""
 
-    A worker, interactive calls and reviewers may append at the same moment. Each
-    attempt extends the chain from the head it read; if another writer took that
-    sequence number first, the unique keys refuse the whole attempt and it is
-    made again from the new head, so the chain never forks and no row is lost.
+    def attempt(conn: Connection) -> dict[str, str]:
+        known = _existing(conn, items)
+        fresh = [i for i in items if i.request_id not in known]
+        entries = [
+            {
+                **i.__dict__,
+                "disclosed_at": now.isoformat(),
+                "disclosed_sha256": audit.disclosed_digest(i.disclosed),
+            }
+            for i in fresh
+        ]
+        made = chain_onto(conn, entries)
+        return known | {i.request_id: str(e["disclosure_id"]) for i, e in zip(fresh, made, strict=True)}
+
+    return retrying(engine, attempt)
+
+
+def retrying(engine: Engine, attempt: Callable[[Connection], T]) -> T:
+    """Run `attempt` in a transaction until no other writer took the sequence numbers it chained.
+
+    A worker, interactive calls, reviewers and retractions may append at the same
+    moment. Each attempt extends the chain from the head it read; if another writer
+    took that sequence number first, the unique keys refuse the whole attempt and
+    it is made again from the new head, so the chain never forks and no row is lost.
     """
     for _ in range(APPEND_ATTEMPTS - 1):
         try:
-            return _append(engine, items, now)
+            with engine.begin() as conn:
+                return attempt(conn)
         except IntegrityError:
             continue
-    return _append(engine, items, now)
-
-
-def _append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
     with engine.begin() as conn:
-        known = _existing(conn, items)
-        head = conn.execute(
-            select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
-        ).first()
-        seq, prev = (head.seq, head.entry_hash) if head else (0, GENESIS)
-        rows = []
-        for item in items:
-            if item.request_id in known:
-                continue
-            seq += 1
-            entry: dict[str, object] = {
-                **item.__dict__,
-                "seq": seq,
-                "disclosure_id": disclosure_id(seq),
-                "disclosed_at": now.isoformat(),
-                "prev_hash": prev,
-                "disclosed_sha256": audit.disclosed_digest(item.disclosed),
-            }
-            entry["entry_hash"] = prev = entry_hash(entry)
-            rows.append(entry)
-            known[item.request_id] = disclosure_id(seq)
-        if rows:
-            conn.execute(ledger.insert(), rows)
-    return known
+        return attempt(conn)
+
+
+def chain_onto(conn: Connection, entries: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Give each new entry its place after the head (sequence, id, previous hash, own hash) and insert."""
+    head = conn.execute(
+        select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head.seq, head.entry_hash) if head else (0, GENESIS)
+    for entry in entries:
+        seq += 1
+        entry.update(seq=seq, disclosure_id=disclosure_id(seq), prev_hash=prev)
+        entry["entry_hash"] = prev = entry_hash(entry)
+    if entries:
+        conn.execute(ledger.insert(), entries)
+    return entries
 
 
 def _existing(conn: Connection, items: Sequence[Disclosure]) -> dict[str, str]:
@@ -129,9 +140,9 @@ def _existing(conn: Connection, items: Sequence[Disclosure]) -> dict[str, str]:
 def verify(engine: Engine) -> audit.Chain:
     """Re-check every entry, in order, as the overseer's verifier does; names the first bad one."""
     chain = audit.Chain()
-    with engine.connect() as conn:
-        rows = conn.execution_options(stream_results=True, yield_per=10_000)
-        for row in rows.execute(select(ledger).order_by(ledger.c.seq)).mappings():
+    query = select(ledger).order_by(ledger.c.seq).execution_options(stream_results=True, yield_per=10_000)
+    with engine.connect() as conn, conn.execute(query) as rows:  # closed even when an entry fails
+        for row in rows.mappings():
             chain.add(dict(row))
     return chain
 
