@@ -72,6 +72,15 @@ RESULT_COLUMNS: tuple[str, ...] = (
     *DISCLOSED_COLUMNS,
     "disclosure_id",
 )
+# A retraction notice (interchange.md §5): the recipient must stop using and destroy what it lists.
+RETRACTION_NOTICE_COLUMNS: tuple[str, ...] = (
+    "disclosure_id",
+    "request_id",
+    "batch_id",
+    "disclosed_at",
+    "retracted_at",
+    "why",
+)
 DECISION_COLUMNS: tuple[str, ...] = (
     "request_id",
     "outcome",

@@ -17,7 +17,7 @@ from typer._click.core import Context as ClickContext  # the click that typer bu
 from typer.core import TyperGroup
 
 from taxmatch import __version__
-from taxmatch.cli import batches, clients, common, ledger, master, protect, retention, service, store
+from taxmatch.cli import batches, clients, common, ledger, master, protect, retention, retract, service, store
 from taxmatch.errors import TaxmatchError
 
 PLUGINS = "taxmatch.commands"
@@ -78,6 +78,7 @@ app.command()(ledger.audit)
 app.add_typer(clients.app, name="clients")
 app.add_typer(protect.app, name="protect")
 app.command()(retention.purge)
+app.command()(retract.retract)
 app.command()(service.serve)
 app.command()(service.worker)
 for plugin in entry_points(group=PLUGINS):

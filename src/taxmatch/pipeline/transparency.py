@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.serialization import (
 from taxmatch import audit, checkpoint, merkle
 from taxmatch import receipts as receipts_file
 from taxmatch.checkpoint import Checkpoint
-from taxmatch.db import checkpoints, ledger
+from taxmatch.db import checkpoints, ledger, retractions
 from taxmatch.errors import InputError, LedgerError, Location
 from taxmatch.layout import Layout
 from taxmatch.pipeline.answer_files import text, write_atomically
@@ -141,7 +141,24 @@ def prove(ctx: Context, disclosure: str) -> dict[str, object]:
     note = make(ctx)
     head = checkpoint.verify(note, *_published(ctx.layout))
     proved = _receipt(_tree(ctx, head.size), seq, disclosure, head.size)
-    return proved | {"root_hash": head.root.hex(), "checkpoint": note}
+    return proved | {
+        "root_hash": head.root.hex(),
+        "checkpoint": note,
+        "retracted": _retraction(ctx, disclosure),
+    }
+
+
+def _retraction(ctx: Context, disclosure: str) -> dict[str, object] | None:
+    """Which retraction withdrew this disclosure, when and why (None while it stands)."""
+    entry = retractions.of_disclosure(ctx.engine, disclosure)
+    if entry is None:
+        return None
+    return {
+        "retraction_id": entry["batch_id"],
+        "entry": entry["disclosure_id"],
+        "retracted_at": entry["disclosed_at"],
+        "why": entry["why"],
+    }
 
 
 def verify(ctx: Context, notes: Sequence[tuple[str, str]], key: str | None = None) -> audit.Verified:
