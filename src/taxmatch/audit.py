@@ -19,6 +19,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -44,7 +45,16 @@ FIELDS = (
 )
 # Hashed only when set: `kind` is empty for a disclosure and "retraction" for a retraction entry.
 OPTIONAL = ("kind", "retracts", "why", "disclosed_sha256")
-RETRACTION = "retraction"
+
+
+class Kind(StrEnum):
+    """What an entry records, when it is not a disclosure (a disclosure has no kind, as entries had none
+    before retractions existed)."""
+
+    RETRACTION = "retraction"
+
+
+RETRACTION = Kind.RETRACTION
 ENTRIES_FILE, CHECKPOINTS_FILE, KEY_FILE = "entries.jsonl", "checkpoints.jsonl", "verifier-key.txt"
 
 

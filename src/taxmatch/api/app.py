@@ -7,7 +7,7 @@ from fastapi_offline import FastAPIOffline
 
 from taxmatch import __version__
 from taxmatch.api import errors
-from taxmatch.api.routes import batches, calls, health, ledger, protected, reviews, ui
+from taxmatch.api.routes import batches, calls, health, ledger, protected, retractions, reviews, ui
 from taxmatch.api.throttle import Throttle
 from taxmatch.api.uploads import CompleteMultipart
 from taxmatch.pipeline.calls import Verifier
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reviews.router,
         calls.router,
         protected.router,
+        retractions.router,
         ui.router,
     ):
         app.include_router(router)

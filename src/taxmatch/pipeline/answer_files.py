@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -45,11 +46,16 @@ def csv_writer(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> 
 
     def write(path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow(columns)
-            writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
+            write_csv(out, columns, rows)
 
     return write
+
+
+def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
+    """An interchange CSV to an open text stream: RFC 4180, CRLF, formula cells escaped."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
 
 
 def _answers_table(results: Rows, decisions: Rows) -> pa.Table:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from taxmatch.api.deps import Auditor, ContextDep
 from taxmatch.api.media import TEXT
+from taxmatch.audit import Kind
 from taxmatch.db import ledger
 from taxmatch.pipeline import transparency
 
@@ -25,7 +26,8 @@ class Verified(BaseModel):
 
 
 class EntryPublic(BaseModel):
-    """One disclosure as the ledger records it (IRC 6103(p)(3)(A) accounting)."""
+    """One entry as the ledger records it (IRC 6103(p)(3)(A) accounting): a disclosure, or the retraction
+    of one (`kind` "retraction", `retracts` naming it, `batch_id` the retraction's id)."""
 
     seq: int
     disclosure_id: str
@@ -41,6 +43,11 @@ class EntryPublic(BaseModel):
     disclosed_at: str
     prev_hash: str
     entry_hash: str
+    kind: Kind | None = None
+    retracts: str | None = None
+    why: str | None = None
+    disclosed_sha256: str | None = None
+    disclosed: str | None = None
 
 
 @router.get("/verify")
