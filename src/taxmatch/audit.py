@@ -51,6 +51,7 @@ class Kind(StrEnum):
     """What an entry records, when it is not a disclosure (a disclosure has no kind, as entries had none
     before retractions existed)."""
 
+    DISCLOSURE = "disclosure"  # never stored: a disclosure's kind is empty, as entries had none before
     RETRACTION = "retraction"
 
 

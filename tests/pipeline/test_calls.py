@@ -49,7 +49,7 @@ def test_a_call_is_accounted_at_once_and_the_same_call_twice_is_one_call(
     first = verifier.answer(store.ctx, store.requester, unsigned(store), rows)
     verified = [r for r in first.results if r["outcome"] == "VERIFIED"]
     assert verified and all(r["disclosure_id"] and r["disclosed_zip"] for r in verified)
-    assert ledger.verify(store.ctx.engine) == len(verified)
+    assert ledger.verify(store.ctx.engine).count == len(verified)
     again = verifier.answer(store.ctx, store.requester, unsigned(store), rows)
     assert again == first and ledger.count(store.ctx.engine) == len(verified)
     record = store.ctx.layout.call(first.call_id)

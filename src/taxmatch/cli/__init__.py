@@ -17,7 +17,19 @@ from typer._click.core import Context as ClickContext  # the click that typer bu
 from typer.core import TyperGroup
 
 from taxmatch import __version__
-from taxmatch.cli import batches, clients, common, ledger, master, protect, retention, retract, service, store
+from taxmatch.cli import (
+    batches,
+    clients,
+    common,
+    ledger,
+    master,
+    protect,
+    report,
+    retention,
+    retract,
+    service,
+    store,
+)
 from taxmatch.errors import TaxmatchError
 
 PLUGINS = "taxmatch.commands"
@@ -79,6 +91,7 @@ app.add_typer(clients.app, name="clients")
 app.add_typer(protect.app, name="protect")
 app.command()(retention.purge)
 app.command()(retract.retract)
+app.command()(report.report)
 app.command()(service.serve)
 app.command()(service.worker)
 for plugin in entry_points(group=PLUGINS):

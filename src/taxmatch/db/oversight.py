@@ -1,0 +1,160 @@
+"""The figures of an oversight report, counted by the database (GROUP BY), never row by row in Python.
+
+Every count is over a period of days [first, last], UTC: a disclosure or a
+retraction by the time its entry was written, a decision by the time its batch
+(or interactive call) was answered, a verdict by the time it was given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, distinct, func, select
+
+from taxmatch.audit import Kind
+from taxmatch.db.schema import batches, decisions, ledger, retractions, verdicts
+
+
+@dataclass(frozen=True)
+class Period:
+    first: dt.date
+    last: dt.date
+
+    @property
+    def since(self) -> str:
+        return self.first.isoformat()
+
+    @property
+    def until(self) -> str:  # the day after the last, as ledger times are ISO text
+        return (self.last + dt.timedelta(days=1)).isoformat()
+
+    def holds(self, column: Any) -> Any:
+        """A time column within the period."""
+        start = dt.datetime.combine(self.first, dt.time(), dt.UTC)
+        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), dt.UTC)
+        return and_(column >= start, column < end)
+
+
+def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _in_period(period: Period) -> Any:
+    return and_(ledger.c.disclosed_at >= period.since, ledger.c.disclosed_at < period.until)
+
+
+def entries_by_day(engine: Engine, period: Period) -> list[dict[str, Any]]:
+    """Disclosures and retractions per day: (day, kind, entries)."""
+    day = func.substr(ledger.c.disclosed_at, 1, 10)
+    query = (
+        select(day.label("day"), ledger.c.kind, func.count().label("entries"))
+        .where(_in_period(period))
+        .group_by(day, ledger.c.kind)
+        .order_by(day)
+    )
+    return [r | {"kind": r["kind"] or Kind.DISCLOSURE} for r in _rows(engine, query)]
+
+
+def by_official(engine: Engine, period: Period, top: int) -> list[dict[str, Any]]:
+    """The officials with the most distinct cases: their disclosures and cases."""
+    query = (
+        select(
+            ledger.c.official_name.label("official"),
+            func.count().label("disclosures"),
+            func.count(distinct(ledger.c.case_number)).label("cases"),
+        )
+        .where(_in_period(period), ledger.c.kind.is_(None))
+        .group_by(ledger.c.official_name)
+        .order_by(func.count(distinct(ledger.c.case_number)).desc(), ledger.c.official_name)
+        .limit(top)
+    )
+    return _rows(engine, query)
+
+
+def by_case(engine: Engine, period: Period, top: int) -> list[dict[str, Any]]:
+    """The cases with the most disclosures: (case, official, disclosures)."""
+    query = (
+        select(
+            ledger.c.case_number.label("case"),
+            func.min(ledger.c.official_name).label("official"),
+            func.count().label("disclosures"),
+        )
+        .where(_in_period(period), ledger.c.kind.is_(None))
+        .group_by(ledger.c.case_number)
+        .order_by(func.count().desc(), ledger.c.case_number)
+        .limit(top)
+    )
+    return _rows(engine, query)
+
+
+def decided(engine: Engine, period: Period) -> list[dict[str, Any]]:
+    """(outcome, reason codes as stored, rows) for every request row answered in the period."""
+    joined = decisions.join(batches, batches.c.batch_id == decisions.c.batch_id)
+    query = (
+        select(decisions.c.outcome, decisions.c.reason_codes, func.count().label("rows"))
+        .select_from(joined)
+        .where(period.holds(batches.c.processed_at))
+        .group_by(decisions.c.outcome, decisions.c.reason_codes)
+    )
+    return _rows(engine, query)
+
+
+def review_backlog(engine: Engine) -> int:
+    """Rows held for review that no reviewer has settled yet (whenever they were held)."""
+    settled = and_(
+        verdicts.c.batch_id == decisions.c.batch_id, verdicts.c.request_id == decisions.c.request_id
+    )
+    query = (
+        select(func.count())
+        .select_from(decisions.outerjoin(verdicts, settled))
+        .where(decisions.c.outcome == "REVIEW", verdicts.c.batch_id.is_(None))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def verdicts_given(engine: Engine, period: Period) -> list[dict[str, Any]]:
+    """(verdict, outcome, rows) of the verdicts given in the period."""
+    query = (
+        select(verdicts.c.verdict, verdicts.c.outcome, func.count().label("rows"))
+        .where(period.holds(verdicts.c.decided_at))
+        .group_by(verdicts.c.verdict, verdicts.c.outcome)
+    )
+    return _rows(engine, query)
+
+
+def retractions_done(engine: Engine, period: Period) -> list[dict[str, Any]]:
+    """Every retraction carried out in the period, with who asked, who carried it out, and why."""
+    query = (
+        select(retractions)
+        .where(retractions.c.approved_at.is_not(None), period.holds(retractions.c.approved_at))
+        .order_by(retractions.c.approved_at)
+    )
+    return _rows(engine, query)
+
+
+def totals(engine: Engine, period: Period) -> dict[str, int]:
+    """Batches and calls answered, disclosures and retraction entries, in the period."""
+    with engine.connect() as conn:
+        answered = conn.execute(
+            select(func.count(), func.coalesce(func.sum(batches.c.rows), 0)).where(
+                period.holds(batches.c.processed_at)
+            )
+        ).one()
+        officials = conn.execute(
+            select(func.count(distinct(ledger.c.official_name))).where(
+                _in_period(period), ledger.c.kind.is_(None)
+            )
+        ).scalar_one()
+        counted = select(ledger.c.kind, func.count()).where(_in_period(period)).group_by(ledger.c.kind)
+        kinds = {Kind(kind or Kind.DISCLOSURE): int(n) for kind, n in conn.execute(counted).all()}
+    return {
+        "batches": int(answered[0]),
+        "rows": int(answered[1]),
+        "disclosures": kinds.get(Kind.DISCLOSURE, 0),
+        "retracted": kinds.get(Kind.RETRACTION, 0),
+        "officials": int(officials),
+    }

@@ -1,0 +1,74 @@
+"""Charts for the oversight and batch reports: Vega-Lite specs (Altair) drawn to static SVG (vl-convert).
+
+Drawn on this machine, with no script and no network: the SVG is inline in the
+page, so a report opens, prints and archives as it shows. Every chart names its
+axes and their units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+WIDTH = 640
+BAR = "#4a6fa5"
+CAP = "#a00"
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as an SVG element, to sit inline in an HTML page."""
+    drawn: str = vl_convert.vegalite_to_svg(chart.to_dict())
+    return drawn[drawn.index("<svg") :]
+
+
+def _data(rows: Sequence[dict[str, Any]]) -> alt.Data:
+    """Rows inlined in the spec (no data frame library, no file beside the chart)."""
+    return alt.Data(values=[dict(r) for r in rows])  # type: ignore[no-untyped-call]
+
+
+def bars(
+    title: str,
+    rows: Sequence[dict[str, Any]],
+    category: str,
+    value: str,
+    unit: str,
+    *,
+    cap: float | None = None,
+    cap_label: str = "",
+) -> str:
+    """Horizontal bars, largest first; `cap` draws a limit (the agreement's caseload cap) across them."""
+    data = _data(rows)
+    base = alt.Chart(data).properties(title=title, width=WIDTH - 220, height=max(22 * len(rows), 40))
+    drawn: alt.Chart | alt.LayerChart | alt.FacetChart = base.mark_bar(color=BAR).encode(
+        x=alt.X(f"{value}:Q", title=unit),
+        y=alt.Y(f"{category}:N", sort="-x", title=None),
+    )
+    if cap is not None:
+        limit = alt.Chart(_data([{"cap": cap, "label": cap_label}]))
+        drawn = alt.layer(
+            drawn,
+            limit.mark_rule(color=CAP, strokeDash=[4, 3]).encode(x="cap:Q"),
+            limit.mark_text(color=CAP, align="left", dx=4, dy=-6).encode(x="cap:Q", text="label:N"),
+        ).properties(title=title)
+    return svg(drawn)
+
+
+def over_time(
+    title: str, rows: Sequence[dict[str, Any]], day: str, value: str, series: str, unit: str
+) -> str:
+    """Counts per day, one bar colour per series (disclosures, retractions)."""
+    data = _data(rows)
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{day}:T", title="day (UTC)", timeUnit="yearmonthdate"),
+            y=alt.Y(f"{value}:Q", title=unit),
+            color=alt.Color(f"{series}:N", title=None),
+        )
+        .properties(title=title, width=WIDTH - 140, height=220)
+    )
+    return svg(chart)

@@ -1,0 +1,107 @@
+"""Issue 9: the oversight report, its figures held to the store, and opened in Chromium with no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from taxmatch.db import ledger
+from taxmatch.pipeline import oversight, retraction
+from tests.pipeline.conftest import NOW, Store
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DAY = NOW.date()
+
+
+def reported(store: Store, tmp_path: Path) -> tuple[oversight.Oversight, Path, list[dict[str, object]]]:
+    """A batch released, its first official's disclosures retracted, and the report of that day."""
+    store.answered(store.rows, "first")
+    entries = ledger.entries(store.ctx.engine, 0, 10_000)
+    official = str(entries[0]["official_name"])
+    retraction.retract(
+        store.ctx,
+        retraction.selection(official=official),
+        "Order of the court, 2026-11-20, 25-cv-1",
+        "officer",
+    )
+    out = tmp_path / "report.html"
+    return oversight.write(store.ctx, DAY, DAY, out), out, entries
+
+
+def test_the_report_counts_what_the_log_and_the_decisions_hold(store: Store, tmp_path: Path) -> None:
+    found, out, entries = reported(store, tmp_path)
+    retracted = sum(1 for e in entries if e["official_name"] == entries[0]["official_name"])
+    assert found.totals == {
+        "batches": 1,
+        "rows": len(store.rows),
+        "disclosures": len(entries),
+        "retracted": retracted,
+        "officials": len({e["official_name"] for e in entries}),
+    }
+    cases = Counter(str(e["official_name"]) for e in entries)
+    top = dict(cases.most_common())
+    assert {r["official"]: r["disclosures"] for r in found.officials}.items() <= top.items()
+    assert len(found.officials) == min(len(top), oversight.TOP_OFFICIALS)
+    assert sum(found.outcomes.values()) == len(store.rows) and found.outcomes["VERIFIED"] == len(entries)
+    assert found.head.size == ledger.count(store.ctx.engine) == len(entries) + retracted
+    assert [r["entries"] for r in found.retractions] == [retracted]
+    page = out.read_text(encoding="utf-8")
+    for shown in (
+        f"cap {store.ctx.agreement.caseload_cap}",
+        str(store.ctx.agreement.match_threshold),
+        found.head.root.hex(),
+        found.master_sha256,
+        "taxmatch ",
+        "Order of the court",
+        "cases (count)",
+        "day (UTC)",
+    ):
+        assert shown in page, shown
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
+
+
+def test_a_period_with_nothing_in_it_says_so(store: Store, tmp_path: Path) -> None:
+    reported(store, tmp_path)
+    earlier = oversight.gather(store.ctx, DAY - dt.timedelta(days=30), DAY - dt.timedelta(days=1))
+    assert earlier.totals == {"batches": 0, "rows": 0, "disclosures": 0, "retracted": 0, "officials": 0}
+    assert "No disclosure or retraction in the period" in oversight.render(earlier)
+
+
+@pytest.mark.slow
+def test_the_report_opens_in_chromium_with_its_charts_and_no_network(store: Store, tmp_path: Path) -> None:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("TAXMATCH_REQUIRE_BROWSER"):
+            pytest.fail(f"no chromium at {CHROMIUM}; install Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import Route, sync_playwright
+
+    _, out, _ = reported(store, tmp_path)
+    asked: list[str] = []
+
+    def nothing_but_the_file(route: Route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            asked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/*", nothing_but_the_file)
+        page.goto(out.as_uri())
+        charts = page.locator("figure svg")
+        assert charts.count() >= 3
+        for n in range(charts.count()):
+            box = charts.nth(n).bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 40
+        assert page.locator("figure svg .mark-rect path, figure svg .mark-rect").count() > 0
+        page.screenshot(path=str(tmp_path / "oversight-report.png"), full_page=True)
+        browser.close()
+    assert asked == []
+    print(f"screenshot: {tmp_path / 'oversight-report.png'}")
