@@ -68,6 +68,11 @@ class EngineError(StoreError):
     """The matching engine (a Spark cluster) failed or could not be reached; nothing was written."""
 
 
+class LogContended(StoreError):
+    """Other writers kept extending the disclosure log while a batch's answers were written; nothing of
+    the batch was accounted or written, and it may be run again."""
+
+
 class LedgerError(TaxmatchError):
     """The accounting ledger's hash chain does not verify."""
 

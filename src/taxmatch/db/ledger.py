@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from taxmatch import audit
 from taxmatch.agreement import Agreement
 from taxmatch.db.schema import ledger
+from taxmatch.errors import LedgerError, LogContended
 from taxmatch.interchange import DISCLOSED_COLUMNS
 
 APPEND_ATTEMPTS = 50
@@ -81,15 +82,7 @@ def append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dic
     def attempt(conn: Connection) -> dict[str, str]:
         known = _existing(conn, items)
         fresh = [i for i in items if i.request_id not in known]
-        entries = [
-            {
-                **i.__dict__,
-                "disclosed_at": now.isoformat(),
-                "disclosed_sha256": audit.disclosed_digest(i.disclosed),
-            }
-            for i in fresh
-        ]
-        made = chain_onto(conn, entries)
+        made = chain_onto(conn, [_entry(i, now) for i in fresh])
         return known | {i.request_id: str(e["disclosure_id"]) for i, e in zip(fresh, made, strict=True)}
 
     return retrying(engine, attempt)
@@ -113,19 +106,78 @@ def retrying(engine: Engine, attempt: Callable[[Connection], T]) -> T:
         return attempt(conn)
 
 
-def chain_onto(conn: Connection, entries: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Give each new entry its place after the head (sequence, id, previous hash, own hash) and insert."""
-    head = conn.execute(
-        select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (head.seq, head.entry_hash) if head else (0, GENESIS)
+def _head(conn: Connection) -> tuple[int, str]:
+    """The log's last sequence number and hash (0 and GENESIS when it is empty)."""
+    newest = select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
+    head = conn.execute(newest).first()
+    return (int(head.seq), str(head.entry_hash)) if head else (0, GENESIS)
+
+
+def _chain(conn: Connection, entries: list[dict[str, object]], seq: int, prev: str) -> tuple[int, str]:
+    """Place each entry after (seq, prev): its sequence, id, previous hash and own hash; insert them."""
     for entry in entries:
         seq += 1
         entry.update(seq=seq, disclosure_id=disclosure_id(seq), prev_hash=prev)
         entry["entry_hash"] = prev = entry_hash(entry)
     if entries:
         conn.execute(ledger.insert(), entries)
+    return seq, prev
+
+
+def chain_onto(conn: Connection, entries: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Give each new entry its place after the head (sequence, id, previous hash, own hash) and insert."""
+    _chain(conn, entries, *_head(conn))
     return entries
+
+
+def _entry(item: Disclosure, now: dt.datetime) -> dict[str, object]:
+    return {
+        **item.__dict__,
+        "disclosed_at": now.isoformat(),
+        "disclosed_sha256": audit.disclosed_digest(item.disclosed),
+    }
+
+
+@dataclass(frozen=True)
+class Placing:
+    """Where a batch's disclosures stand in the log, decided before its answer files are written."""
+
+    seq: int  # the new entries follow this one
+    prev: str  # its hash
+    ids: dict[str, str]  # request id -> disclosure id: those the log holds already (a re-run), and the new
+    new: list[str]  # the request ids that get a new entry, in request order
+
+
+def place(engine: Engine, batch_id: str, request_ids: Sequence[str]) -> Placing:
+    """The places after today's head for the rows of this batch that the log does not hold yet."""
+    with engine.connect() as conn:
+        query = select(ledger.c.request_id, ledger.c.disclosure_id).where(ledger.c.batch_id == batch_id)
+        known = {str(r.request_id): str(r.disclosure_id) for r in conn.execute(query)}
+        seq, prev = _head(conn)
+    new = [r for r in request_ids if r not in known]
+    return Placing(seq, prev, known | {r: disclosure_id(seq + n) for n, r in enumerate(new, start=1)}, new)
+
+
+def commit(engine: Engine, placing: Placing, pages: Iterable[Sequence[Disclosure]], now: dt.datetime) -> None:
+    """Append the placed entries (pages of them, in the order placed) in one transaction.
+
+    LogContended when another writer extended the log after `place`: nothing is
+    appended then, and the batch places its entries again after the new head."""
+    try:
+        with engine.begin() as conn:
+            if _head(conn) != (placing.seq, placing.prev):
+                raise LogContended(
+                    "another writer extended the disclosure log while the answers were written"
+                )
+            seq, prev = placing.seq, placing.prev
+            for page in pages:
+                seq, prev = _chain(conn, [_entry(i, now) for i in page], seq, prev)
+            if seq != placing.seq + len(placing.new):
+                raise LedgerError(
+                    f"{seq - placing.seq:,} entries appended where {len(placing.new):,} were placed"
+                )
+    except IntegrityError as exc:  # another writer took the same places at the same moment
+        raise LogContended("another writer took the disclosure log's next places") from exc
 
 
 def _existing(conn: Connection, items: Sequence[Disclosure]) -> dict[str, str]:

@@ -125,9 +125,10 @@ class Writer:
     the block ends without an error, and are removed when it does not.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, before_rename: Callable[[], None] | None = None) -> None:
         self.paths = (folder / RESULTS, folder / DECISIONS, folder / ANSWERS)
         self.rows = 0
+        self.before_rename = before_rename or NOTHING  # the ledger's commit: files appear only after it
 
     def __enter__(self) -> Writer:
         self.temps = [_stage(p) for p in self.paths]
@@ -149,20 +150,41 @@ class Writer:
         for handle in self.handles:
             handle.close()
         self.parquet.close()
-        if kind is not None:
-            for temp in self.temps:
-                temp.unlink(missing_ok=True)
-            return
+        try:
+            if kind is None:
+                self.before_rename()
+        except BaseException:
+            kind = BaseException
+            raise
+        finally:
+            if kind is not None:
+                for temp in self.temps:
+                    temp.unlink(missing_ok=True)
         for temp, path in zip(self.temps, self.paths, strict=True):
             temp.replace(path)
 
 
+Ids = Mapping[str, str]  # request id -> disclosure id, filled in as the files are written
+
+
+def NOTHING() -> None:
+    """No step between writing the files and renaming them."""
+
+
+def _with_id(row: Mapping[str, object], ids: Ids) -> Mapping[str, object]:
+    found = ids.get(str(row["request_id"]))
+    return {**row, "disclosure_id": found} if found else row
+
+
 class Held:
     """Staged for a batch small enough to hold (an interactive call): rows sorted back in memory, with
-    no staging file and no DuckDB session, which would cost a call tens of milliseconds."""
+    no staging file and no DuckDB session, which would cost a call tens of milliseconds.
+
+    The files are written when the block ends, or before, by `finish`: with the disclosure ids the
+    ledger gave, and `before_rename` (the ledger's commit) run once they are complete."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder, self.finished = folder, False
         self.rows: list[tuple[int, Mapping[str, object], Mapping[str, object]]] = []
 
     def __enter__(self) -> Held:
@@ -171,10 +193,15 @@ class Held:
     def add_at(self, positions: list[int], results: Rows, decisions: Rows) -> None:
         self.rows += zip(positions, results, decisions, strict=True)
 
+    def finish(self, ids: Ids, before_rename: Callable[[], None] = NOTHING) -> None:
+        ordered = sorted(self.rows, key=lambda row: row[0])
+        with Writer(self.folder, before_rename) as files:
+            files.add([_with_id(r, ids) for _, r, _ in ordered], [_with_id(d, ids) for _, _, d in ordered])
+        self.finished = True
+
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
-            ordered = sorted(self.rows, key=lambda row: row[0])
-            write(self.folder, [r for _, r, _ in ordered], [d for _, _, d in ordered])
+        if kind is None and not self.finished:
+            self.finish({})
 
 
 class Staged:
@@ -204,20 +231,42 @@ class Staged:
         self.writer.write_table(table)
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if not self.writer.is_open:
+            self.path.unlink(missing_ok=True)
+            return
         self.writer.close()
         try:
             if kind is None:
-                self._write_in_order()
+                self._write_in_order({}, NOTHING)
         finally:
             self.path.unlink(missing_ok=True)
 
-    def _write_in_order(self) -> None:
+    def finish(self, ids: Ids, before_rename: Callable[[], None] = NOTHING) -> None:
+        """Write the files in request order with these disclosure ids; `before_rename` runs once they
+        are complete and before they take their names (if it fails, they never do; this may be tried
+        again)."""
+        if self.writer.is_open:
+            self.writer.close()
+        self._write_in_order(ids, before_rename)
+        self.path.unlink(missing_ok=True)
+
+    def _write_in_order(self, ids: Ids, before_rename: Callable[[], None]) -> None:
         con = duck.connect(self.budget)
         try:
-            wanted = ", ".join(f'"{c}"' for c in ANSWER_COLUMNS)
-            query = f"SELECT {wanted} FROM read_parquet(?) ORDER BY {self.ROW}"
+            given = pa.table(
+                {"rid": pa.array(list(ids), pa.string()), "did": pa.array(list(ids.values()), pa.string())}
+            )
+            con.register("given", given)
+            wanted = ", ".join(
+                f'coalesce(given.did, a."{c}") AS "{c}"' if c.endswith(".disclosure_id") else f'a."{c}"'
+                for c in ANSWER_COLUMNS
+            )
+            query = (
+                f"SELECT {wanted} FROM read_parquet(?) a "
+                f'LEFT JOIN given ON given.rid = a."result.request_id" ORDER BY a.{self.ROW}'
+            )
             ordered: pa.RecordBatchReader = con.sql(query, params=[str(self.path)]).to_arrow_reader(50_000)
-            with Writer(self.folder) as files:
+            with Writer(self.folder, before_rename) as files:
                 for batch in ordered:
                     files.add(*_split(batch.to_pylist()))
         finally:

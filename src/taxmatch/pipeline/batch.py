@@ -10,19 +10,19 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
-from taxmatch.db import decisions, ledger, protected
+from taxmatch.db import decisions, protected
 from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
-from taxmatch.pipeline import answer_files, chunking, intake, manifests, results, transparency
+from taxmatch.pipeline import accounting, answer_files, chunking, intake, manifests, results, transparency
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
@@ -164,8 +164,7 @@ class _Batch:
         decided = [
             decide(reasons[i], found.get(i, []), ctx.agreement, self.authority) for i in range(len(rows))
         ]
-        bid = self.submission.batch_id
-        return _account(ctx, rows, decided, bid, self.search, self.now, self.released)
+        return _answers(rows, decided, self.search)
 
 
 @runtime.fewer_collections()
@@ -209,6 +208,7 @@ def process(
     size = chunk_rows or CHUNK_ROWS
     repeated = chunking.repeated(requests, size)  # the first row about a person stands, in file order
     kept: list[tuple[int, Answer]] = []
+    pending = accounting.Pending()
     # A batch of one chunk (an interactive call) is sorted back in memory; a larger one through DuckDB.
     files: answer_files.Held | answer_files.Staged = (
         answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
@@ -229,12 +229,19 @@ def process(
                     for a, r, q in zip(answers, decision_rows, rows, strict=True)
                 ]
                 decisions.add(ctx.engine, stored)
+                if released:
+                    pending.note(positions, rows, answers)
                 advance(report.rows, len(requests))
             decisions.finish_batch(
                 ctx.engine, results.batch_record(submission.manifest, requests, report, now)
             )
             step("writing the answer files in request order")
-        report.answers = [a for _, a in sorted(kept, key=lambda pair: pair[0])]
+            # Accounted as they leave: committed once the files are written, before they take their names.
+            ids = accounting.account(ctx, bid, pending, files, now) if released else {}
+        ordered = [a for _, a in sorted(kept, key=lambda pair: pair[0])]
+        report.answers = [
+            replace(a, disclosure_id=ids.get(a.request_id, "")) if a.decision.chosen else a for a in ordered
+        ]
     except BaseException:
         decisions.clear_batch(ctx.engine, bid)  # a batch stopped part-way is a batch not processed
         raise
@@ -257,28 +264,11 @@ def process(
     return report
 
 
-def _account(
-    ctx: Context,
-    rows: list[dict[str, str]],
-    decided: list[Decision],
-    bid: str,
-    search: Search,
-    now: dt.datetime,
-    released: bool,
-) -> list[Answer]:
-    """Look up what may be disclosed and, if it leaves now, record each disclosure in the ledger first."""
-    verified = [(row, d.chosen) for row, d in zip(rows, decided, strict=True) if d.chosen is not None]
-    addresses = search.last_known([c.tin for _, c in verified])
-    items = [
-        ledger.Disclosure.of(bid, row, c.tin, ctx.agreement, addresses.get(c.tin, ())) for row, c in verified
-    ]
-    ids = ledger.append(ctx.engine, items, now) if released else {}
+def _answers(rows: list[dict[str, str]], decided: list[Decision], search: Search) -> list[Answer]:
+    """Each row's answer with what it would disclose; disclosure ids come when the answers leave
+    (accounting.py for the CLI and calls, release.py for a service batch)."""
+    addresses = search.last_known([d.chosen.tin for d in decided if d.chosen is not None])
     return [
-        Answer(
-            row["request_id"],
-            d,
-            ids.get(row["request_id"], "") if d.chosen else "",
-            addresses.get(d.chosen.tin, ()) if d.chosen else (),
-        )
+        Answer(row["request_id"], d, "", addresses.get(d.chosen.tin, ()) if d.chosen else ())
         for row, d in zip(rows, decided, strict=True)
     ]

@@ -1,0 +1,111 @@
+"""Issue 9: a disclosure is accounted exactly when its answer leaves, and a re-run completes a killed run.
+
+`taxmatch process` used to append each chunk's entries as it went, so a run
+killed before its files were written left entries for answers that never left.
+Now the entries are committed once the files are written, just before they take
+their names. Each test stops a run at one point, as a kill would.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from taxmatch.db import ledger
+from taxmatch.errors import LogContended
+from taxmatch.pipeline import accounting
+from tests.pipeline.conftest import Store
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL at one point of the run (a BaseException, as nothing may catch it)."""
+
+
+def results_of(folder: Path) -> dict[str, str]:
+    with (folder / "results.csv").open(encoding="utf-8", newline="") as handle:
+        return {r["request_id"]: r["disclosure_id"] for r in csv.DictReader(handle) if r["disclosure_id"]}
+
+
+def entries_of(store: Store) -> dict[str, str]:
+    return {str(e["request_id"]): str(e["disclosure_id"]) for e in ledger.entries(store.ctx.engine, 0, 10**6)}
+
+
+def wrapped(monkeypatch: pytest.MonkeyPatch, around: Callable[[Callable[..., None], Any], None]) -> None:
+    real = ledger.commit
+
+    def commit(*args: Any, **kwargs: Any) -> None:
+        around(lambda: real(*args, **kwargs), args)
+
+    monkeypatch.setattr(ledger, "commit", commit)
+
+
+def test_a_run_stopped_before_the_commit_leaves_no_entry_and_no_file(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def killed(_: Callable[[], None], __: Any) -> None:
+        raise Killed
+
+    wrapped(monkeypatch, killed)
+    with pytest.raises(Killed):
+        store.answered(store.rows, "first")
+    assert ledger.count(store.ctx.engine) == 0
+    out = store.ctx.layout.root / "first" / "out"
+    assert not (out / "results.csv").exists() and not any(out.glob("*.tmp*"))
+
+
+def test_a_run_stopped_after_the_commit_is_completed_by_the_rerun_with_the_same_ids(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def committed_then_killed(commit: Callable[[], None], _: Any) -> None:
+        commit()
+        raise Killed  # the entries are in; the files never took their names
+
+    wrapped(monkeypatch, committed_then_killed)
+    with pytest.raises(Killed):
+        store.answered(store.rows, "first")
+    accounted = entries_of(store)
+    assert accounted and not (store.ctx.layout.root / "first" / "out" / "results.csv").exists()
+    monkeypatch.undo()
+    report, out = store.answered(store.rows, "again")
+    assert results_of(out) == accounted == entries_of(store)  # same ids, no second entry
+    assert report.outcomes["VERIFIED"] == len(accounted)
+
+
+def test_a_log_extended_meanwhile_is_placed_again_after_its_new_head(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer (a call, a release) appends while the files are written: the commit refuses whole,
+    and the files are written again with the places after the new head."""
+    other = ledger.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
+    times = {"n": 0}
+
+    def interrupted(commit: Callable[[], None], _: Any) -> None:
+        times["n"] += 1
+        if times["n"] == 1:
+            ledger.append(store.ctx.engine, [other], store.ctx.now())
+        commit()
+
+    wrapped(monkeypatch, interrupted)
+    _, out = store.answered(store.rows, "first")
+    assert times["n"] == 2
+    ours = {k: v for k, v in entries_of(store).items() if k != "r1"}
+    assert results_of(out) == ours and "TXM-0000000001" not in ours.values()
+    assert ledger.verify(store.ctx.engine).count == len(ours) + 1
+
+
+def test_a_log_that_never_stops_moving_refuses_the_batch_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def always(_: Callable[[], None], __: Any) -> None:
+        raise LogContended("another writer extended the disclosure log")
+
+    wrapped(monkeypatch, always)
+    with pytest.raises(LogContended):
+        store.answered(store.rows, "first")
+    assert ledger.count(store.ctx.engine) == 0
+    assert not (store.ctx.layout.root / "first" / "out" / "results.csv").exists()
+    assert accounting.ATTEMPTS > 1
