@@ -161,6 +161,8 @@ def test_the_whole_contract_from_the_command_line(tmp_path: Path, caplog: pytest
         store,
     )
     assert "2025-style" in report
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")  # the batch's report (issue 9)
+    assert "taxmatch oversight report: batch IRS-DHS" in page and "<svg" in page
     logged = [r.getMessage() for r in caplog.records if r.name == "taxmatch.pipeline.batch"]
     assert any("200 rows from" in m for m in logged) and any("answered 200 rows in" in m for m in logged)
     with (tmp_path / "out" / "decisions.csv").open(encoding="utf-8") as handle:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from taxmatch.db import ledger
+from taxmatch.db.oversight import Period
 from taxmatch.pipeline import oversight, retraction
 from tests.pipeline.conftest import NOW, Store
 
@@ -30,7 +31,7 @@ def reported(store: Store, tmp_path: Path) -> tuple[oversight.Oversight, Path, l
         "officer",
     )
     out = tmp_path / "report.html"
-    return oversight.write(store.ctx, DAY, DAY, out), out, entries
+    return oversight.write(store.ctx, Period(DAY, DAY), out), out, entries
 
 
 def test_the_report_counts_what_the_log_and_the_decisions_hold(store: Store, tmp_path: Path) -> None:
@@ -67,7 +68,7 @@ def test_the_report_counts_what_the_log_and_the_decisions_hold(store: Store, tmp
 
 def test_a_period_with_nothing_in_it_says_so(store: Store, tmp_path: Path) -> None:
     reported(store, tmp_path)
-    earlier = oversight.gather(store.ctx, DAY - dt.timedelta(days=30), DAY - dt.timedelta(days=1))
+    earlier = oversight.gather(store.ctx, Period(DAY - dt.timedelta(days=30), DAY - dt.timedelta(days=1)))
     assert earlier.totals == {"batches": 0, "rows": 0, "disclosures": 0, "retracted": 0, "officials": 0}
     assert "No disclosure or retraction in the period" in oversight.render(earlier)
 

@@ -12,6 +12,7 @@ CSV: Described = {
 TEXT: Described = {
     200: {"content": {"text/plain": {}}, "description": "A C2SP tlog-checkpoint in a signed note."}
 }
+HTML: Described = {200: {"content": {"text/html": {}}, "description": "A report, its charts inline (SVG)."}}
 JSONL: Described = {
     200: {"content": {"application/jsonl": {}}, "description": "One receipt per line (JSON)."}
 }

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from taxmatch.cli.common import StoreOpt, context, out
+from taxmatch.db.oversight import Period
 from taxmatch.errors import InputError
 from taxmatch.pipeline import oversight
 
@@ -30,7 +31,7 @@ def report(
     start, end = first.date() if first else today.replace(day=1), last.date() if last else today
     if start > end:
         raise InputError(f"--from {start} is after --to {end}", fix="Give the first day, then the last.")
-    found = oversight.write(ctx, start, end, out_file)
+    found = oversight.write(ctx, Period(start, end), out_file)
     out.print(
         f"wrote {out_file}: {found.totals['disclosures']:,} disclosure(s), {found.totals['retracted']:,} "
         f"retracted, {found.totals['batches']:,} batch(es) and call(s), {start} to {end}",

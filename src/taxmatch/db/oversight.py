@@ -1,8 +1,10 @@
 """The figures of an oversight report, counted by the database (GROUP BY), never row by row in Python.
 
-Every count is over a period of days [first, last], UTC: a disclosure or a
-retraction by the time its entry was written, a decision by the time its batch
-(or interactive call) was answered, a verdict by the time it was given.
+Every count is over a scope: a period of days [first, last], UTC, or one batch
+(its report, beside its results). In a period, a disclosure or a retraction
+counts by the time its entry was written, a decision by the time its batch (or
+interactive call) was answered, a verdict by the time it was given. For one
+batch: its disclosures, the retractions of them, its decisions and verdicts.
 """
 
 from __future__ import annotations
@@ -11,30 +13,48 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, distinct, func, select
+from sqlalchemy import Engine, and_, distinct, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from taxmatch.audit import Kind
 from taxmatch.db.schema import batches, decisions, ledger, retractions, verdicts
 
+ORIGINAL = aliased(ledger, name="original")
+
 
 @dataclass(frozen=True)
 class Period:
-    first: dt.date
-    last: dt.date
+    """A period of days (both ends kept), or, with `batch`, one batch whenever it was answered."""
 
-    @property
-    def since(self) -> str:
-        return self.first.isoformat()
-
-    @property
-    def until(self) -> str:  # the day after the last, as ledger times are ISO text
-        return (self.last + dt.timedelta(days=1)).isoformat()
+    first: dt.date | None = None
+    last: dt.date | None = None
+    batch: str | None = None
 
     def holds(self, column: Any) -> Any:
         """A time column within the period."""
-        start = dt.datetime.combine(self.first, dt.time(), dt.UTC)
-        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), dt.UTC)
-        return and_(column >= start, column < end)
+        held = []
+        if self.first is not None:
+            held.append(column >= dt.datetime.combine(self.first, dt.time(), dt.UTC))
+        if self.last is not None:
+            held.append(column < dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), dt.UTC))
+        return and_(true(), *held)
+
+    def rows_of(self, table: Any) -> Any:
+        """A table's rows answered in the scope (decisions, verdicts: by their batch)."""
+        held = table.c.batch_id == self.batch if self.batch is not None else true()
+        return and_(held, self.holds(batches.c.processed_at))
+
+    def entries(self) -> Any:
+        """Log entries in the scope (their times are ISO text): a batch's disclosures and retractions."""
+        held = []
+        if self.first is not None:
+            held.append(ledger.c.disclosed_at >= self.first.isoformat())
+        if self.last is not None:
+            held.append(ledger.c.disclosed_at < (self.last + dt.timedelta(days=1)).isoformat())
+        if self.batch is not None:
+            ours = select(ORIGINAL.c.disclosure_id).where(ORIGINAL.c.batch_id == self.batch)
+            held.append(or_(ledger.c.batch_id == self.batch, ledger.c.retracts.in_(ours)))
+        return and_(true(), *held)
 
 
 def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
@@ -42,16 +62,12 @@ def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def _in_period(period: Period) -> Any:
-    return and_(ledger.c.disclosed_at >= period.since, ledger.c.disclosed_at < period.until)
-
-
 def entries_by_day(engine: Engine, period: Period) -> list[dict[str, Any]]:
     """Disclosures and retractions per day: (day, kind, entries)."""
     day = func.substr(ledger.c.disclosed_at, 1, 10)
     query = (
         select(day.label("day"), ledger.c.kind, func.count().label("entries"))
-        .where(_in_period(period))
+        .where(period.entries())
         .group_by(day, ledger.c.kind)
         .order_by(day)
     )
@@ -66,7 +82,7 @@ def by_official(engine: Engine, period: Period, top: int) -> list[dict[str, Any]
             func.count().label("disclosures"),
             func.count(distinct(ledger.c.case_number)).label("cases"),
         )
-        .where(_in_period(period), ledger.c.kind.is_(None))
+        .where(period.entries(), ledger.c.kind.is_(None))
         .group_by(ledger.c.official_name)
         .order_by(func.count(distinct(ledger.c.case_number)).desc(), ledger.c.official_name)
         .limit(top)
@@ -82,7 +98,7 @@ def by_case(engine: Engine, period: Period, top: int) -> list[dict[str, Any]]:
             func.min(ledger.c.official_name).label("official"),
             func.count().label("disclosures"),
         )
-        .where(_in_period(period), ledger.c.kind.is_(None))
+        .where(period.entries(), ledger.c.kind.is_(None))
         .group_by(ledger.c.case_number)
         .order_by(func.count().desc(), ledger.c.case_number)
         .limit(top)
@@ -96,7 +112,7 @@ def decided(engine: Engine, period: Period) -> list[dict[str, Any]]:
     query = (
         select(decisions.c.outcome, decisions.c.reason_codes, func.count().label("rows"))
         .select_from(joined)
-        .where(period.holds(batches.c.processed_at))
+        .where(period.rows_of(decisions))
         .group_by(decisions.c.outcome, decisions.c.reason_codes)
     )
     return _rows(engine, query)
@@ -118,9 +134,10 @@ def review_backlog(engine: Engine) -> int:
 
 def verdicts_given(engine: Engine, period: Period) -> list[dict[str, Any]]:
     """(verdict, outcome, rows) of the verdicts given in the period."""
+    held = verdicts.c.batch_id == period.batch if period.batch is not None else true()
     query = (
         select(verdicts.c.verdict, verdicts.c.outcome, func.count().label("rows"))
-        .where(period.holds(verdicts.c.decided_at))
+        .where(held, period.holds(verdicts.c.decided_at))
         .group_by(verdicts.c.verdict, verdicts.c.outcome)
     )
     return _rows(engine, query)
@@ -128,9 +145,10 @@ def verdicts_given(engine: Engine, period: Period) -> list[dict[str, Any]]:
 
 def retractions_done(engine: Engine, period: Period) -> list[dict[str, Any]]:
     """Every retraction carried out in the period, with who asked, who carried it out, and why."""
+    touched = select(ledger.c.batch_id).where(ledger.c.retracts.is_not(None), period.entries())
     query = (
         select(retractions)
-        .where(retractions.c.approved_at.is_not(None), period.holds(retractions.c.approved_at))
+        .where(retractions.c.approved_at.is_not(None), retractions.c.retraction_id.in_(touched))
         .order_by(retractions.c.approved_at)
     )
     return _rows(engine, query)
@@ -140,16 +158,14 @@ def totals(engine: Engine, period: Period) -> dict[str, int]:
     """Batches and calls answered, disclosures and retraction entries, in the period."""
     with engine.connect() as conn:
         answered = conn.execute(
-            select(func.count(), func.coalesce(func.sum(batches.c.rows), 0)).where(
-                period.holds(batches.c.processed_at)
-            )
+            select(func.count(), func.coalesce(func.sum(batches.c.rows), 0)).where(period.rows_of(batches))
         ).one()
         officials = conn.execute(
             select(func.count(distinct(ledger.c.official_name))).where(
-                _in_period(period), ledger.c.kind.is_(None)
+                period.entries(), ledger.c.kind.is_(None)
             )
         ).scalar_one()
-        counted = select(ledger.c.kind, func.count()).where(_in_period(period)).group_by(ledger.c.kind)
+        counted = select(ledger.c.kind, func.count()).where(period.entries()).group_by(ledger.c.kind)
         kinds = {Kind(kind or Kind.DISCLOSURE): int(n) for kind, n in conn.execute(counted).all()}
     return {
         "batches": int(answered[0]),

@@ -146,13 +146,14 @@ def demo(
     batch = run(ctx, paths["requests"], paths["manifest"], out_dir)
     base = baseline.disclosures(intake.read_requests(paths["requests"]).rows, ref.parquet)
     result = evaluate.evaluate(out_dir, paths["truth"], base)
-    report.write(out_dir / "report.html", batch, result)
+    report.write(out_dir / "evaluation.html", batch, result)
     entries = ledger.verify(ctx.engine).count
     summary(batch)
     _print_evaluation(result)
     out.print(f"ledger verifies: {entries:,} entries")
     out.print(
-        f"wrote {out_dir / 'results.csv'}, {out_dir / 'decisions.csv'} and {out_dir / 'report.html'} "
+        f"wrote {out_dir / 'results.csv'}, {out_dir / 'decisions.csv'}, {out_dir / 'report.html'} and "
+        f"{out_dir / 'evaluation.html'} "
         f"in {time.perf_counter() - started:.0f} s"
     )
 

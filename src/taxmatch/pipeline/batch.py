@@ -18,11 +18,21 @@ import pyarrow as pa
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, protected
+from taxmatch.db.oversight import Period
 from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
-from taxmatch.pipeline import accounting, answer_files, chunking, intake, manifests, results, transparency
+from taxmatch.pipeline import (
+    accounting,
+    answer_files,
+    chunking,
+    intake,
+    manifests,
+    oversight,
+    results,
+    transparency,
+)
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
@@ -250,8 +260,9 @@ def process(
             search.close()
     if released:
         step("signing the disclosure log's checkpoint")
-        if receipts:
+        if receipts:  # a batch's files: its receipts, and its report for the disclosure office
             transparency.write_receipts(ctx, bid, out_dir)
+            oversight.write(ctx, Period(batch=bid), out_dir / oversight.REPORT)
         else:
             transparency.make(ctx)
     log.info(

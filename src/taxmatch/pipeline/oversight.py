@@ -28,6 +28,7 @@ from taxmatch.pipeline.context import Context
 from taxmatch.reasons import DESCRIPTION, Reason
 
 TOP_CASES = TOP_OFFICIALS = 30
+REPORT = "report.html"  # a released batch's report, beside its results (for the office, not the requester)
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}pre{background:#f6f6f6;padding:.5rem}
@@ -53,9 +54,8 @@ class Oversight:
     retractions: list[dict[str, Any]]
 
 
-def gather(ctx: Context, first: dt.date, last: dt.date) -> Oversight:
-    """Every figure of the period, counted in the store, and the log's signed head as it is now."""
-    period = Period(first, last)
+def gather(ctx: Context, period: Period) -> Oversight:
+    """Every figure of the period (or batch), counted in the store, and the log's signed head as it is now."""
     outcomes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     for row in oversight.decided(ctx.engine, period):
@@ -86,8 +86,8 @@ def gather(ctx: Context, first: dt.date, last: dt.date) -> Oversight:
     )
 
 
-def write(ctx: Context, first: dt.date, last: dt.date, out: Path) -> Oversight:
-    found = gather(ctx, first, last)
+def write(ctx: Context, period: Period, out: Path) -> Oversight:
+    found = gather(ctx, period)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomically({out: text(render(found))})
     return found
@@ -213,7 +213,8 @@ def _retractions(o: Oversight) -> str:
 
 def render(o: Oversight) -> str:
     t = o.totals
-    period = f"{o.period.first.isoformat()} to {o.period.last.isoformat()}"
+    p = o.period
+    period = f"batch {p.batch}" if p.batch else f"{p.first} to {p.last}"
     summary: list[list[object]] = [
         ["batches and interactive calls answered", t["batches"]],
         ["request rows answered", t["rows"]],
@@ -222,7 +223,7 @@ def render(o: Oversight) -> str:
         ["officials disclosed to", t["officials"]],
     ]
     parts = [
-        f"<h1>taxmatch oversight report: {html.escape(period)}</h1>",
+        f"<h1>taxmatch oversight report: {_e(period)}</h1>",
         f"<p>Made {_e(o.made_at.isoformat())}. Counts are of the store, over the period's days (UTC).</p>",
         _table(["in the period", "count"], summary),
         "<h2>Terms and what this report covers</h2>",

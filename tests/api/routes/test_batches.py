@@ -54,6 +54,10 @@ def test_the_batch_life_cycle_with_two_person_release(api: TestClient, world: Wo
     lines = results.text.strip().splitlines()
     assert lines[0].startswith("request_id,outcome,reason_codes,disclosed_street_address")
     assert len(lines) == 151
+    page = api.get(f"/batches/{batch}/report", headers=auth(world, "auditor"))  # issue 9: the batch's report
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f"batch {batch}" in page.text and "<svg" in page.text and "caseload cap" in page.text
+    assert api.get(f"/batches/{batch}/report", headers=mine).status_code == 403  # internal codes in it
     again = api.post(f"/batches/{batch}/approve", headers=auth(world, "disclosure_officer"))
     assert again.status_code == 409 and "already released" in again.json()["error"]["fix"]
     refused = api.post(f"/batches/{batch}/approve", headers=mine).json()["error"]

@@ -11,11 +11,11 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from taxmatch.api.deps import Anyone, ContextDep, Insider, Officer, Requester, SettingsDep
-from taxmatch.api.media import CSV, JSONL, TEXT
+from taxmatch.api.media import CSV, HTML, JSONL, TEXT
 from taxmatch.db.clients import Client
 from taxmatch.db.queue import JobStatus
 from taxmatch.errors import Conflict, TooLarge
-from taxmatch.pipeline import jobs, transparency
+from taxmatch.pipeline import jobs, oversight, transparency
 from taxmatch.pipeline.context import Context
 
 router = APIRouter(prefix="/batches", tags=["batches"])
@@ -107,6 +107,13 @@ def checkpoint(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
 def receipts(batch_id: str, ctx: ContextDep, who: Anyone) -> FileResponse:
     """One JSON line per disclosure: its leaf in the log and the inclusion proof against the checkpoint."""
     return _released(ctx, batch_id, who, transparency.RECEIPTS_FILE, "application/jsonl")
+
+
+@router.get("/{batch_id}/report", response_class=FileResponse, responses=HTML)
+def report(batch_id: str, ctx: ContextDep, who: Insider) -> FileResponse:
+    """The released batch's report (HTML, charts inline): officials against the cap, reasons, retractions,
+    the checkpoint it covers. For the disclosure office and auditors: it names internal reason codes."""
+    return _released(ctx, batch_id, who, oversight.REPORT, "text/html")
 
 
 @router.get("/{batch_id}/decisions", response_class=FileResponse, responses=CSV)
