@@ -1,4 +1,4 @@
-"""Charts for the oversight and batch reports: Vega-Lite specs (Altair) drawn to static SVG (vl-convert).
+"""Charts and tables for the reports: Vega-Lite specs (Altair) drawn to static SVG (vl-convert).
 
 Drawn on this machine, with no script and no network: the SVG is inline in the
 page, so a report opens, prints and archives as it shows. Every chart names its
@@ -7,7 +7,8 @@ axes and their units.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import altair as alt
@@ -72,3 +73,18 @@ def over_time(
         .properties(title=title, width=WIDTH - 140, height=220)
     )
     return svg(chart)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """An HTML table, every cell escaped; whole numbers right-aligned with thousands separators."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{v:,}</td>' if isinstance(v, int) else f"<td>{html.escape(str(v))}</td>"
+            for v in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"

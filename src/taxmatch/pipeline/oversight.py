@@ -93,20 +93,6 @@ def write(ctx: Context, period: Period, out: Path) -> Oversight:
     return found
 
 
-def _table(headers: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="n">{v:,}</td>' if isinstance(v, int) else f"<td>{html.escape(str(v))}</td>"
-            for v in row
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
 def _e(value: object) -> str:
     return html.escape(str(value))
 
@@ -130,7 +116,7 @@ def _terms(o: Oversight) -> str:
         ["log covered (root hash, hex)", o.head.root.hex()],
     ]
     return (
-        _table(["term", "value"], rows)
+        charts.table(["term", "value"], rows)
         + f"<p>The signed checkpoint it covers:</p><pre>{html.escape(o.note)}</pre>"
     )
 
@@ -164,9 +150,9 @@ def _officials(o: Oversight) -> str:
             chart,
             f"Distinct cases each official received disclosures for; the dashed line is the cap ({cap}).",
         )
-        + _table(["official", "cases", "disclosures"], rows)
+        + charts.table(["official", "cases", "disclosures"], rows)
         + f"<h3>The {len(cases)} cases with the most disclosures</h3>"
-        + _table(["case", "official", "disclosures"], cases)
+        + charts.table(["case", "official", "disclosures"], cases)
     )
 
 
@@ -180,16 +166,18 @@ def _reasons(o: Oversight) -> str:
     ]
     outcomes: list[list[object]] = [[k, n] for k, n in sorted(o.outcomes.items())]
     return (
-        _table(["outcome", "rows"], outcomes)
+        charts.table(["outcome", "rows"], outcomes)
         + _figure(charts.bars("request rows per reason code", rows, "reason", "rows", "rows (count)"), "")
-        + _table(["reason code", "rows", "meaning"], described)
+        + charts.table(["reason code", "rows", "meaning"], described)
     )
 
 
 def _reviews(o: Oversight) -> str:
     rows: list[list[object]] = [[v["verdict"], v["outcome"], v["rows"]] for v in o.verdicts]
     given = (
-        _table(["verdict", "became", "rows"], rows) if rows else "<p>No verdict was given in the period.</p>"
+        charts.table(["verdict", "became", "rows"], rows)
+        if rows
+        else "<p>No verdict was given in the period.</p>"
     )
     return f"<p>Held for review and not yet settled, now: <b>{o.backlog:,}</b> row(s).</p>" + given
 
@@ -208,7 +196,7 @@ def _retractions(o: Oversight) -> str:
         ]
         for r in o.retractions
     ]
-    return _table(["retraction", "disclosures", "why", "asked by", "carried out by", "when"], rows)
+    return charts.table(["retraction", "disclosures", "why", "asked by", "carried out by", "when"], rows)
 
 
 def render(o: Oversight) -> str:
@@ -225,7 +213,7 @@ def render(o: Oversight) -> str:
     parts = [
         f"<h1>taxmatch oversight report: {_e(period)}</h1>",
         f"<p>Made {_e(o.made_at.isoformat())}. Counts are of the store, over the period's days (UTC).</p>",
-        _table(["in the period", "count"], summary),
+        charts.table(["in the period", "count"], summary),
         "<h2>Terms and what this report covers</h2>",
         _terms(o),
         "<h2>Disclosures over time</h2>",
