@@ -66,7 +66,7 @@ def over_time(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X(f"{day}:T", title="day (UTC)", timeUnit="yearmonthdate"),
+            x=alt.X(f"{day}:O", title="day (UTC)"),
             y=alt.Y(f"{value}:Q", title=unit),
             color=alt.Color(f"{series}:N", title=None),
         )

@@ -203,6 +203,11 @@ def render(o: Oversight) -> str:
     t = o.totals
     p = o.period
     period = f"batch {p.batch}" if p.batch else f"{p.first} to {p.last}"
+    scope = (
+        "Counts are of this batch: its disclosures and their retractions, its decisions and verdicts."
+        if p.batch
+        else "Counts are of the store, over the period's days (UTC)."
+    )
     summary: list[list[object]] = [
         ["batches and interactive calls answered", t["batches"]],
         ["request rows answered", t["rows"]],
@@ -212,7 +217,7 @@ def render(o: Oversight) -> str:
     ]
     parts = [
         f"<h1>taxmatch oversight report: {_e(period)}</h1>",
-        f"<p>Made {_e(o.made_at.isoformat())}. Counts are of the store, over the period's days (UTC).</p>",
+        f"<p>Made {_e(o.made_at.isoformat())}. {scope}</p>",
         charts.table(["in the period", "count"], summary),
         "<h2>Terms and what this report covers</h2>",
         _terms(o),
