@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -12,11 +13,10 @@ from rich.table import Table
 
 from taxmatch import reasons
 from taxmatch.cli.common import AgreementOpt, StoreOpt, context, out, steps
-from taxmatch.db import decisions
-from taxmatch.matching import explain as waterfall
+from taxmatch.db.accesses import Via
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, SparkMaster
-from taxmatch.pipeline import batch
+from taxmatch.pipeline import batch, inspection
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import BatchReport
 from taxmatch.settings import Engine, Settings
@@ -94,14 +94,8 @@ def explain(
 ) -> None:
     """Say why a row got its answer: the rule that decided it, the values compared, and the match weights."""
     ctx = context(store, existing=True)
-    row = decisions.find(ctx.engine, batch_id, request_id)
-    told = waterfall.story(row, ctx.agreement)
-    if ctx.layout.has_master:
-        ref = reference.open_reference(ctx.layout, ctx.budget)
-        for candidate in told["candidates"]:
-            candidate["on_file"] = reference.records(ref, candidate["tin"])
-    for candidate in told["candidates"]:
-        candidate["tin"] = waterfall.masked(candidate["tin"])
+    viewer = f"command line ({getpass.getuser()})"  # taxpayer data is shown: the look is recorded
+    told = inspection.inspect(ctx, batch_id, request_id, viewer, "operator", Via.EXPLAIN)
     if as_json:
         sys.stdout.write(json.dumps(told, indent=2, default=str) + "\n")
         return

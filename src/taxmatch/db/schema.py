@@ -215,6 +215,21 @@ protected_changes = Table(
     Column("why", Text, nullable=False),
 )
 
+# Every look at a row's taxpayer data (IRC 7213A makes unauthorised inspection an offence): who, when,
+# which row, and from where (the reviewers' workbench, `taxmatch explain`).
+accesses = Table(
+    "accesses",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("viewer", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("batch_id", String(80), nullable=False),
+    Column("request_id", String(200), nullable=False),
+    Column("via", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("accesses_by_row", "batch_id", "request_id"),
+)
+
 # Each purge of what is past its retention: when, by whom, and how much went.
 purges = Table(
     "purges",

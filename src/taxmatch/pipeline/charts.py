@@ -21,8 +21,7 @@ CAP = "#a00"
 
 def svg(chart: alt.TopLevelMixin) -> str:
     """The chart as an SVG element, to sit inline in an HTML page."""
-    drawn: str = vl_convert.vegalite_to_svg(chart.to_dict())
-    return drawn[drawn.index("<svg") :]
+    return spec(chart.to_dict())
 
 
 def _data(rows: Sequence[dict[str, Any]]) -> alt.Data:
@@ -88,3 +87,43 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
         for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def waterfall(title: str, steps: Sequence[dict[str, Any]], threshold_bits: float) -> str:
+    """A candidate's match weight built up step by step: the prior, then each comparison's bits; the
+    dashed line is the match weight the agreement's threshold needs."""
+    rows = [
+        {
+            "step": f"{n}. {s['comparison']}: {s['level']}",
+            "start": s["total"] - s["bits"] if n else 0.0,
+            "end": s["total"],
+            "bits": s["bits"],
+            "sign": "prior" if n == 0 else ("for" if s["bits"] >= 0 else "against"),
+        }
+        for n, s in enumerate(steps)
+    ]
+    order = [r["step"] for r in rows]
+    colours = alt.Scale(domain=["prior", "for", "against"], range=["#888", "#2e7d32", "#c62828"])
+    bars = (
+        alt.Chart(_data(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("start:Q", title="match weight (bits)"),
+            x2="end:Q",
+            y=alt.Y("step:N", sort=order, title=None),
+            color=alt.Color("sign:N", scale=colours, title=None),
+        )
+    )
+    line = alt.Chart(_data([{"bits": threshold_bits, "label": "threshold"}]))
+    drawn = alt.layer(
+        bars,
+        line.mark_rule(color=CAP, strokeDash=[4, 3]).encode(x="bits:Q"),
+        line.mark_text(color=CAP, align="left", dx=4, dy=-6).encode(x="bits:Q", text="label:N"),
+    ).properties(title=title, width=WIDTH - 300, height=22 * len(rows))
+    return svg(drawn)
+
+
+def spec(vega_lite: dict[str, Any]) -> str:
+    """A Vega-Lite spec made elsewhere (Splink's own charts) drawn to SVG the same way."""
+    drawn: str = vl_convert.vegalite_to_svg(vega_lite)
+    return drawn[drawn.index("<svg") :]
