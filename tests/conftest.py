@@ -167,3 +167,14 @@ def engine(store_dir: Path) -> Iterator[Engine]:
 def at(day: dt.date) -> dt.datetime:
     """Midnight UTC of a day: the instant a test that thinks in days works at."""
     return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+# Where the browser tests keep their screenshots (not in git); listed at the end of every run.
+ARTIFACTS = Path(os.environ.get("TAXMATCH_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the screenshots the browser tests took, so that they are part of the run's output."""
+    shots = sorted(ARTIFACTS.glob("*.png")) if ARTIFACTS.exists() else []
+    if shots:
+        terminalreporter.write_line(f"screenshots ({ARTIFACTS}): " + ", ".join(p.name for p in shots))

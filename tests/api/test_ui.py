@@ -15,21 +15,21 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, Route, sync_playwright
+from playwright.sync_api import Page, Route, expect, sync_playwright
 from sqlalchemy import select
 
 from taxmatch.api import create_app
 from taxmatch.db import clients
 from taxmatch.db.clients import Client, Role
 from taxmatch.db.engine import connect
-from taxmatch.db.schema import decisions, verdicts
+from taxmatch.db.schema import accesses, decisions, verdicts
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.pipeline import jobs
 from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
-from tests.conftest import covered, work_off
+from tests.conftest import ARTIFACTS, covered, work_off
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -82,7 +82,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     root = tmp_path_factory.mktemp("ui")
     people = synth.write_master(root / "master.csv", 1500, seed=41)
-    synth.write_requests(root / "requests.csv", root / "truth.csv", people, 150, seed=42)
+    synth.write_requests(root / "requests.csv", root / "truth.csv", people, 700, seed=42)
     synth.write_manifest(root / "manifest.json", root / "requests.csv")
     reference.load(root / "master.csv", Layout(root / "store"), NOW)
     settings = Settings(store=root / "store", database_url=f"sqlite:///{root / 'store' / 'ui.db'}")
@@ -121,32 +121,106 @@ def page(site: Site) -> Iterator[Page]:
         browser.close()
 
 
-def _load(page: Page, site: Site, token: str) -> None:
+def shot(page: Page, name: str) -> None:
+    """A screenshot kept with the test run's output (listed at its end by tests/conftest.py)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _load(page: Page, site: Site, token: str, **filters: str) -> None:
     page.goto(f"{site.url}/ui/reviews")
     page.fill("#credential", token)
+    page.click("#login button[type=submit]")
     page.fill("#batch", site.batch)
-    page.click("button[type=submit]")
+    for field, value in filters.items():
+        page.select_option(f"#{field}", value)
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#status")).to_contain_text("match")
 
 
-def test_the_queue_shows_every_held_row_and_markup_only_as_text(page: Page, site: Site) -> None:
-    _load(page, site, site.tokens["reviewer"])
-    page.wait_for_selector("#queue tbody tr")
-    shown = page.locator("#queue tbody td.request").all_text_contents()
-    assert sorted(shown) == site.held
-    assert HOSTILE in shown
+def _open(page: Page, has_text: str) -> None:
+    page.locator("#queue tbody tr").filter(has_text=has_text).first.click()
+    page.wait_for_selector("#detail:not([hidden]) #compare tbody tr")
+
+
+def _accesses(site: Site, request_id: str) -> list[dict[str, object]]:
+    engine = connect(site.settings.store_path, site.settings.database_url)
+    with engine.connect() as conn:
+        found = conn.execute(select(accesses).where(accesses.c.request_id == request_id)).mappings().all()
+    engine.dispose()
+    return [dict(r) for r in found]
+
+
+def test_the_queue_pages_through_every_held_row_and_shows_markup_only_as_text(page: Page, site: Site) -> None:
+    _load(page, site, site.tokens["reviewer"], **{"page-size": "10"})
+    assert len(site.held) > 10  # more than one page, or paging proved nothing
+    shown: list[str] = []
+    while True:
+        shown += page.locator("#queue tbody td.request").all_text_contents()
+        assert page.locator("#queue img").count() == 0  # the queue shows no taxpayer data
+        if page.is_disabled("#next"):
+            break
+        before = page.text_content("#showing") or ""
+        page.click("#next")
+        expect(page.locator("#showing")).not_to_have_text(before)
+    assert sorted(shown) == site.held and HOSTILE in shown
+    last = len(site.held)
+    assert page.text_content("#showing") == f"rows {(last - 1) // 10 * 10 + 1}–{last} of {last}"
     assert page.title() == "taxmatch: rows held for review"
-    assert page.locator("#queue img").count() == 0
+    assert page.evaluate("document.title") != "pwned"
 
 
-def test_a_reviewer_settles_a_row_and_a_verdict_without_reason_is_refused(page: Page, site: Site) -> None:
-    _load(page, site, site.tokens["reviewer"])
-    row = page.locator("#queue tbody tr").filter(has_text=HOSTILE)
-    row.get_by_role("button", name="Reject").click()
-    page.wait_for_selector("#status.error")
-    assert "at least 10 characters" in page.text_content("#status")
-    row.get_by_role("textbox").fill("Case file shows a different date of birth.")
-    row.get_by_role("button", name="Reject").click()
+def test_a_namesake_row_shows_both_candidates_and_is_settled_in_two_steps(page: Page, site: Site) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _load(page, site, site.tokens["reviewer"], reason="NAMESAKE_AT_ADDRESS")
+    shot(page, "workbench-queue")
+    namesakes = page.locator("#queue tbody td.request").all_text_contents()
+    request_id = next(r for r in namesakes if r != HOSTILE)  # the hostile row is the next test's
+    _open(page, request_id)
+    headers = page.locator("#compare thead th").all_text_contents()
+    assert headers[:2] == ["field", "the request"] and len(headers) == 4  # the request and both candidates
+    assert all("TIN •••••" in h for h in headers[2:])
+    assert "Rule 3" in (page.text_content("#decided-by") or "")
+    assert page.locator("#addresses table").count() == 2
+    assert page.locator("#charts img").count() == 2
+    assert page.evaluate("[...document.querySelectorAll('#charts img')].every(i => i.naturalWidth > 0)")
+    assert _accesses(site, request_id), "opening the row recorded no access"
+    shot(page, "workbench-held-row")
+    page.click("#confirm")  # no reason given: refused before anything is sent
+    assert "at least 10 characters" in (page.text_content("#status") or "")
+    assert page.is_hidden("#verdict-step")
+    page.fill("#note", "Case file: the elder, born 1961, is the subject.")
+    page.click("#confirm")
+    question = page.text_content("#verdict-question") or ""
+    assert "TIN •••••" in question and "DHS/ICE" in question  # names the taxpayer it would disclose
+    shot(page, "workbench-second-step")
+    page.click("#verdict-yes")
     page.wait_for_selector("#status.done")
+    assert "VERIFIED MATCH_NAME_ADDRESS;REVIEWER_CONFIRMED" in (page.text_content("#status") or "")
+    engine = connect(site.settings.store_path, site.settings.database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(select(verdicts).where(verdicts.c.request_id == request_id)).mappings().one()
+    engine.dispose()
+    assert (stored["verdict"], stored["outcome"]) == ("confirm", "VERIFIED")
+
+
+def test_a_reviewer_rejects_a_row_by_keyboard_with_a_reason_on_record(page: Page, site: Site) -> None:
+    _load(page, site, site.tokens["reviewer"])
+    rows = page.locator("#queue tbody td.request").all_text_contents()
+    page.locator("#queue tbody tr").first.focus()
+    for _ in range(rows.index(HOSTILE)):
+        page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#detail:not([hidden]) #compare tbody tr")
+    assert HOSTILE in (page.text_content("#detail-title") or "")
+    page.fill("#note", "Case file shows a different date of birth.")
+    page.click("#reject")
+    page.keyboard.press("Escape")  # the second step can be stepped back from
+    assert page.is_hidden("#verdict-step")
+    page.click("#reject")
+    page.click("#verdict-yes")
+    page.wait_for_selector("#status.done")
+    row = page.locator("#queue tbody tr").filter(has_text=HOSTILE)
     assert row.locator("td.verdict").text_content() == "NO_MATCH REVIEWER_REJECTED"
     engine = connect(site.settings.store_path, site.settings.database_url)
     with engine.connect() as conn:
@@ -156,20 +230,22 @@ def test_a_reviewer_settles_a_row_and_a_verdict_without_reason_is_refused(page: 
 
 
 def test_a_requester_credential_gets_the_api_s_refusal(page: Page, site: Site) -> None:
-    _load(page, site, site.tokens["requester"])
+    page.goto(f"{site.url}/ui/reviews")
+    page.fill("#credential", site.tokens["requester"])
+    page.click("#login button[type=submit]")
     page.wait_for_selector("#status.error")
-    assert "may not do this" in page.text_content("#status")
+    assert "may not do this" in (page.text_content("#status") or "")
     assert page.locator("#queue").is_hidden()
 
 
-def test_a_confirmation_is_recorded_for_release(page: Page, site: Site) -> None:
-    _load(page, site, site.tokens["reviewer"])
-    row = page.locator("#queue tbody tr").filter(has_text="NAMESAKE_AT_ADDRESS").first
-    row.get_by_role("textbox").fill("Case file: the elder, born 1961, is the subject.")
-    row.get_by_role("button", name="Confirm").click()
-    page.wait_for_selector("#status.done")
-    verdict = row.locator("td.verdict").text_content() or ""
-    assert verdict == "VERIFIED MATCH_NAME_ADDRESS;REVIEWER_CONFIRMED (disclosed when the batch is released)"
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_the_layout_holds_without_a_horizontal_scroll(page: Page, site: Site, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 1000})
+    _load(page, site, site.tokens["reviewer"], state="all")
+    _open(page, "")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow} px wider than the window at {width} px"
+    shot(page, f"workbench-{width}")
 
 
 def test_the_api_docs_render_with_the_network_off(page: Page, site: Site) -> None:

@@ -58,9 +58,9 @@ def _standardised(rows: list[dict[str, Any]], today: dt.date) -> list[dict[str, 
 def _levels(candidate: dict[str, Any]) -> dict[str, str]:
     """The comparison level the model gave each compared field, from the candidate's waterfall."""
     found: dict[str, str] = {}
-    for step in candidate["waterfall"][1:]:
+    for step in candidate["waterfall"][1:]:  # a comparison's level first, then its term-frequency step
         for field in COMPARED.get(step["comparison"], ()):
-            found[field] = step["level"]
+            found.setdefault(field, step["level"])
     return found
 
 
