@@ -23,6 +23,7 @@ from taxmatch.cli import (
     common,
     ledger,
     master,
+    model,
     protect,
     report,
     retention,
@@ -82,6 +83,7 @@ def main_options(
 
 app.add_typer(store.app, name="store")
 app.add_typer(master.app, name="master")
+app.add_typer(model.app, name="model")
 app.command()(batches.process)
 app.command()(batches.explain)
 app.command("reasons")(batches.reasons_cmd)
