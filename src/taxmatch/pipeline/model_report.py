@@ -20,11 +20,18 @@ class Written:
     levels: int
 
 
+def _shown(value: object) -> str:
+    """A parameter as the page shows it: four significant digits, blank where the level has none."""
+    if value is None:
+        return ""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def write(ctx: Context, folder: Path) -> Written:
     """The four files into `folder` (all or none)."""
     found = model_charts.of(reference.open_reference(ctx.layout, ctx.budget))
     weights, m_u = charts.spec(found.match_weights), charts.spec(found.m_u_parameters)
-    rows = [[str(r[c]) for c in model_charts.PARAMETER_COLUMNS] for r in found.parameters]
+    rows = [[_shown(r[c]) for c in model_charts.PARAMETER_COLUMNS] for r in found.parameters]
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<title>taxmatch: the matching model</title>"
