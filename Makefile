@@ -1,15 +1,17 @@
 # Two commands for a newcomer: `make demo` and `make test`. Each builds the
-# virtual environment from requirements.lock first (Python 3.11, PyPI only).
+# virtual environment from requirements-dev.lock first (Python 3.11, PyPI only,
+# every file checked against its hash). A production install takes
+# requirements.lock, the runtime alone: `pip install --require-hashes -r requirements.lock`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: demo test test-fast docs lint lock bench clean
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+$(BIN)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -36,12 +38,15 @@ test-fast: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python scripts/benchmark.py
 
-# Re-pin requirements.lock from pyproject.toml (needs the registry).
+# Re-pin both locks from pyproject.toml, with hashes (needs the registry). Pins already in a lock are
+# kept unless pyproject.toml no longer allows them; the development lock is held to the runtime one.
+COMPILE = .lockenv/bin/pip-compile pyproject.toml --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --no-header --quiet
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/python -m pip install --quiet --upgrade pip
-	.lockenv/bin/python -m pip install --quiet ".[dev]"
-	.lockenv/bin/python -m pip freeze --exclude taxmatch > requirements.lock
+	.lockenv/bin/python -m pip install --quiet pip-tools
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
 	rm -rf .lockenv
 
 clean:
