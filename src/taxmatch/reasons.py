@@ -58,6 +58,7 @@ class Reason(StrEnum):
     AGREEMENT_NOT_IN_FORCE = "AGREEMENT_NOT_IN_FORCE"
     RECIPIENT_SAFEGUARDS_OPEN = "RECIPIENT_SAFEGUARDS_OPEN"
     IDENTIFIER_NEAR_MISS = "IDENTIFIER_NEAR_MISS"
+    GIVEN_NAME_DIFFERS = "GIVEN_NAME_DIFFERS"
     # VERIFIED: why the disclosure was allowed.
     MATCH_NAME_ADDRESS = "MATCH_NAME_ADDRESS"
     MATCH_TIN_CONFIRMED = "MATCH_TIN_CONFIRMED"
@@ -168,6 +169,11 @@ _describe(
         Reason.IDENTIFIER_NEAR_MISS: (
             "Name and address match, but the TIN or date of birth given is one character off or has day "
             "and month swapped; a reviewer decides."
+        ),
+        Reason.GIVEN_NAME_DIFFERS: (
+            "The TIN given, the surname and the address agree with one taxpayer, but the given name does "
+            "not (a form of the name the tables do not know, or someone else using the TIN); never "
+            "disclosed without a reviewer."
         ),
     },
 )

@@ -107,6 +107,42 @@ def test_a_suffix_or_tin_tells_namesakes_apart(terms: Agreement) -> None:
     )
 
 
+def test_a_suffix_that_agrees_outranks_one_missing_on_file(terms: Agreement) -> None:
+    """Issue 14: `Jian Johnson Jr` asked; the son on file as Jr, the father at the address with no suffix.
+    Both scored within the margin (a suffix is worth about a bit), so it was NAMESAKE_AT_ADDRESS."""
+    son = cand("222222222", weight=26.0, suffix="exact")
+    father = cand("111111111", weight=25.0, suffix="missing")
+    d = decide([], [father, son], terms, OK)
+    assert (d.outcome, d.chosen) == (Outcome.VERIFIED, son)
+    both_suffixed = decide([], [cand("1" * 9, weight=26.0, suffix="exact"), son], terms, OK)
+    assert both_suffixed.reasons == (Reason.NAMESAKE_AT_ADDRESS,)  # two Jrs: still a reviewer's
+    no_suffix_given = decide([], [cand("1" * 9, weight=25.0), cand("2" * 9, weight=25.5)], terms, OK)
+    assert no_suffix_given.reasons == (Reason.NAMESAKE_AT_ADDRESS,)
+
+
+def test_a_tin_holder_whose_given_name_alone_differs_is_held_not_told_someone_else_s_tin(
+    terms: Agreement,
+) -> None:
+    """Issue 14: `Margie` for `Margarita`: surname, TIN, date of birth and address exact, and the answer was
+    NO_MATCH TIN_OTHER_PERSON. It is a reviewer's case, and never a disclosure by itself."""
+    margarita = cand(name="disagree", surname="exact", tin_level="exact", dob="exact")
+    d = decide([], [margarita], terms, OK)
+    assert (d.outcome, d.reasons, d.held, d.chosen) == (
+        Outcome.REVIEW,
+        (Reason.GIVEN_NAME_DIFFERS,),
+        margarita,
+        None,
+    )
+    someone_else = cand(name="disagree", surname="disagree", tin_level="exact")
+    assert decide([], [someone_else], terms, OK).reasons == (Reason.TIN_OTHER_PERSON,)
+    no_tin = cand(name="disagree", surname="exact")
+    assert decide([], [no_tin], terms, OK).outcome is Outcome.NO_MATCH  # a TIN must say who, or nothing
+    other_dob = cand(name="disagree", surname="exact", tin_level="exact", dob="disagree")
+    assert decide([], [other_dob], terms, OK).outcome is Outcome.NO_MATCH
+    elsewhere = cand(name="disagree", surname="exact", tin_level="exact", address="disagree")
+    assert decide([], [elsewhere], terms, OK).reasons == (Reason.TIN_OTHER_PERSON,)
+
+
 def test_close_runner_up_is_ambiguous(terms: Agreement) -> None:
     d = decide([], [cand(weight=30), cand("222222222", weight=25, name="fuzzy")], terms, OK)
     assert d.reasons == (Reason.AMBIGUOUS_CANDIDATES,)
@@ -157,6 +193,7 @@ candidates = st.builds(
         tin=st.sampled_from(LEVELS),
         dob=st.sampled_from(LEVELS),
         suffix=st.sampled_from([Level.EXACT, Level.DISAGREE, Level.MISSING]),
+        surname=st.sampled_from(LEVELS),
     ),
 )
 not_an_address = st.one_of(
@@ -199,7 +236,11 @@ def test_verified_only_on_name_address_and_agreeing_identifiers(
 def test_a_held_row_is_held_about_a_name_and_address_match(terms: Agreement, found: list[Candidate]) -> None:
     d = decide([], found, terms, OK)
     if d.outcome is Outcome.REVIEW:
-        assert d.held is not None and d.held.levels.on_name_and_address
+        assert d.held is not None
+        if d.reasons == (Reason.GIVEN_NAME_DIFFERS,):  # the only hold off a name match: TIN, surname, address
+            assert d.held.levels.only_the_given_name_differs and d.held.levels.tin is Level.EXACT
+        else:
+            assert d.held.levels.on_name_and_address
         assert "disagree" not in {d.held.levels.tin, d.held.levels.dob}
         assert d.subject is d.held
     else:

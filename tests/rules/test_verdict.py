@@ -23,9 +23,14 @@ HELD_REASONS = [r for r in Reason if OUTCOME_OF.get(r) is Outcome.REVIEW]
 LEVELS = ["exact", "fuzzy", "partial", "disagree", "missing", ""]
 
 
+# Held because only the given name differs: the TIN, surname and address agree, the name does not.
+NAME_DIFFERS = {"name_agreement": "disagree", "address_agreement": "exact", "tin_agreement": "exact"}
+
+
 def test_a_confirmable_row_becomes_a_disclosure() -> None:
     for reason in CONFIRMABLE:
-        outcome, reasons = settle(Held.stored((reason,), "123456789", GOOD), Verdict.CONFIRM, NOTE, OK)
+        levels = NAME_DIFFERS if reason is Reason.GIVEN_NAME_DIFFERS else GOOD
+        outcome, reasons = settle(Held.stored((reason,), "123456789", levels), Verdict.CONFIRM, NOTE, OK)
         assert outcome is Outcome.VERIFIED
         assert all(OUTCOME_OF[r] is Outcome.VERIFIED for r in reasons)
 
@@ -61,6 +66,18 @@ def test_confirmation_needs_name_address_and_no_disagreeing_identifier() -> None
         held = Held.stored((Reason.AMBIGUOUS_CANDIDATES,), "123456789", levels)
         lawful = name in {"exact", "fuzzy"} and address in {"exact", "fuzzy"} and "disagree" not in {tin, dob}
         if lawful:
+            assert settle(held, Verdict.CONFIRM, NOTE, OK)[0] is Outcome.VERIFIED
+        else:
+            with pytest.raises(Conflict):
+                settle(held, Verdict.CONFIRM, NOTE, OK)
+
+
+def test_a_given_name_the_reviewer_judges_still_needs_the_address_and_the_tin() -> None:
+    """Issue 14: a reviewer may confirm `Margie` for `Margarita`, never a TIN alone or another address."""
+    for address, tin, dob in itertools.product(LEVELS, repeat=3):
+        levels = {**NAME_DIFFERS, "address_agreement": address, "tin_agreement": tin, "dob_agreement": dob}
+        held = Held.stored((Reason.GIVEN_NAME_DIFFERS,), "123456789", levels)
+        if address in {"exact", "fuzzy"} and tin == "exact" and dob != "disagree":
             assert settle(held, Verdict.CONFIRM, NOTE, OK)[0] is Outcome.VERIFIED
         else:
             with pytest.raises(Conflict):

@@ -56,6 +56,12 @@ def test_name_control_follows_the_irs_rule(raw: str, control: str) -> None:
         ("Juan", "JOHN"),
         ("Bill", "WILLIAM"),
         ("Jon", "JONATHAN"),
+        ("Margie", "MARGARITA"),  # issue 14: the independent batch's Margie for Margarita
+        ("Rita", "MARGARITA"),
+        ("Lupita", "GUADALUPE"),
+        ("Sasha", "ALEKSANDR"),
+        ("Dima", "DMITRI"),
+        ("Natasha", "NATALIA"),
     ],
 )
 def test_given_name_forms_know_nicknames_and_hypocorisms(nick: str, given: str) -> None:

@@ -201,11 +201,12 @@ def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list
         level["tin"],
         level["dob"],
         level["suffix"],
+        level["surname"],
         _weights(best, level),
         strict=True,
     )
     found: dict[int, list[Candidate]] = defaultdict(list)
-    for uid, tin, weight, probability, name, address, tin_level, dob, suffix, weights in columns:
-        levels = Levels(name=name, address=address, tin=tin_level, dob=dob, suffix=suffix)
+    for uid, tin, weight, probability, name, address, tin_level, dob, suffix, surname, weights in columns:
+        levels = Levels(name=name, address=address, tin=tin_level, dob=dob, suffix=suffix, surname=surname)
         found[uid].append(Candidate(tin, weight, probability, levels, weights))
     return dict(found)

@@ -142,6 +142,9 @@ def _decide(
         return _answer(Outcome.REJECTED, gate_reasons, ranked)
     plausible = [c for c in ranked if c.levels.on_name_and_address]
     if not plausible:
+        differs = [c for c in ranked if c.levels.only_the_given_name_differs]
+        if differs:  # Margie for Margarita, TIN and all: a reviewer's case, never a disclosure by itself
+            return _answer(Outcome.REVIEW, [Reason.GIVEN_NAME_DIFFERS], ranked, held=differs[0])
         return _answer(Outcome.NO_MATCH, _no_match(ranked), ranked)
     consistent = [c for c in plausible if c.levels.identifiers_agree]
     if not consistent:
@@ -149,6 +152,9 @@ def _decide(
         if near:
             return _answer(Outcome.REVIEW, [Reason.IDENTIFIER_NEAR_MISS], ranked, held=near[0])
         return _answer(Outcome.NO_MATCH, _mismatch(plausible[0], ranked), ranked)
+    suffixed = [c for c in consistent if c.levels.suffix is EXACT]
+    if suffixed:  # the suffix given agrees exactly (Jr on file): that outranks a record with none
+        consistent = suffixed
     top = consistent[0]
     if (
         len(consistent) > 1

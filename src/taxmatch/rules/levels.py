@@ -63,6 +63,7 @@ class Levels:
     tin: Level = MISSING
     dob: Level = MISSING
     suffix: Level = MISSING
+    surname: Level = MISSING  # the surname alone (`name` is surname and given name together)
 
     @property
     def on_name_and_address(self) -> bool:
@@ -84,6 +85,19 @@ class Levels:
         """No identifier disagrees outright, and one is a single slip away."""
         found = {self.tin, self.dob}
         return FUZZY in found and found <= {EXACT, FUZZY, MISSING}
+
+    @property
+    def only_the_given_name_differs(self) -> bool:
+        """The TIN given, the surname and the address agree; no identifier or suffix contradicts; and the
+        given name disagrees (a form the tables do not know, or someone else using the TIN)."""
+        return (
+            self.name is DISAGREE
+            and self.surname in AGREES
+            and self.address in AGREES
+            and self.tin is EXACT
+            and self.dob in CONFIRMS_NOTHING
+            and self.suffix is not DISAGREE
+        )
 
     @property
     def same_person_named_at_same_address(self) -> bool:

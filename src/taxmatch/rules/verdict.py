@@ -2,10 +2,12 @@
 
 A reviewer sees what the model could not settle (a close second candidate, a
 namesake, a one-character slip in a TIN or date of birth, a probability under
-the threshold) and decides it, giving a reason on record. A reviewer can turn a
-held row into a disclosure only where the one rule's hard conditions still hold:
-the held taxpayer matches on name and on the requester's own address, no
-identifier given disagrees outright, and the agreement allows disclosure today.
+the threshold, a given name that alone differs from a TIN holder's) and decides
+it, giving a reason on record. A reviewer can turn a held row into a disclosure
+only where the one rule's hard conditions still hold: the held taxpayer matches
+on name (or, for a given name the reviewer judges, on surname and TIN) and on
+the requester's own address, no identifier given disagrees outright, and the
+agreement allows disclosure today.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from enum import StrEnum
 from taxmatch.errors import Conflict
 from taxmatch.reasons import Outcome, Reason
 from taxmatch.rules.decide import Authority
-from taxmatch.rules.levels import Levels
+from taxmatch.rules.levels import AGREES, EXACT, Levels
 
 # Held reasons a reviewer may settle. The others (the agreement not in force, the
 # recipient's safeguards) are facts about the agreement that no reviewer overrides.
@@ -27,6 +29,7 @@ CONFIRMABLE = frozenset(
         Reason.AMBIGUOUS_CANDIDATES,
         Reason.NAMESAKE_AT_ADDRESS,
         Reason.IDENTIFIER_NEAR_MISS,
+        Reason.GIVEN_NAME_DIFFERS,
     }
 )
 MIN_NOTE = 10
@@ -60,7 +63,10 @@ def _refusal(held: Held, authority: Authority) -> str:
         return f"it is held for {', '.join(overriding)}, which no reviewer can settle"
     if held.tin is None:
         return "no taxpayer is held for it"
-    if not held.levels.on_name_and_address:
+    if Reason.GIVEN_NAME_DIFFERS in held.reasons:  # the reviewer judges the given name; the rest must hold
+        if not (held.levels.address in AGREES and held.levels.tin is EXACT):
+            return "the held taxpayer does not match on the requester's address and TIN"
+    elif not held.levels.on_name_and_address:
         return "the held taxpayer does not match on name and on the requester's address"
     if held.levels.identifier_disagrees:
         return "an identifier given disagrees with the held taxpayer"
