@@ -191,3 +191,31 @@ def test_city_aliases_of_a_zip_become_its_usps_city(name: str, zip_code: str, ca
 def test_the_unit_field_never_changes_a_street_s_text(line: str, unit_field: str) -> None:
     """The gate's duplicate check reads the street's text from the line alone (one parse, cached)."""
     assert addresses.street(line, unit_field).text == addresses.street(line).text
+
+
+@pytest.mark.parametrize(
+    ("slipped", "on_file"),
+    [
+        ("3 owen cre scent", "3 owen crescent"),  # FEBRL4: a space inside the street type
+        ("23 walker cr escent", "23 walker crescent"),
+        ("16 kingscotecrescent", "16 kingscote crescent"),  # the space before it lost
+        ("5 Willow Ct", "5 willow court"),
+    ],
+)
+def test_a_street_type_split_or_glued_by_a_slip_is_read_as_the_type(slipped: str, on_file: str) -> None:
+    """Issue 14: such lines were ADDRESS_NOT_ON_FILE for the very taxpayer who lives there."""
+    assert addresses.street(slipped).text == addresses.street(on_file).text
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("12 Park Place", "12 PARK PL"),
+        ("5 Broadway", "5 BROADWAY"),
+        ("100 Main", "100 MAIN"),
+        ("8 Lake Front Rd", "8 LAKE FRONT RD"),
+        ("40 Sandbrook", "40 SANDBROOK"),  # a name ending in a short street type is a name
+    ],
+)
+def test_a_real_street_name_is_not_split(line: str, text: str) -> None:
+    assert addresses.street(line).text == text

@@ -68,6 +68,14 @@ def test_given_name_forms_know_nicknames_and_hypocorisms(nick: str, given: str) 
     assert given in names.given_name(nick).forms
 
 
+@pytest.mark.parametrize(
+    ("split", "whole"), [("ja xson", "jaxson"), ("Mary Ann", "Maryann"), ("Jean-Luc", "Jeanluc")]
+)
+def test_a_given_name_split_by_a_space_shares_a_form_with_the_whole(split: str, whole: str) -> None:
+    """Issue 14: FEBRL's `ja xson` for Jaxson found nobody: the first word alone was compared."""
+    assert names.given_name(split).forms & names.given_name(whole).forms
+
+
 def test_unrelated_given_names_share_no_form() -> None:
     assert not names.given_name("Maria").forms & names.given_name("Robert").forms
 

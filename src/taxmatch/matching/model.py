@@ -34,6 +34,9 @@ SWAPPED = (
 SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
 UID = "uid"
 SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
+# House number and street as one string without spaces (coalesced: Spark's concat of a NULL is NULL).
+_WHOLE = "replace(concat(coalesce(\"house_number_{0}\", ''), coalesce(\"street_full_{0}\", '')), ' ', '')"
+SAME_CHARACTERS = f"{_WHOLE.format('l')} = {_WHOLE.format('r')}"
 UNITS_CLASH = '("unit_std_l" IS NOT NULL AND "unit_std_r" IS NOT NULL AND "unit_std_l" <> "unit_std_r")'
 ENGINES = ("duckdb", "spark")
 
@@ -47,11 +50,13 @@ def _one_edit(column: str) -> ComparisonLevelCreator:
 
 
 def _locality() -> ComparisonLevelCreator:
-    """One slip in the ZIP and the city still places the same house on the same street."""
+    """The same house on the same street is in the same place when the ZIP or the town agrees, or either
+    is one slip away (FEBRL4's `04086` for `04068`, `bayswatre north` for `bayswater north`)."""
     return cll.Or(
         _sql('"zip5_l" = "zip5_r"'),
         _sql('"city_std_l" = "city_std_r" AND "state_std_l" = "state_std_r"'),
-        cll.And(cll.DamerauLevenshteinLevel("zip5", 1), cll.JaroWinklerLevel("city_std", 0.85)),
+        cll.DamerauLevenshteinLevel("zip5", 1),
+        cll.And(cll.JaroWinklerLevel("city_std", 0.92), _sql('"state_std_l" = "state_std_r"')),
     )
 
 
@@ -128,6 +133,9 @@ def _comparisons() -> list[cl.CustomComparison]:
                         _locality(),
                     ),
                 ),
+                # A space moved across the house number or inside the street ("695 7Maple Ave",
+                # "16343P ark Pl", "13868N Kedzie Pkwy"): the same characters, in the same order.
+                _level(FUZZY, cll.And(_sql(SAME_CHARACTERS), not_units_clash, _locality())),
             ],
         ),
         _comparison(

@@ -190,7 +190,7 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
     # A fraction anywhere but after the house number is noise (a stray "¼"), never a street or unit.
     rest, glued_unit = _unit([t for t in rest if t != "/" and not _FRACTION.match(t)])
     rest, trailing_unit = _trailing_unit([t for t in rest if t not in {"-", "#"}])
-    pre, words, sfx, post = _roles(rest)
+    pre, words, sfx, post = _roles(_rejoined(rest))
     return Street(
         house_number=house,
         predirectional=pre,
@@ -199,6 +199,28 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
         postdirectional=post,
         unit=unit(unit_field) or glued_unit or trailing_unit,
     )
+
+
+# Street types long enough to be told apart when a slip glues them to the street's name.
+GLUED_TYPES = ("STREET", "CRESCENT", "AVENUE", "PLACE", "COURT", "DRIVE", "TERRACE", "BOULEVARD", "PARKWAY")
+
+
+def _rejoined(rest: list[str]) -> list[str]:
+    """A street type a slip split or glued: 'OWEN CRE SCENT', 'BUNDEYS TREET', 'KINGSCOTECRESCENT'.
+
+    Only where the line ends in no street type as written, so a real name ('Park Place') is left alone;
+    both the master and the requests go through here, so either side's slip meets the other's form.
+    """
+    if not rest or rest[-1] in SUFFIX_OF:
+        return rest
+    if len(rest) >= 3 and rest[-2] + rest[-1] in SUFFIX_OF:
+        return [*rest[:-2], rest[-2] + rest[-1]]
+    if len(rest) >= 2 and len(rest[-2]) > 3 and rest[-2][-1] + rest[-1] in SUFFIX_OF:
+        return [*rest[:-2], rest[-2][:-1], rest[-2][-1] + rest[-1]]
+    for word in GLUED_TYPES:
+        if rest[-1].endswith(word) and len(rest[-1]) - len(word) >= 3:
+            return [*rest[:-1], rest[-1][: -len(word)], word]
+    return rest
 
 
 def _is_route(tokens: list[str]) -> bool:

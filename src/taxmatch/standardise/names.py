@@ -174,4 +174,7 @@ def given_name(first: str | None, middle: str | None = None) -> GivenName:
     head = words[0] if words else ""
     middle_words = clean(middle).split() or words[1:]
     tokens = tuple(dict.fromkeys(w for w in [*words, *clean(middle).split()] if len(w) > 1))
-    return GivenName(head, middle_words[0][:1] if middle_words else "", given_name_forms(head), tokens)
+    # A name split by a stray space ("Ja xson") or written as two ("Mary Ann") is also the words joined.
+    joined = {"".join(words)} if len(words) > 1 else set()
+    forms = given_name_forms(head) | joined
+    return GivenName(head, middle_words[0][:1] if middle_words else "", frozenset(forms), tokens)
