@@ -6,9 +6,12 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -16,10 +19,12 @@ from sqlalchemy import Engine, MetaData, create_engine, make_url
 
 from taxmatch import agreement
 from taxmatch.db.engine import connect
+from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.layout import Layout
 from taxmatch.pipeline import batch, jobs
 from taxmatch.pipeline.context import Context, utc_now
 from taxmatch.pipeline.results import BatchReport
+from taxmatch.rules.decide import Decision
 from taxmatch.settings import Settings
 
 TODAY = dt.date(2026, 11, 25)
@@ -133,6 +138,60 @@ def context_for(
 def process_files(ctx: Context, requests: Path, manifest: Path, out: Path) -> BatchReport:
     """What `taxmatch process` does: read and check the batch, then answer and account it."""
     return batch.process(ctx, batch.read_batch(requests, manifest, ctx.agreement), out, keep_answers=True)
+
+
+def answer_one(root: Path, row: Mapping[str, str]) -> Decision:
+    """One request row written under `root`, covered by a manifest, and answered against root/store."""
+    path = root / "requests.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=REQUEST_COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+    from taxmatch.lab import synth  # the lab's manifest writer, for tests only
+
+    synth.write_manifest(root / "manifest.json", path)
+    report = process_files(
+        context_for(root / "store", dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC), agreement.load()),
+        path,
+        root / "manifest.json",
+        root / "out",
+    )
+    return report.answers[0].decision
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def chromium() -> str:
+    """Debian's chromium, or a skip (a failure in CI, where .ci/run installs it)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("TAXMATCH_REQUIRE_BROWSER"):
+            pytest.fail(f"no chromium at {CHROMIUM}; install Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    return CHROMIUM
+
+
+@contextmanager
+def offline_page(file: Path, width: int = 1280) -> Iterator[tuple[Any, list[str]]]:
+    """A Chromium page showing a local file with every other request refused: (page, what it asked for)."""
+    from playwright.sync_api import Route, sync_playwright
+
+    asked: list[str] = []
+
+    def only_files(route: Route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            asked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.route("**/*", only_files)
+        page.goto(file.as_uri())
+        yield page, asked
+        browser.close()
 
 
 def empty_database(url: str) -> None:

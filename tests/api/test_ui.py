@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import shutil
 import socket
 import threading
 import time
@@ -29,12 +27,11 @@ from taxmatch.matching import reference
 from taxmatch.pipeline import jobs
 from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
-from tests.conftest import ARTIFACTS, covered, work_off
+from tests.conftest import ARTIFACTS, chromium, covered, work_off
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @dataclass(frozen=True)
@@ -76,10 +73,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("TAXMATCH_REQUIRE_BROWSER"):
-            pytest.fail(f"no chromium at {CHROMIUM}; install Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    chromium()  # or a skip (a failure in CI)
     root = tmp_path_factory.mktemp("ui")
     people = synth.write_master(root / "master.csv", 1500, seed=41)
     synth.write_requests(root / "requests.csv", root / "truth.csv", people, 700, seed=42)
@@ -114,7 +108,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture
 def page(site: Site) -> Iterator[Page]:
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = driver.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         tab = browser.new_page()
         tab.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
         yield tab
@@ -154,6 +148,7 @@ def _accesses(site: Site, request_id: str) -> list[dict[str, object]]:
 def test_the_queue_pages_through_every_held_row_and_shows_markup_only_as_text(page: Page, site: Site) -> None:
     _load(page, site, site.tokens["reviewer"], **{"page-size": "10"})
     assert len(site.held) > 10  # more than one page, or paging proved nothing
+    expect(page.locator("#showing")).to_have_text(f"rows 1–10 of {len(site.held)}")
     shown: list[str] = []
     while True:
         shown += page.locator("#queue tbody td.request").all_text_contents()

@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement
-from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
+from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.reasons import Outcome, Reason
 from taxmatch.rules.decide import Decision
 from taxmatch.rules.levels import Level
-from tests.conftest import context_for, process_files, request_row
+from tests.conftest import answer_one, request_row
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -73,20 +72,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def decide(root: Path, first: str, last: str, street: str, **more: str) -> Decision:
-    row = request_row(
-        first_name=first, last_name=last, street_address=street, unit="", city="Springfield", state="IL",
-        zip="62704", **more,
-    )  # fmt: skip
-    path = root / "requests.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=REQUEST_COLUMNS)
-        writer.writeheader()
-        writer.writerow(row)
-    synth.write_manifest(root / "manifest.json", path)
-    report = process_files(
-        context_for(root / "store", NOW, agreement.load()), path, root / "manifest.json", root / "out"
+    place = {"unit": "", "city": "Springfield", "state": "IL", "zip": "62704"}
+    return answer_one(
+        root, request_row(first_name=first, last_name=last, street_address=street, **place, **more)
     )
-    return report.answers[0].decision
 
 
 def test_a_given_name_split_by_a_space_is_still_the_name(store: Path) -> None:

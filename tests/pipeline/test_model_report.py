@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,8 @@ from typer.testing import CliRunner
 from taxmatch.cli import app
 from taxmatch.matching import model_charts, reference
 from taxmatch.pipeline import model_report
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, offline_page
 from tests.pipeline.conftest import Store
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
@@ -43,30 +39,10 @@ def test_the_report_draws_splinks_charts_and_lists_every_level(store: Store, tmp
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_the_model_page_opens_in_chromium_with_no_network(store: Store, tmp_path: Path) -> None:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("TAXMATCH_REQUIRE_BROWSER"):
-            pytest.fail(f"no chromium at {CHROMIUM}; install Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import Route, sync_playwright
-
     model_report.write(store.ctx, tmp_path / "model")
-    asked: list[str] = []
-
-    def only_files(route: Route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            asked.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", only_files)
-        page.goto((tmp_path / "model" / "model.html").as_uri())
+    with offline_page(tmp_path / "model" / "model.html") as (page, asked):
         boxes = [page.locator("figure svg").nth(n).bounding_box() for n in range(2)]
         assert all(b is not None and b["width"] > 300 and b["height"] > 300 for b in boxes)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "model-charts.png"), full_page=True)
-        browser.close()
     assert asked == []

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch import agreement
-from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
+from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.reasons import Reason
 from taxmatch.rules.decide import Decision
-from tests.conftest import context_for, process_files, request_row
+from tests.conftest import answer_one, request_row
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -86,17 +85,7 @@ def decide(root: Path, **overrides: str) -> Decision:
         "last_name": "Smith",
         **overrides,
     }
-    row = request_row(**fields)
-    path = root / "requests.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=REQUEST_COLUMNS)
-        writer.writeheader()
-        writer.writerow(row)
-    synth.write_manifest(root / "manifest.json", path)
-    report = process_files(
-        context_for(root / "store", NOW, agreement.load()), path, root / "manifest.json", root / "out"
-    )
-    return report.answers[0].decision
+    return answer_one(root, request_row(**fields))
 
 
 def answer(root: Path, **overrides: str) -> tuple[str, str, str]:

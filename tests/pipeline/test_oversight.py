@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -13,9 +11,9 @@ import pytest
 from taxmatch.db import ledger
 from taxmatch.db.oversight import Period
 from taxmatch.pipeline import oversight, retraction
+from tests.conftest import ARTIFACTS, offline_page
 from tests.pipeline.conftest import NOW, Store
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DAY = NOW.date()
 
 
@@ -75,34 +73,14 @@ def test_a_period_with_nothing_in_it_says_so(store: Store, tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_the_report_opens_in_chromium_with_its_charts_and_no_network(store: Store, tmp_path: Path) -> None:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("TAXMATCH_REQUIRE_BROWSER"):
-            pytest.fail(f"no chromium at {CHROMIUM}; install Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import Route, sync_playwright
-
     _, out, _ = reported(store, tmp_path)
-    asked: list[str] = []
-
-    def nothing_but_the_file(route: Route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            asked.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", nothing_but_the_file)
-        page.goto(out.as_uri())
+    with offline_page(out) as (page, asked):
         charts = page.locator("figure svg")
         assert charts.count() >= 3
         for n in range(charts.count()):
             box = charts.nth(n).bounding_box()
             assert box is not None and box["width"] > 200 and box["height"] > 40
         assert page.locator("figure svg .mark-rect path, figure svg .mark-rect").count() > 0
-        page.screenshot(path=str(tmp_path / "oversight-report.png"), full_page=True)
-        browser.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "oversight-report.png"), full_page=True)
     assert asked == []
-    print(f"screenshot: {tmp_path / 'oversight-report.png'}")

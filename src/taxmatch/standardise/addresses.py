@@ -211,7 +211,9 @@ def _rejoined(rest: list[str]) -> list[str]:
     Only where the line ends in no street type as written, so a real name ('Park Place') is left alone;
     both the master and the requests go through here, so either side's slip meets the other's form.
     """
-    if not rest or rest[-1] in SUFFIX_OF:
+    if (
+        not rest or rest[-1] in SUFFIX_OF or rest[-1] in DIRECTION_OF
+    ):  # a type, or a postdirectional after one
         return rest
     if len(rest) >= 3 and rest[-2] + rest[-1] in SUFFIX_OF:
         return [*rest[:-2], rest[-2] + rest[-1]]
