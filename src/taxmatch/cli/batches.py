@@ -14,6 +14,7 @@ from rich.table import Table
 from taxmatch import reasons
 from taxmatch.cli.common import AgreementOpt, StoreOpt, context, out, steps
 from taxmatch.db.accesses import Via
+from taxmatch.db.clients import Role
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, SparkMaster
 from taxmatch.pipeline import batch, inspection
@@ -95,7 +96,7 @@ def explain(
     """Say why a row got its answer: the rule that decided it, the values compared, and the match weights."""
     ctx = context(store, existing=True)
     viewer = f"command line ({getpass.getuser()})"  # taxpayer data is shown: the look is recorded
-    told = inspection.inspect(ctx, batch_id, request_id, viewer, "operator", Via.EXPLAIN)
+    told = inspection.inspect(ctx, batch_id, request_id, viewer, Role.ADMIN, Via.EXPLAIN)  # the store's own
     if as_json:
         sys.stdout.write(json.dumps(told, indent=2, default=str) + "\n")
         return

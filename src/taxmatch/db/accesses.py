@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from taxmatch.db.clients import Role
 from taxmatch.db.schema import accesses
 
 
@@ -17,12 +18,12 @@ class Via(StrEnum):
 
 
 def record(
-    engine: Engine, viewer: str, role: str, batch_id: str, request_id: str, via: Via, at: dt.datetime
+    engine: Engine, viewer: str, role: Role, batch_id: str, request_id: str, via: Via, at: dt.datetime
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
             accesses.insert().values(
-                viewer=viewer, role=role, batch_id=batch_id, request_id=request_id, via=via.value, at=at
+                viewer=viewer, role=role.value, batch_id=batch_id, request_id=request_id, via=via.value, at=at
             )
         )
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from taxmatch.db import accesses, decisions
 from taxmatch.db.accesses import Via
+from taxmatch.db.clients import Role
 from taxmatch.matching import explain, reference
 from taxmatch.pipeline.context import Context
 from taxmatch.standardise.table import standardise
@@ -81,7 +82,7 @@ def row(ctx: Context, batch: str, request_id: str) -> dict[str, Any]:
     return told
 
 
-def inspect(ctx: Context, batch: str, request_id: str, viewer: str, role: str, via: Via) -> dict[str, Any]:
+def inspect(ctx: Context, batch: str, request_id: str, viewer: str, role: Role, via: Via) -> dict[str, Any]:
     """`row`, its look recorded before it is shown: who, when, which row, from where."""
     found = row(ctx, batch, request_id)
     accesses.record(ctx.engine, viewer, role, found["batch_id"], request_id, via, ctx.now())

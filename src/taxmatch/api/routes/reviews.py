@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from taxmatch.api.deps import Auditor, ContextDep, Reader, Reviewer
 from taxmatch.db import accesses, decisions, held, verdicts
 from taxmatch.db.accesses import Via
+from taxmatch.db.clients import Role
 from taxmatch.db.held import Order, State
 from taxmatch.pipeline import charts, inspection, review
 from taxmatch.reasons import Outcome, Reason
@@ -133,7 +134,7 @@ class HeldDetail(BaseModel):
 class AccessPublic(BaseModel):
     seq: int
     viewer: str
-    role: str
+    role: Role
     batch_id: str
     request_id: str
     via: Via
@@ -182,7 +183,7 @@ def held_row(
     request: Annotated[str, Query(min_length=1, max_length=200)],
 ) -> HeldDetail:
     """One row with the taxpayer data behind it, beside the request; this look is recorded (IRC 7213A)."""
-    told = inspection.inspect(ctx, batch, request, who.client_id, who.role.value, Via.WORKBENCH)
+    told = inspection.inspect(ctx, batch, request, who.client_id, who.role, Via.WORKBENCH)
     needed = math.log2(ctx.agreement.match_threshold / (1 - ctx.agreement.match_threshold))
     for candidate in told["candidates"]:
         title = f"{candidate['role']} (TIN {candidate['tin']}): {candidate['match_weight']:+.1f} bits"
