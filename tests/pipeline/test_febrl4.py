@@ -67,6 +67,6 @@ def test_the_lawful_subset_script_measures_it(out: Path) -> None:
     figures = dict(re.findall(r"\| ([^|]+?) \| ([0-9.,]+)", done.stdout))
     assert 2500 <= int(figures["lawful subset"].replace(",", "")) <= 3000
     assert float(figures["blocking recall (the true pair reaches scoring)"]) > 0.99
-    assert float(figures["automatic recall (VERIFIED, right person)"]) >= 0.845  # measured 0.8499
+    assert float(figures["automatic recall (VERIFIED, right person)"]) >= 0.86  # measured 0.8672
     assert figures["wrong-person disclosures (whole file)"] == "0"
     assert figures["disclosures on an unlawful address (whole file)"] == "0"

@@ -54,6 +54,7 @@ PEOPLE = [
     person("223450005", "Jian", "Johnson", "88 Birch Road", suffix="Jr", date_of_birth="1996-04-04"),
     person("223450006", "Jian", "Johnson", "88 Birch Road", date_of_birth="1961-02-02"),
     person("223450007", "Margarita", "Quintanilla", "5 Willow Court", date_of_birth="1983-07-07"),
+    person("223450008", "Bianca", "Liebenberg", "31 Juniper Street"),
 ]
 
 
@@ -76,6 +77,13 @@ def decide(root: Path, first: str, last: str, street: str, **more: str) -> Decis
     return answer_one(
         root, request_row(first_name=first, last_name=last, street_address=street, **place, **more)
     )
+
+
+def test_names_exchanged_and_one_misspelt_are_still_the_name(store: Path) -> None:
+    """FEBRL4's `liebenbrrg bianca` for Bianca Liebenberg had candidates but no name match."""
+    found = decide(store, "Liebenbrrg", "Bianca", "31 Juniper Street")
+    assert found.best is not None and found.best.tin == "223450008"
+    assert found.best.levels.name is Level.FUZZY
 
 
 def test_a_given_name_split_by_a_space_is_still_the_name(store: Path) -> None:

@@ -32,6 +32,13 @@ SWAPPED = (
 # whose names differ between engines (Jaro-Winkler, list overlap, edit distances) come from Splink's own
 # level creators, which know each engine's name for them.
 SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
+# Exchanged and one of them misspelt ('liebenbrrg bianca' for Bianca Liebenberg): at most one edit each
+# way (levenshtein is one function on both engines), on names long enough for an edit to mean a slip.
+SWAPPED_SLIPPED = (
+    'length("surname_std_l") >= 4 AND length("first_std_l") >= 4 '
+    'AND levenshtein("surname_std_l", "first_std_r") <= 1 '
+    'AND levenshtein("first_std_l", "surname_std_r") <= 1'
+)
 UID = "uid"
 SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
 # House number and street as one string without spaces (coalesced: Spark's concat of a NULL is NULL).
@@ -92,6 +99,7 @@ def _comparisons() -> list[cl.CustomComparison]:
                 _level(FUZZY, cll.JaroWinklerLevel("surname_std", 0.92)),
                 _level(FUZZY, _one_edit("surname_std")),
                 _level(SWAPPED, _sql(SWAPPED_NAMES)),
+                _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
             ],
         ),
         _comparison(
@@ -105,6 +113,7 @@ def _comparisons() -> list[cl.CustomComparison]:
                 _level(FUZZY, cll.ArrayIntersectLevel("given_tokens", 1)),
                 _level(FUZZY, _one_edit("first_std")),
                 _level(SWAPPED, _sql(SWAPPED_NAMES)),
+                _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
                 _level(
                     PARTIAL,
                     _sql(
