@@ -151,9 +151,7 @@ class Placing:
 def place(engine: Engine, batch_id: str, request_ids: Sequence[str]) -> Placing:
     """The places after today's head for the rows of this batch that the log does not hold yet."""
     with engine.connect() as conn:
-        query = select(ledger.c.request_id, ledger.c.disclosure_id).where(ledger.c.batch_id == batch_id)
-        known = {str(r.request_id): str(r.disclosure_id) for r in conn.execute(query)}
-        seq, prev = _head(conn)
+        known, (seq, prev) = _of_batch_ids(conn, batch_id), _head(conn)
     new = [r for r in request_ids if r not in known]
     return Placing(seq, prev, known | {r: disclosure_id(seq + n) for n, r in enumerate(new, start=1)}, new)
 
@@ -181,12 +179,16 @@ def commit(engine: Engine, placing: Placing, pages: Iterable[Sequence[Disclosure
 
 
 def _existing(conn: Connection, items: Sequence[Disclosure]) -> dict[str, str]:
-    batch_ids = {i.batch_id for i in items}
     found: dict[str, str] = {}
-    for batch_id in batch_ids:
-        query = select(ledger.c.request_id, ledger.c.disclosure_id).where(ledger.c.batch_id == batch_id)
-        found.update({r.request_id: r.disclosure_id for r in conn.execute(query)})
+    for batch_id in {i.batch_id for i in items}:
+        found.update(_of_batch_ids(conn, batch_id))
     return found
+
+
+def _of_batch_ids(conn: Connection, batch_id: str) -> dict[str, str]:
+    """Request id -> disclosure id of every entry the log holds for this batch."""
+    query = select(ledger.c.request_id, ledger.c.disclosure_id).where(ledger.c.batch_id == batch_id)
+    return {str(r.request_id): str(r.disclosure_id) for r in conn.execute(query)}
 
 
 def verify(engine: Engine) -> audit.Chain:

@@ -40,6 +40,12 @@ class Selection:
         found = {k: v for k, v in asdict(self).items() if v not in (None, ())}
         return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in found.items()}
 
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> Selection:
+        """The selection as_json stored (dates as ISO text, ids as a list)."""
+        dates = {k: dt.date.fromisoformat(v) for k, v in stored.items() if k.startswith("disclosed_")}
+        return cls(**(stored | dates | ({"ids": tuple(stored["ids"])} if "ids" in stored else {})))
+
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.batch is not None:
@@ -128,11 +134,15 @@ def listing(engine: Engine, recipient: str | None = None) -> list[dict[str, Any]
 
 
 def carry_out(
-    engine: Engine, retraction_id: str, originals: Sequence[dict[str, Any]], by: str, now: dt.datetime
+    engine: Engine,
+    retraction_id: str,
+    why: str,
+    originals: Sequence[dict[str, Any]],
+    by: str,
+    now: dt.datetime,
 ) -> int:
     """Append a retraction entry for each disclosure not yet retracted, and mark the retraction done;
     returns how many entries it appended (none when another retraction took them all first)."""
-    why = str((get(engine, retraction_id) or {})["why"])
 
     def attempt(conn: Connection) -> int:
         taken = _already(conn, [str(o["disclosure_id"]) for o in originals])

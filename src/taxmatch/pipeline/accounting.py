@@ -101,11 +101,10 @@ def account(
 
         try:
             files.finish(placing.ids, commit)
+            break
         except LogContended:
             log.info("batch %s: the log moved on while its answers were written (attempt %d)", bid, attempt)
             if attempt == ATTEMPTS:
                 raise
-            continue
-        decisions.record_disclosure_ids(ctx.engine, bid, placing.ids, ())
-        return placing.ids
-    raise AssertionError("unreachable")  # the loop returns or raises
+    decisions.record_disclosure_ids(ctx.engine, bid, placing.ids, ())
+    return placing.ids

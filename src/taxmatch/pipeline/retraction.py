@@ -143,23 +143,20 @@ def propose(ctx: Context, chosen: Selection, why: str, by: str) -> str:
 
 def carry_out(ctx: Context, retraction_id: str, by: str) -> Retracted:
     """Append the retraction's entries, sign a checkpoint that covers them, and give the notice."""
-    asked = retractions.get(ctx.engine, retraction_id)
+    return _carry_out(ctx, retraction_id, retractions.get(ctx.engine, retraction_id), by)
+
+
+def _carry_out(ctx: Context, retraction_id: str, asked: dict[str, Any] | None, by: str) -> Retracted:
     if asked is None:
         raise NotFound(f"no retraction {retraction_id!r}", fix="GET /retractions lists them.")
     if asked["approved_at"] is not None:
         raise Conflict(f"retraction {retraction_id!r} was carried out already", fix="Read its notice.")
-    chosen = Selection(**_selection_args(asked["selector"]))
-    reached = retractions.selected(ctx.engine, chosen)
+    reached = retractions.selected(ctx.engine, Selection.from_json(asked["selector"]))
     fresh = [r for r in reached if not r["retracted"]]
-    made = retractions.carry_out(ctx.engine, retraction_id, fresh, by, ctx.now())
+    made = retractions.carry_out(ctx.engine, retraction_id, str(asked["why"]), fresh, by, ctx.now())
     transparency.make(ctx)
     log.info("retraction %s: %d entries, carried out by %s", retraction_id, made, by)
     return Retracted(retraction_id, made, len(reached) - made, retractions.notice(ctx.engine, retraction_id))
-
-
-def _selection_args(stored: dict[str, Any]) -> dict[str, Any]:
-    dates = {k: dt.date.fromisoformat(v) for k, v in stored.items() if k.startswith("disclosed_")}
-    return stored | dates | ({"ids": tuple(stored["ids"])} if "ids" in stored else {})
 
 
 def retract(ctx: Context, chosen: Selection, why: str, by: str) -> Retracted | None:
@@ -179,7 +176,7 @@ def approve(ctx: Context, retraction_id: str, officer: Client) -> Retracted:
             "the officer who asked for a retraction may not also carry it out",
             fix="Another disclosure officer approves it (two-person rule).",
         )
-    return carry_out(ctx, retraction_id, officer.client_id)
+    return _carry_out(ctx, retraction_id, asked, officer.client_id)
 
 
 def write_notice(rows: Sequence[dict[str, Any]], path: Path) -> None:
