@@ -40,6 +40,11 @@ CheckpointOpt = Annotated[
 ]
 
 
+def _kept(checkpoints: list[Path] | None) -> list[tuple[str, str]]:
+    """Each --checkpoint given: where it came from, and its signed note."""
+    return [(str(path), _read(path)) for path in checkpoints or []]
+
+
 def _verified(found: overseer.Verified) -> None:
     out.print(
         f"ledger verifies: {found.entries:,} entries; tree size {found.entries:,}, "
@@ -58,8 +63,7 @@ def verify(
     ] = None,
 ) -> None:
     """Re-check every entry's hash chain and the Merkle tree, and that the log extends each checkpoint."""
-    given = [(str(path), _read(path)) for path in checkpoint or []]
-    _verified(transparency.verify(context(store, existing=True), given, key))
+    _verified(transparency.verify(context(store, existing=True), _kept(checkpoint), key))
 
 
 @app.command("export")
@@ -81,7 +85,7 @@ def audit(
     ] = None,
 ) -> None:
     """Audit an export of the ledger with no database, no store and no secret (the overseer's check)."""
-    given = [(str(path), _read(path)) for path in checkpoint or []]
+    given = _kept(checkpoint)
     if key is None:
         out.print("checking with the export's own key: give the published one with --key", highlight=False)
     _verified(overseer.check_export(folder, given, key))
