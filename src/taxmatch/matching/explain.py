@@ -8,6 +8,7 @@ total becomes the match probability that the agreement's threshold is held to.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -40,6 +41,11 @@ BITS = (
     "adds or subtracts bits; the total, turned into odds, is the match probability."
 )
 RULE_3 = (Reason.AMBIGUOUS_CANDIDATES, Reason.NAMESAKE_AT_ADDRESS)
+
+
+def bits(probability: float) -> float:
+    """A probability as match weight: log2 of its odds (the prior, or the weight a threshold needs)."""
+    return math.log2(probability / (1 - probability))
 
 
 def masked(tin: str | None) -> str:

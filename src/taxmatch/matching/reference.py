@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from taxmatch import runtime
 from taxmatch.errors import Location, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.layout import Layout
-from taxmatch.matching import duck, master_file, model, training
+from taxmatch.matching import duck, explain, master_file, model, training
 from taxmatch.standardise.table import standardise
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ class Reference:
     def prior_bits(self) -> float:
         """The model's prior as match weight: log2 of the odds that two random records match."""
         prior = float(self.model()["probability_two_random_records_match"])
-        return math.log2(prior / (1 - prior))
+        return explain.bits(prior)
 
     def model(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.model_path.read_text(encoding="utf-8"))

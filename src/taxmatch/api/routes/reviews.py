@@ -9,7 +9,6 @@ discloses it through the ledger, and the released result file carries it.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,6 +19,7 @@ from taxmatch.db import accesses, decisions, held, verdicts
 from taxmatch.db.accesses import Via
 from taxmatch.db.clients import Role
 from taxmatch.db.held import Order, State
+from taxmatch.matching import explain
 from taxmatch.pipeline import charts, inspection, review
 from taxmatch.reasons import Outcome, Reason
 from taxmatch.rules.verdict import MIN_NOTE, Verdict
@@ -184,7 +184,7 @@ def held_row(
 ) -> HeldDetail:
     """One row with the taxpayer data behind it, beside the request; this look is recorded (IRC 7213A)."""
     told = inspection.inspect(ctx, batch, request, who.client_id, who.role, Via.WORKBENCH)
-    needed = math.log2(ctx.agreement.match_threshold / (1 - ctx.agreement.match_threshold))
+    needed = explain.bits(ctx.agreement.match_threshold)
     for candidate in told["candidates"]:
         title = f"{candidate['role']} (TIN {candidate['tin']}): {candidate['match_weight']:+.1f} bits"
         candidate["waterfall_svg"] = charts.waterfall(title, candidate["waterfall"], needed)
