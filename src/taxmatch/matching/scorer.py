@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import duckdb
 import pyarrow as pa
@@ -40,17 +41,49 @@ def _floats(best: pa.Table, name: str) -> list[float]:
     return [float(v or 0.0) for v in best.column(name).to_pylist()]
 
 
-def _weights(best: pa.Table, level: dict[str, list[Level]]) -> list[tuple[tuple[str, str, float], ...]]:
-    """Each row's match weight in bits per comparison, and its term-frequency adjustment where it has one."""
-    parts: list[list[tuple[str, str, float]]] = [[] for _ in range(best.num_rows)]
-    for g in GAMMAS:
-        tf = _floats(best, f"mw_tf_adj_{g}")
-        bits = _floats(best, f"mw_{g}")
-        for row, lvl, weight, adjustment in zip(parts, level[g], bits, tf, strict=True):
-            row.append((g, lvl.value, weight))
-            if adjustment:
-                row.append((g, "frequency of the value", adjustment))
-    return [tuple(p) for p in parts]
+class _Weights(Sequence[tuple[str, str, float]]):
+    """One candidate's match weight in bits per comparison, with its term-frequency adjustment where it
+    has one, read from the scored columns only when asked: a batch has millions of candidates and only
+    the few a decision is about are ever explained."""
+
+    def __init__(self, columns: _WeightColumns, row: int) -> None:
+        self._columns, self._row = columns, row
+
+    def _parts(self) -> tuple[tuple[str, str, float], ...]:
+        return self._columns.row(self._row)
+
+    def __len__(self) -> int:
+        return len(self._parts())
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str, float]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, str, float]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, str, float] | Sequence[tuple[str, str, float]]:
+        return self._parts()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._parts())
+
+
+class _WeightColumns:
+    """The per-comparison levels, bits and term-frequency adjustments of every scored row."""
+
+    def __init__(self, best: pa.Table, level: dict[str, list[Level]]) -> None:
+        self.level = level
+        self.bits = {g: _floats(best, f"mw_{g}") for g in GAMMAS}
+        self.tf = {g: _floats(best, f"mw_tf_adj_{g}") for g in GAMMAS}
+
+    def row(self, i: int) -> tuple[tuple[str, str, float], ...]:
+        parts: list[tuple[str, str, float]] = []
+        for g in GAMMAS:
+            parts.append((g, self.level[g][i].value, self.bits[g][i]))
+            if self.tf[g][i]:
+                parts.append((g, "frequency of the value", self.tf[g][i]))
+        return tuple(parts)
 
 
 class _RecordingAPI(DuckDBAPI):
@@ -202,11 +235,12 @@ def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list
         level["dob"],
         level["suffix"],
         level["surname"],
-        _weights(best, level),
+        range(best.num_rows),
         strict=True,
     )
+    weights = _WeightColumns(best, level)
     found: dict[int, list[Candidate]] = defaultdict(list)
-    for uid, tin, weight, probability, name, address, tin_level, dob, suffix, surname, weights in columns:
+    for uid, tin, weight, probability, name, address, tin_level, dob, suffix, surname, i in columns:
         levels = Levels(name=name, address=address, tin=tin_level, dob=dob, suffix=suffix, surname=surname)
-        found[uid].append(Candidate(tin, weight, probability, levels, weights))
+        found[uid].append(Candidate(tin, weight, probability, levels, _Weights(weights, i)))
     return dict(found)

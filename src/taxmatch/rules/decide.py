@@ -25,7 +25,7 @@ class Candidate:
     match_probability: float
     levels: Levels
     # What the model added up, for explanation only: (comparison, level, bits).
-    weights: tuple[tuple[str, str, float], ...] = ()
+    weights: Sequence[tuple[str, str, float]] = ()
 
 
 @dataclass(frozen=True)
