@@ -216,7 +216,7 @@ def process(
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     decisions.clear_batch(ctx.engine, bid)
     size = chunk_rows or CHUNK_ROWS
-    repeated = chunking.repeated(requests, size)  # the first row about a person stands, in file order
+    repeated = chunking.repeated(requests)  # the first row about a person stands, in file order
     kept: list[tuple[int, Answer]] = []
     pending = accounting.Pending()
     # A batch of one chunk (an interactive call) is sorted back in memory; a larger one through DuckDB.

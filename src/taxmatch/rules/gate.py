@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from functools import lru_cache
 
 from taxmatch.agreement import Agreement
@@ -149,27 +149,41 @@ def check_row(row: Row, agreement: Agreement, signed_on: dt.date, today: dt.date
     ]
 
 
-def _person_key(row: Row) -> tuple[str, ...]:
-    surname = names.surname(row.get("last_name"))
-    return (
-        row.get("case_number", "").strip().upper(),
-        names.clean(row.get("first_name")),
-        surname.text,
-        identifiers.tin_digits(row.get("tin")),
-        row.get("date_of_birth", "").strip(),
-        # The street's text leaves the unit out, so the line alone gives it, and hits the parse that
-        # address_reasons and standardisation make of the same line (parsed twice, it cost ~2 s per 100k).
-        addresses.street(row.get("street_address")).text,
-    )
+def case_key(row: Row) -> str:
+    return _case_text(row.get("case_number", ""))
+
+
+def _case_text(value: str) -> str:
+    return value.strip().upper()
+
+
+def _surname_text(value: str) -> str:
+    return names.surname(value).text
+
+
+# What names the person a row asks about (DUPLICATE_REQUEST), field by field, each with its own
+# normalisation; the street's text completes it (person_key). A batch's rows are told apart by these
+# fields first, a column at a time, so that only rows sharing them have their street parsed
+# (pipeline/chunking.repeated).
+PERSON_FIELDS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("case_number", _case_text),
+    ("first_name", names.clean),
+    ("last_name", _surname_text),
+    ("tin", identifiers.tin_digits),
+    ("date_of_birth", str.strip),
+)
+
+
+def person_key(row: Row) -> tuple[str, ...]:
+    fields = (normalise(row.get(column, "")) for column, normalise in PERSON_FIELDS)
+    # The street's text leaves the unit out, so the line alone gives it, and hits the parse that
+    # address_reasons and standardisation make of the same line (parsed twice, it cost ~2 s per 100k).
+    return (*fields, addresses.street(row.get("street_address")).text)
 
 
 def official_key(row: Row) -> str:
     """One spelling of the official a row names, for counting that official's cases."""
     return " ".join(row.get("official_name", "").upper().split())
-
-
-def case_key(row: Row) -> str:
-    return row.get("case_number", "").strip().upper()
 
 
 def overloaded(
@@ -226,7 +240,7 @@ class Duplicates:
 
     def repeated(self, row: Row) -> bool:
         """Whether an earlier row asked about the same person; this row is remembered."""
-        key = hashlib.blake2b("\x1f".join(_person_key(row)).encode(), digest_size=16).digest()
+        key = hashlib.blake2b("\x1f".join(person_key(row)).encode(), digest_size=16).digest()
         if key in self._seen:
             return True
         self._seen.add(key)

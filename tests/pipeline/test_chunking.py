@@ -1,0 +1,43 @@
+"""The whole-batch facts a batch answered in chunks carries: which rows repeat an earlier one."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taxmatch.pipeline import chunking, intake
+from taxmatch.rules import gate
+from tests.conftest import request_row
+
+# Few values per field, spelt several ways, so that rows often agree on some fields and not others.
+_PEOPLE = st.tuples(
+    st.sampled_from(["C1", " c1 ", "C2"]),
+    st.sampled_from(["Ana", "ANA ", "Bo"]),
+    st.sampled_from(["Diaz", "diaz", "Diaz Jr"]),
+    st.sampled_from(["", "123-45-6789", "123456789"]),
+    st.sampled_from(["", "1980-01-02"]),
+    st.sampled_from(["12 Main St", "12 MAIN STREET", "12 Main St Apt 4", "14 Main St"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(people=st.lists(_PEOPLE, max_size=40))
+def test_a_batch_s_repeats_are_the_rule_s_over_the_file_in_order(
+    people: list[tuple[str, str, str, str, str, str]],
+) -> None:
+    """Issue 13: repeats are found a column at a time, with only rows that share a person's other
+    fields parsed for their street; the flags are gate.Duplicates' over the whole file in order."""
+    rows = [
+        request_row(
+            request_id=str(i),
+            case_number=case,
+            first_name=first,
+            last_name=last,
+            tin=tin,
+            date_of_birth=dob,
+            street_address=street,
+        )
+        for i, (case, first, last, tin, dob, street) in enumerate(people)
+    ]
+    if not rows:
+        return
+    requests = intake.requests_of(rows, b"rows", "test.csv")
+    assert chunking.repeated(requests) == gate.Duplicates().flags(rows)
