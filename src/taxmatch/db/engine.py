@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from alembic import command
 from alembic.config import Config
@@ -35,10 +38,16 @@ def connect(root: Path, url: str | None = None) -> Engine:
             where=Location(str(root)),
             fix="Pass a writable --store directory or set TAXMATCH_STORE.",
         ) from exc
-    engine = create_engine(database_url(layout, url))
+    engine = create_engine(database_url(layout, url), json_serializer=_json, json_deserializer=orjson.loads)
     migrate(engine)
     log.debug("store %s open on %s", root, engine.url.render_as_string(hide_password=True))
     return engine
+
+
+def _json(value: Any) -> str:
+    """JSON columns (a decision's request as asked, its levels and explanation) in orjson: a batch
+    stores three per row, and the standard library's encoder cost ~2.5 s per 100,000 rows."""
+    return orjson.dumps(value).decode()
 
 
 def alembic_config() -> Config:
