@@ -1,10 +1,15 @@
 import csv
+import io
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from taxmatch.interchange import RESULT_COLUMNS
 from taxmatch.pipeline import answer_files as output
 
 
@@ -76,3 +81,24 @@ def test_answers_written_before_0_3_are_still_read(tmp_path: Path) -> None:
     pq.write_table(pa.Table.from_pylist([merged]), tmp_path / output.ANSWERS)
     got_results, got_decisions = output.read(tmp_path)
     assert got_results[0]["request_id"] == got_decisions[0]["request_id"] == "R1"
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells=st.lists(st.text(max_size=6) | st.none() | st.integers(), min_size=1, max_size=8))
+def test_the_files_columns_are_escaped_and_quoted_as_the_one_row_writer_does(cells: list[object]) -> None:
+    """Issue 13: the answer files escape and write a column at a time, byte for byte as write_csv does
+    a row at a time (formula cells, quotes, commas, line breaks, None, numbers)."""
+    results = [{"request_id": f"R{i}", "outcome": "NO_MATCH", "reason_codes": c} for i, c in enumerate(cells)]
+    with tempfile.TemporaryDirectory() as folder:
+        output.write(Path(folder), results, [{"request_id": r["request_id"]} for r in results])
+        written = (Path(folder) / output.RESULTS).read_bytes()
+    expected = io.StringIO(newline="")
+    output.write_csv(expected, RESULT_COLUMNS, results)
+    assert written == expected.getvalue().encode()
+
+
+def test_a_block_that_fails_leaves_no_file_and_its_own_error(tmp_path: Path) -> None:
+    with pytest.raises(KeyError, match="boom"), output.Writer(tmp_path) as files:
+        files.add([{"request_id": "R1"}], [{"request_id": "R1"}])
+        raise KeyError("boom")
+    assert list(tmp_path.iterdir()) == []

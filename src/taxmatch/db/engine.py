@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
@@ -58,13 +60,37 @@ def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, 
     writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
 
 
-def _answers_table(results: Rows, decisions: Rows) -> pa.Table:
-    def text(rows: Rows, column: str) -> pa.Array:
-        return pa.array(["" if r.get(column) is None else str(r[column]) for r in rows], pa.string())
+def _text(values: list[object]) -> pa.Array:
+    """Values as text (None as '', anything else as str() gives it): converted by Arrow where the
+    column is all text or whole numbers, which is every column taxmatch writes; a cell at a time else."""
+    try:
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = None
+    if array is None or not (
+        pa.types.is_string(array.type) or pa.types.is_integer(array.type) or pa.types.is_null(array.type)
+    ):
+        return pa.array(["" if v is None else str(v) for v in values], pa.string())
+    return pc.fill_null(pc.cast(array, pa.string()), "")
 
-    columns = {f"result.{c}": text(results, c) for c in RESULT_COLUMNS}
-    columns |= {f"decision.{c}": text(decisions, c) for c in DECISION_COLUMNS}
-    return pa.table(columns)
+
+def _texts(rows: Rows, columns: Sequence[str], prefix: str) -> dict[str, pa.Array]:
+    return {f"{prefix}.{c}": _text([r.get(c) for r in rows]) for c in columns}
+
+
+def _answers_table(results: Rows, decisions: Rows) -> pa.Table:
+    columns = _texts(results, RESULT_COLUMNS, "result") | _texts(decisions, DECISION_COLUMNS, "decision")
+    return pa.table(columns, schema=ANSWERS_SCHEMA)
+
+
+def _escaped(column: pa.Array | pa.ChunkedArray) -> list[str]:
+    """escape() of every cell of a text column, done by Arrow."""
+    formula = pc.match_substring_regex(column, _FORMULA)
+    escaped: list[str] = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column).to_pylist()
+    return escaped
+
+
+_FORMULA = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
 
 
 def _split(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -141,10 +167,19 @@ class Writer:
 
     def add(self, results: Rows, decisions: Rows) -> None:
         """The next rows: one result row and one decision row per request."""
-        self.csv[0].writerows([escape(r.get(c)) for c in RESULT_COLUMNS] for r in results)
-        self.csv[1].writerows([escape(d.get(c)) for c in DECISION_COLUMNS] for d in decisions)
-        self.parquet.write_table(_answers_table(results, decisions))
-        self.rows += len(results)
+        self.add_table(_answers_table(results, decisions))
+
+    def add_table(self, given: pa.Table | pa.RecordBatch) -> None:
+        """The next rows as an answers table (ANSWERS_SCHEMA's columns): each CSV cell escaped by Arrow."""
+        answers = pa.Table.from_batches([given]) if isinstance(given, pa.RecordBatch) else given
+        answers = answers.select(ANSWER_COLUMNS).cast(ANSWERS_SCHEMA)
+        for writer, prefix, columns in (
+            (self.csv[0], "result", RESULT_COLUMNS),
+            (self.csv[1], "decision", DECISION_COLUMNS),
+        ):
+            writer.writerows(zip(*(_escaped(answers.column(f"{prefix}.{c}")) for c in columns), strict=True))
+        self.parquet.write_table(answers)
+        self.rows += answers.num_rows
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         for handle in self.handles:
@@ -157,11 +192,12 @@ class Writer:
             kind = BaseException
             raise
         finally:
-            if kind is not None:
+            if kind is not None:  # the block or the commit failed: no file takes its name
                 for temp in self.temps:
                     temp.unlink(missing_ok=True)
-        for temp, path in zip(self.temps, self.paths, strict=True):
-            temp.replace(path)
+        if kind is None:
+            for temp, path in zip(self.temps, self.paths, strict=True):
+                temp.replace(path)
 
 
 Ids = Mapping[str, str]  # request id -> disclosure id, filled in as the files are written
@@ -268,7 +304,7 @@ class Staged:
             ordered: pa.RecordBatchReader = con.sql(query, params=[str(self.path)]).to_arrow_reader(50_000)
             with Writer(self.folder, before_rename) as files:
                 for batch in ordered:
-                    files.add(*_split(batch.to_pylist()))
+                    files.add_table(batch)
         finally:
             con.close()
 
