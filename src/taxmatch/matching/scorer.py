@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
@@ -48,9 +48,15 @@ class _Weights(Sequence[tuple[str, str, float]]):
 
     def __init__(self, columns: _WeightColumns, row: int) -> None:
         self._columns, self._row = columns, row
+        self._read: tuple[tuple[str, str, float], ...] | None = None
 
     def _parts(self) -> tuple[tuple[str, str, float], ...]:
-        return self._columns.row(self._row)
+        if self._read is None:
+            self._read = self._columns.row(self._row)
+        return self._read
+
+    def __iter__(self) -> Iterator[tuple[str, str, float]]:
+        return iter(self._parts())
 
     def __len__(self) -> int:
         return len(self._parts())
@@ -80,7 +86,7 @@ class _WeightColumns:
     def row(self, i: int) -> tuple[tuple[str, str, float], ...]:
         parts: list[tuple[str, str, float]] = []
         for g in GAMMAS:
-            parts.append((g, self.level[g][i].value, self.bits[g][i]))
+            parts.append((g, self.level[g][i], self.bits[g][i]))  # a StrEnum: its own text
             if self.tf[g][i]:
                 parts.append((g, "frequency of the value", self.tf[g][i]))
         return tuple(parts)
