@@ -20,7 +20,7 @@ from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, protected
 from taxmatch.db.oversight import Period
 from taxmatch.errors import Location, ManifestError
-from taxmatch.interchange import Manifest
+from taxmatch.interchange import REQUEST_COLUMNS, Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
 from taxmatch.pipeline import (
@@ -36,7 +36,7 @@ from taxmatch.pipeline import (
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
-from taxmatch.rules import gate
+from taxmatch.rules import gate, gate_table
 from taxmatch.rules.decide import Authority, Candidate, Decision, decide
 from taxmatch.standardise.table import standardise
 
@@ -73,14 +73,11 @@ class Submission:
         return results.batch_id(self.manifest, self.kind)
 
 
-def _match(
-    rows: list[dict[str, str]], lawful: list[int], today: dt.date, search: Search
-) -> dict[int, list[Candidate]]:
+def _match(table: pa.Table, lawful: list[int], today: dt.date, search: Search) -> dict[int, list[Candidate]]:
     if not lawful:
         return {}
-    table = pa.Table.from_pylist([rows[i] for i in lawful])
-    table = standardise(table, today).append_column("uid", pa.array(lawful, pa.int64()))
-    return search.score(table)
+    positions = pa.array(lawful, pa.int64())
+    return search.score(standardise(table.take(positions), today).append_column("uid", positions))
 
 
 def assess(
@@ -109,12 +106,14 @@ def _assess(
     repeated: Sequence[bool],
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     step("checking each request against the law and the agreement")
+    table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     in_batch = gate.check_chunk(rows, overloaded, repeated)
     reasons = [
-        gate.check_row(r, agreement, signed_on, today) + in_batch.get(i, []) for i, r in enumerate(rows)
+        found + in_batch.get(i, [])
+        for i, found in enumerate(gate_table.check_rows(table, agreement, signed_on, today))
     ]
     step("matching lawful requests against the master file")
-    return reasons, _match(rows, [i for i, r in enumerate(reasons) if gate.lawful(r)], today, search)
+    return reasons, _match(table, [i for i, r in enumerate(reasons) if gate.lawful(r)], today, search)
 
 
 def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement, label: str) -> Submission:

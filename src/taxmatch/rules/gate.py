@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from functools import lru_cache
 
 from taxmatch.agreement import Agreement
@@ -59,43 +60,101 @@ def integrity(manifest: Manifest, file_sha256: str) -> str:
     )
 
 
-def _fields(row: Row, agreement: Agreement) -> list[Reason]:
+@dataclass(frozen=True)
+class Under:
+    """What a row is checked under: the agreement, the date the batch was signed, and today."""
+
+    agreement: Agreement
+    signed_on: dt.date
+    today: dt.date
+
+
+def fields_invalid(values: Sequence[str], agreement: Agreement) -> bool:
+    """Whether any field is longer than the agreement allows or holds a control character."""
+    return max(map(len, values)) > agreement.max_field_length or bool(_CONTROL.search("".join(values)))
+
+
+def _fields(row: Row, under: Under) -> list[Reason]:
     values = [row.get(column, "") for column in REQUEST_COLUMNS]
-    if max(map(len, values)) > agreement.max_field_length or _CONTROL.search("".join(values)):
-        return [Reason.FIELD_INVALID]
+    return [Reason.FIELD_INVALID] if fields_invalid(values, under.agreement) else []
+
+
+def _statute(row: Row, under: Under) -> list[Reason]:
+    allowed = {statute_key(s) for s in under.agreement.statutes}
+    return [] if statute_key(row.get("statute", "")) in allowed else [Reason.STATUTE_NOT_AUTHORISED]
+
+
+def _periods(row: Row, under: Under) -> list[Reason]:
+    periods = [p.strip() for p in row.get("taxable_periods", "").split(";") if p.strip()]
+    if not periods or not all(_YEAR.match(p) for p in periods):
+        return [Reason.PERIOD_INVALID]
+    low, high = under.agreement.period_window(under.signed_on)
+    return [Reason.PERIOD_OUT_OF_WINDOW] if any(not low <= int(p) <= high for p in periods) else []
+
+
+def _reason(row: Row, under: Under) -> list[Reason]:
+    return [] if row.get("reason", "").strip() else [Reason.REASON_MISSING]
+
+
+def _case(row: Row, under: Under) -> list[Reason]:
+    return [] if row.get("case_number", "").strip() else [Reason.CASE_NUMBER_MISSING]
+
+
+def _official(row: Row, under: Under) -> list[Reason]:
+    if not row.get("official_name", "").strip() or not row.get("official_title", "").strip():
+        return [Reason.OFFICIAL_MISSING]
     return []
 
 
-def _authority(row: Row, agreement: Agreement, signed_on: dt.date) -> list[Reason]:
-    reasons = []
-    allowed = {statute_key(s) for s in agreement.statutes}
-    if statute_key(row.get("statute", "")) not in allowed:
-        reasons.append(Reason.STATUTE_NOT_AUTHORISED)
-    periods = [p.strip() for p in row.get("taxable_periods", "").split(";") if p.strip()]
-    if not periods or not all(_YEAR.match(p) for p in periods):
-        reasons.append(Reason.PERIOD_INVALID)
-    else:
-        low, high = agreement.period_window(signed_on)
-        if any(not low <= int(p) <= high for p in periods):
-            reasons.append(Reason.PERIOD_OUT_OF_WINDOW)
-    if not row.get("reason", "").strip():
-        reasons.append(Reason.REASON_MISSING)
-    if not row.get("case_number", "").strip():
-        reasons.append(Reason.CASE_NUMBER_MISSING)
-    if not row.get("official_name", "").strip() or not row.get("official_title", "").strip():
-        reasons.append(Reason.OFFICIAL_MISSING)
-    return reasons
-
-
-def _identity(row: Row, today: dt.date) -> list[Reason]:
-    reasons = []
+def _name(row: Row, under: Under) -> list[Reason]:
     if not names.clean(row.get("first_name")) or not names.clean(row.get("last_name")):
-        reasons.append(Reason.NAME_MISSING)
+        return [Reason.NAME_MISSING]
+    return []
+
+
+def _tin(row: Row, under: Under) -> list[Reason]:
     if row.get("tin", "").strip() and not identifiers.tin_type(row["tin"]):
-        reasons.append(Reason.TIN_MALFORMED_IGNORED)  # optional: answered as if absent
-    if row.get("date_of_birth", "").strip() and identifiers.birth_date(row["date_of_birth"], today) is None:
-        reasons.append(Reason.DOB_MALFORMED_IGNORED)
-    return reasons
+        return [Reason.TIN_MALFORMED_IGNORED]  # optional: answered as if absent
+    return []
+
+
+def _dob(row: Row, under: Under) -> list[Reason]:
+    if (
+        row.get("date_of_birth", "").strip()
+        and identifiers.birth_date(row["date_of_birth"], under.today) is None
+    ):
+        return [Reason.DOB_MALFORMED_IGNORED]
+    return []
+
+
+def _address(row: Row, under: Under) -> list[Reason]:
+    return address_reasons(row)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One legal element of a row: the columns it reads and the reasons it gives (in their order)."""
+
+    columns: tuple[str, ...]
+    reasons: Callable[[Row, Under], list[Reason]]
+
+
+# Every check a row gets on its own, in the order its reasons are listed. Each reads only its columns,
+# so a batch can run it once per distinct value of those (rules/gate_table.py), not once per row.
+# The field check reads every column: a batch runs it on the columns themselves (gate_table.py).
+FIELDS = RowCheck(REQUEST_COLUMNS, _fields)
+ROW_CHECKS: tuple[RowCheck, ...] = (
+    FIELDS,
+    RowCheck(("statute",), _statute),
+    RowCheck(("taxable_periods",), _periods),
+    RowCheck(("reason",), _reason),
+    RowCheck(("case_number",), _case),
+    RowCheck(("official_name", "official_title"), _official),
+    RowCheck(("first_name", "last_name"), _name),
+    RowCheck(("tin",), _tin),
+    RowCheck(("date_of_birth",), _dob),
+    RowCheck(("street_address", "state", "zip", "city"), _address),
+)
 
 
 def address_reasons(row: Row) -> list[Reason]:
@@ -141,12 +200,8 @@ def lawful(reasons: Sequence[Reason]) -> bool:
 
 def check_row(row: Row, agreement: Agreement, signed_on: dt.date, today: dt.date) -> list[Reason]:
     """Every legal element this row fails on its own (batch context aside)."""
-    return [
-        *_fields(row, agreement),
-        *_authority(row, agreement, signed_on),
-        *_identity(row, today),
-        *address_reasons(row),
-    ]
+    under = Under(agreement, signed_on, today)
+    return [reason for check in ROW_CHECKS for reason in check.reasons(row, under)]
 
 
 def case_key(row: Row) -> str:

@@ -1,0 +1,69 @@
+"""The gate's row checks over a table of rows, a column at a time.
+
+gate.py defines each check on one row; a batch has millions. Every check reads
+only its own columns (gate.ROW_CHECKS), so here each runs once per distinct
+combination of those columns' values and its answer is broadcast back with
+Arrow and NumPy. The answers are gate.check_row's, row for row
+(tests/rules/test_gate_table.py holds them to it), at the cost of the few
+distinct values a batch really has: statutes, periods, officials, names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from taxmatch.agreement import Agreement
+from taxmatch.reasons import Reason
+from taxmatch.rules import gate
+
+# RE2's spelling of gate's control characters (a field holding one is invalid).
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
+
+
+def check_rows(
+    table: pa.Table, agreement: Agreement, signed_on: dt.date, today: dt.date
+) -> list[list[Reason]]:
+    """gate.check_row for every row of `table` (the request columns, as text, never null)."""
+    if not table.num_rows:
+        return []
+    under = gate.Under(agreement, signed_on, today)
+    outcomes, codes = [], []
+    for check in gate.ROW_CHECKS:
+        found, code = _fields(table, agreement) if check is gate.FIELDS else _by_value(table, check, under)
+        outcomes.append(found)
+        codes.append(code)
+    combos, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    reasons = [[r for check, c in enumerate(combo) for r in outcomes[check][c]] for combo in combos.tolist()]
+    return [list(reasons[i]) for i in inverse.reshape(-1).tolist()]
+
+
+def _fields(table: pa.Table, agreement: Agreement) -> tuple[list[list[Reason]], np.ndarray]:
+    """gate's field check: too long or a control character, in any column."""
+    invalid = np.zeros(table.num_rows, dtype=bool)
+    for column in gate.FIELDS.columns:
+        values = table[column]
+        too_long = pc.greater(pc.utf8_length(values), agreement.max_field_length)
+        invalid |= pc.or_(too_long, pc.match_substring_regex(values, _CONTROL)).to_numpy(zero_copy_only=False)
+    return [[], [Reason.FIELD_INVALID]], invalid.astype(np.int64)
+
+
+def _by_value(
+    table: pa.Table, check: gate.RowCheck, under: gate.Under
+) -> tuple[list[list[Reason]], np.ndarray]:
+    """The check once per distinct combination of its columns' values: its distinct answers, and the
+    index of each row's answer among them."""
+    encoded = [pc.dictionary_encode(table[c]).combine_chunks() for c in check.columns]
+    indices = np.stack([e.indices.to_numpy() for e in encoded], axis=1)
+    combos, inverse = np.unique(indices, axis=0, return_inverse=True)
+    dictionaries = [e.dictionary.to_pylist() for e in encoded]
+    answers: dict[tuple[Reason, ...], int] = {}
+    per_combo = []
+    for combo in combos.tolist():
+        row = {c: dictionaries[k][i] for k, (c, i) in enumerate(zip(check.columns, combo, strict=True))}
+        found = tuple(check.reasons(row, under))
+        per_combo.append(answers.setdefault(found, len(answers)))
+    return [list(a) for a in answers], np.asarray(per_combo, dtype=np.int64)[inverse.reshape(-1)]
