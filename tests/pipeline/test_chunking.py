@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taxmatch.pipeline import chunking, intake
-from taxmatch.rules import gate
+from taxmatch.rules import batch_checks
 from tests.conftest import request_row
 
 # Few values per field, spelt several ways, so that rows often agree on some fields and not others.
@@ -24,7 +24,7 @@ def test_a_batch_s_repeats_are_the_rule_s_over_the_file_in_order(
     people: list[tuple[str, str, str, str, str, str]],
 ) -> None:
     """Issue 13: repeats are found a column at a time, with only rows that share a person's other
-    fields parsed for their street; the flags are gate.Duplicates' over the whole file in order."""
+    fields parsed for their street; the flags are batch_checks.Duplicates' over the whole file in order."""
     rows = [
         request_row(
             request_id=str(i),
@@ -40,4 +40,4 @@ def test_a_batch_s_repeats_are_the_rule_s_over_the_file_in_order(
     if not rows:
         return
     requests = intake.requests_of(rows, b"rows", "test.csv")
-    assert chunking.repeated(requests) == gate.Duplicates().flags(rows)
+    assert chunking.repeated(requests) == batch_checks.Duplicates().flags(rows)

@@ -8,7 +8,7 @@ from taxmatch import agreement
 from taxmatch.agreement import Agreement
 from taxmatch.interchange import Manifest
 from taxmatch.reasons import Reason
-from taxmatch.rules import gate
+from taxmatch.rules import batch_checks, gate
 from tests.conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
 
 _TERMS = agreement.load()
@@ -106,7 +106,7 @@ def test_duplicates_of_the_same_person_and_case(terms: Agreement) -> None:
         request_row(request_id="2", street_address="45 West Main St"),
         request_row(request_id="3", case_number="OTHER"),
     ]
-    assert gate.check_batch(rows, terms) == {1: [Reason.DUPLICATE_REQUEST]}
+    assert batch_checks.check_batch(rows, terms) == {1: [Reason.DUPLICATE_REQUEST]}
 
 
 def test_an_official_over_the_caseload_cap_loses_every_row(terms: Agreement) -> None:
@@ -115,30 +115,32 @@ def test_an_official_over_the_caseload_cap_loses_every_row(terms: Agreement) -> 
         for i in range(terms.caseload_cap + 1)
     ]
     rows.append(request_row(request_id="other", official_name="Officer 0002"))
-    found = gate.check_batch(rows, terms)
+    found = batch_checks.check_batch(rows, terms)
     assert all(found[i] == [Reason.CASELOAD_IMPLAUSIBLE] for i in range(terms.caseload_cap + 1))
     assert len(rows) - 1 not in found
 
 
 def test_at_the_cap_is_still_plausible(terms: Agreement) -> None:
     rows = [request_row(request_id=str(i), case_number=f"C{i}") for i in range(terms.caseload_cap)]
-    assert gate.check_batch(rows, terms) == {}
+    assert batch_checks.check_batch(rows, terms) == {}
 
 
 def test_cases_answered_earlier_count_towards_the_cap(terms: Agreement) -> None:
     rows = [request_row(request_id="new", case_number="C-NEW")]
-    official = gate.official_key(rows[0])
+    official = batch_checks.official_key(rows[0])
     earlier = {f"C{i}" for i in range(terms.caseload_cap)}
-    assert gate.check_batch(rows, terms, {official: earlier}) == {0: [Reason.CASELOAD_IMPLAUSIBLE]}
+    assert batch_checks.check_batch(rows, terms, {official: earlier}) == {0: [Reason.CASELOAD_IMPLAUSIBLE]}
     # The same cases asked about again are not new cases, and other officials' cases do not count.
     again = [request_row(request_id="again", case_number="c1")]
-    assert gate.check_batch(again, terms, {official: earlier}) == {}
-    assert gate.check_batch(rows, terms, {"SOMEONE ELSE": earlier | {"X"}}) == {}
+    assert batch_checks.check_batch(again, terms, {official: earlier}) == {}
+    assert batch_checks.check_batch(rows, terms, {"SOMEONE ELSE": earlier | {"X"}}) == {}
 
 
 def test_official_spelling_does_not_split_a_caseload() -> None:
     spaced = request_row(official_name="  jane   q.  officer ")
-    assert gate.official_key(spaced) == gate.official_key(request_row(official_name="JANE Q. OFFICER"))
+    assert batch_checks.official_key(spaced) == batch_checks.official_key(
+        request_row(official_name="JANE Q. OFFICER")
+    )
 
 
 def manifest(**overrides: object) -> Manifest:
@@ -208,12 +210,12 @@ def test_a_batch_checked_in_chunks_gets_the_reasons_of_the_whole(
         )
         for i, (name, case, who) in enumerate(people)
     ]
-    whole = gate.check_batch(rows, terms)
-    overloaded = gate.overloaded(gate.caseloads(rows), terms)
-    seen, found, start = gate.Duplicates(), {}, 0
+    whole = batch_checks.check_batch(rows, terms)
+    overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), terms)
+    seen, found, start = batch_checks.Duplicates(), {}, 0
     for end in [*sorted(set(cuts)), len(rows)]:
         if start < end <= len(rows):
-            part = gate.check_chunk(rows[start:end], overloaded, seen.flags(rows[start:end]))
+            part = batch_checks.check_chunk(rows[start:end], overloaded, seen.flags(rows[start:end]))
             found.update({start + i: r for i, r in part.items()})
             start = end
     assert found == whole
@@ -233,7 +235,9 @@ def test_earlier_cases_are_fetched_only_where_their_number_does_not_settle_it(
     cases = {o: {f"C{c}" for c in cs} for o, cs in batch.items()}
     earlier = {o: {f"C{c}" for c in cs} for o, cs in before.items()}
     counts = {o: len(cs) for o, cs in earlier.items()}
-    needed = gate.unsettled(cases, terms, counts)
+    needed = batch_checks.unsettled(cases, terms, counts)
     fetched = {o: earlier.get(o, set()) for o in needed}
-    assert gate.overloaded(cases, terms, fetched, counts) == gate.overloaded(cases, terms, earlier)
+    assert batch_checks.overloaded(cases, terms, fetched, counts) == batch_checks.overloaded(
+        cases, terms, earlier
+    )
     assert needed <= {o for o in cases if o in counts}  # nobody without earlier cases is ever fetched

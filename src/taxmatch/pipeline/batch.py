@@ -36,7 +36,7 @@ from taxmatch.pipeline import (
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
 from taxmatch.reasons import Reason
-from taxmatch.rules import gate, gate_table
+from taxmatch.rules import batch_checks, gate, gate_table
 from taxmatch.rules.decide import Authority, Candidate, Decision, decide
 from taxmatch.standardise.table import standardise
 
@@ -90,9 +90,12 @@ def assess(
     earlier: Mapping[str, Set[str]] | None = None,
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     """The gate's reasons for every row of a batch held whole, and the scored candidates of the lawful
-    ones (by row index). `earlier`: the officials' case numbers already answered (see gate.overloaded)."""
-    overloaded = gate.overloaded(gate.caseloads(rows), agreement, earlier)
-    return _assess(rows, agreement, signed_on, search, today, step, overloaded, gate.Duplicates().flags(rows))
+    ones (by row index). `earlier`: the officials' case numbers already answered
+    (see batch_checks.overloaded)."""
+    overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
+    return _assess(
+        rows, agreement, signed_on, search, today, step, overloaded, batch_checks.Duplicates().flags(rows)
+    )
 
 
 def _assess(
@@ -107,7 +110,7 @@ def _assess(
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     step("checking each request against the law and the agreement")
     table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
-    in_batch = gate.check_chunk(rows, overloaded, repeated)
+    in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
     reasons = [
         found + in_batch.get(i, [])
         for i, found in enumerate(gate_table.check_rows(table, agreement, signed_on, today))

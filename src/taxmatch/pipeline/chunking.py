@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from taxmatch.db import decisions
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.intake import RequestFile
-from taxmatch.rules import gate
+from taxmatch.rules import batch_checks
 
 
 def by_locality(requests: RequestFile) -> pa.Array:
@@ -34,19 +34,20 @@ def by_locality(requests: RequestFile) -> pa.Array:
 
 
 def repeated(requests: RequestFile) -> list[bool]:
-    """For every row, in file order, whether an earlier row asked about the same person (gate.Duplicates).
+    """For every row, in file order, whether an earlier row asked about the same person
+    (batch_checks.Duplicates).
 
-    Two rows about one person agree on every field of gate.PERSON_FIELDS, so a row that no other row
+    Two rows about one person agree on every field of batch_checks.PERSON_FIELDS, so a row that no other row
     agrees with on those cannot repeat one: those fields are compared a column at a time, and only the
     few rows that share them (people asked about more than once) go through the rule itself, in file
     order, street and all. The street is what costs: parsed here for every row, it was ~4 s per 100,000.
     """
-    fields = [f"f{i}" for i in range(len(gate.PERSON_FIELDS))]
+    fields = [f"f{i}" for i in range(len(batch_checks.PERSON_FIELDS))]
     keyed = pa.table(
         {
             **{
                 f: _mapped(requests.column(c), fn)
-                for f, (c, fn) in zip(fields, gate.PERSON_FIELDS, strict=True)
+                for f, (c, fn) in zip(fields, batch_checks.PERSON_FIELDS, strict=True)
             },
             "row": pa.array(range(len(requests)), pa.int64()),
         }
@@ -57,7 +58,7 @@ def repeated(requests: RequestFile) -> list[bool]:
     if len(positions):
         ordered = pc.sort_indices(positions)
         rows = pc.take(positions, ordered).to_numpy()
-        flags[rows] = gate.Duplicates().flags(requests.take(rows.tolist()))
+        flags[rows] = batch_checks.Duplicates().flags(requests.take(rows.tolist()))
     return flags.tolist()
 
 
@@ -79,11 +80,12 @@ def _keyed(column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], nam
 
 
 def _caseloads(requests: RequestFile) -> dict[str, set[str]]:
-    """Each official's case numbers in the whole batch, from its columns (gate.caseloads for a file)."""
+    """Each official's case numbers in the whole batch, from its columns (batch_checks.caseloads for
+    rows held whole)."""
     pairs = pa.table(
         {
-            "official": _keyed(requests.column("official_name"), gate.official_key, "official_name"),
-            "case": _keyed(requests.column("case_number"), gate.case_key, "case_number"),
+            "official": _keyed(requests.column("official_name"), batch_checks.official_key, "official_name"),
+            "case": _keyed(requests.column("case_number"), batch_checks.case_key, "case_number"),
         }
     )
     distinct = pairs.filter(pc.not_equal(pairs["official"], "")).group_by(["official", "case"]).aggregate([])
@@ -98,6 +100,6 @@ def overloaded(ctx: Context, requests: RequestFile, now: dt.datetime) -> frozens
     cases = _caseloads(requests)
     since = now - dt.timedelta(days=ctx.agreement.caseload_window_days)
     counts = decisions.case_counts(ctx.engine, cases, since)
-    needed = gate.unsettled(cases, ctx.agreement, counts)  # only officials near the cap: their cases
+    needed = batch_checks.unsettled(cases, ctx.agreement, counts)  # only officials near the cap: their cases
     earlier = decisions.caseloads(ctx.engine, needed, since)
-    return gate.overloaded(cases, ctx.agreement, earlier, counts)
+    return batch_checks.overloaded(cases, ctx.agreement, earlier, counts)

@@ -17,7 +17,7 @@ from typing import Any
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS, Manifest
 from taxmatch.pipeline import intake
 from taxmatch.reasons import for_requester, join
-from taxmatch.rules import gate
+from taxmatch.rules import batch_checks
 from taxmatch.rules.decide import Candidate, Decision
 from taxmatch.rules.levels import COLUMNS as LEVELS
 
@@ -137,8 +137,8 @@ def stored_decision(
         "levels": {k: row[k] for k in LEVELS},
         "disclosure_id": answer.disclosure_id or None,
         "asked": {c: request.get(c, "") for c in REQUEST_COLUMNS},
-        "official": gate.official_key(request)[:200],
-        "case_number": gate.case_key(request)[:200],
+        "official": batch_checks.official_key(request)[:200],
+        "case_number": batch_checks.case_key(request)[:200],
         "explanation": {
             "prior_bits": prior_bits,
             "subject": _explained(answer.decision.subject),
