@@ -14,6 +14,7 @@ from taxmatch.matching import candidate_index as index
 from taxmatch.matching import model, reference
 from taxmatch.matching import scorer as matcher
 from taxmatch.matching.search import WholeMaster
+from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.pipeline import intake
 from taxmatch.rules.decide import Candidate
 from taxmatch.standardise.table import standardise
@@ -65,11 +66,16 @@ def test_the_index_scores_exactly_what_the_whole_master_scores(
     assert narrowed == whole
 
 
-def test_one_request_at_a_time_matches_too(loaded: tuple[reference.Reference, pa.Table]) -> None:
+@pytest.mark.parametrize("in_memory", [False, True], ids=["lookup tables", "term frequencies in memory"])
+def test_one_request_at_a_time_matches_too(
+    loaded: tuple[reference.Reference, pa.Table], in_memory: bool
+) -> None:
+    """Issue 13: also with the call's own term-frequency rows (the service's session), not whole lookups."""
     ref, requests = loaded
     found = index.CandidateIndex(ref)
     whole = by_tin(batch_path(requests, ref))
-    session = matcher.Matcher(ref)  # one session for many calls, as the service keeps it
+    frequencies = TermFrequencies(ref) if in_memory else None
+    session = matcher.Matcher(ref, frequencies=frequencies)  # one session for many calls, as the service
     for uid in range(0, requests.num_rows, 40):
         one = requests.slice(uid, 1)
         alone = by_tin(session.score(one, master=found.candidates(one)))

@@ -20,6 +20,7 @@ from splink import DuckDBAPI, Linker
 
 from taxmatch.matching import duck, model
 from taxmatch.matching.reference import Reference
+from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.rules.decide import Candidate
 from taxmatch.rules.levels import MISSING, Level, Levels, name_level
 
@@ -124,14 +125,19 @@ class Matcher:
     so that each call pays only for its own few rows.
     """
 
-    def __init__(self, reference: Reference, threads: int | None = None) -> None:
+    def __init__(
+        self, reference: Reference, threads: int | None = None, frequencies: TermFrequencies | None = None
+    ) -> None:
+        """`frequencies`: the term frequencies held in memory, so that each scoring joins only the
+        lookup rows of its own values (an interactive call); the whole lookups are tables otherwise."""
         self.reference = reference
         self.trained = reference.model()
         self.labels = model.labels(self.trained)
         self.con = duck.connect(reference.budget.but(threads) if threads else reference.budget)
         self.db = _RecordingAPI(self.con)
         self._script: _Script | None = None
-        for column in model.TF_COLUMNS:
+        self.frequencies = frequencies
+        for column in model.TF_COLUMNS if frequencies is None else ():
             duck.run(
                 self.con,
                 f"CREATE TABLE tf_{column}_lookup AS SELECT * FROM read_parquet(?)",
@@ -161,6 +167,8 @@ class Matcher:
             duck.run(
                 con, f"CREATE OR REPLACE TABLE master_std AS SELECT uid, tin, {columns} FROM master_arrow"
             )
+            for name, rows in self.frequencies.for_rows(requests, master).items() if self.frequencies else ():
+                con.register(name, rows)
         if self._script is None:
             return self._first()
         for statement in self._script.statements:

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from taxmatch.matching import reference, scorer
 from taxmatch.matching.candidate_index import CandidateIndex
+from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.rules.decide import Candidate
 
 
@@ -73,7 +74,7 @@ class IndexedMaster:
     def __init__(self, ref: reference.Reference) -> None:
         self.loaded_at = str(ref.meta.get("loaded_at", ""))
         self.index = CandidateIndex(ref)
-        self.matcher = scorer.Matcher(ref, threads=1)
+        self.matcher = scorer.Matcher(ref, threads=1, frequencies=TermFrequencies(ref))
         # Score nothing once, so that the first real call neither records the prediction's SQL
         # nor leaves Splink's caches to be swept by a full collection later (see runtime.settle_heap).
         nothing = self.index.master.slice(0, 0)
