@@ -41,11 +41,6 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[reference.Referenc
     return ref, table.append_column(model.UID, pa.array(range(len(rows)), pa.int64()))
 
 
-def test_rule_columns_come_from_the_model() -> None:
-    assert index.rule_columns("l.zip5 = r.zip5 AND l.surname_key = r.surname_key") == ("zip5", "surname_key")
-    assert all(index.rule_columns(rule) for rule in model.BLOCKING_RULES)
-
-
 def batch_path(requests: pa.Table, ref: reference.Reference) -> dict[int, list[Candidate]]:
     """The whole master's candidates, as a batch scores them."""
     whole = WholeMaster(ref)

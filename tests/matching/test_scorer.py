@@ -8,11 +8,13 @@ def test_labels_follow_gamma_order() -> None:
     assert set(labels) == {"surname", "first_name", "address", "tin", "dob", "suffix"}
 
 
-def test_every_blocking_rule_pairs_only_rows_the_scorer_reads() -> None:
-    """Issue 13: a chunk is scored against the master rows that share a TIN, a ZIP or a city and state
-    with it (model.REACHABLE). A blocking rule that paired rows on anything else would lose candidates."""
+def test_every_blocking_rule_is_equal_columns_and_reaches_what_it_pairs() -> None:
+    """Issue 13: a chunk is scored against the master rows some blocking rule can pair with it
+    (model.REACHABLE, made from the rules). That holds only if each rule is nothing but equal columns:
+    a rule with any other condition would be read as a wider reach, or lose candidates."""
+    assert model.rule_columns("l.zip5 = r.zip5 AND l.surname_key = r.surname_key") == ("zip5", "surname_key")
     for rule in model.BLOCKING_RULES:
-        assert any(needed in rule for needed in model.REACHED_BY), rule
-    assert {"tin_std", "zip5", "state_std", "city_std"} <= {
-        word.removeprefix("m.").removeprefix("q.") for word in model.REACHABLE.split()
-    }
+        columns = model.rule_columns(rule)
+        assert rule == " AND ".join(f"l.{c} = r.{c}" for c in columns), rule
+        assert model.reached_by(rule) in model.REACHABLE
+    assert model.REACHABLE.count("EXISTS") == len(model.BLOCKING_RULES)

@@ -11,7 +11,6 @@ exactly the batch path's (tests/test_index.py holds it to that).
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 
@@ -23,13 +22,6 @@ import pyarrow.parquet as pq
 
 from taxmatch.matching import duck, model
 from taxmatch.matching.reference import ADDRESS_COLUMNS, Reference
-
-_COLUMN = re.compile(r"\bl\.(\w+)")
-
-
-def rule_columns(rule: str) -> tuple[str, ...]:
-    """The columns a blocking rule joins on ('l.zip5 = r.zip5 AND ...' -> ('zip5', ...))."""
-    return tuple(dict.fromkeys(_COLUMN.findall(rule)))
 
 
 def _key_sql(columns: tuple[str, ...]) -> tuple[str, str]:
@@ -56,7 +48,7 @@ class CandidateIndex:
         self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
         self._con.register("master", table)
-        self.rules = [self._rule(self._con, rule_columns(rule)) for rule in model.BLOCKING_RULES]
+        self.rules = [self._rule(self._con, model.rule_columns(rule)) for rule in model.BLOCKING_RULES]
         self._con.unregister("master")
         known = pq.read_table(reference.last_known, columns=["tin", *ADDRESS_COLUMNS])
         known = known.sort_by("tin").combine_chunks()

@@ -8,6 +8,7 @@ the decision reads; the labels, not the gamma numbers, are the contract.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import splink.comparison_level_library as cll
@@ -195,18 +196,24 @@ BLOCKING_RULES: list[str] = [
     "l.state_std = r.state_std AND l.city_std = r.city_std AND l.house_number = r.house_number "
     "AND l.street_name = r.street_name",
 ]
-# Every blocking rule pairs rows that share the TIN, the ZIP, or the city and state, so a chunk of
-# requests can only meet master rows (alias m) that share one of those with a request in the chunk
-# (requests_std): the scorer reads only those. tests/matching/test_model.py keeps the two in step.
-REACHABLE = (
-    "m.tin_std IN (SELECT tin_std FROM requests_std) OR m.zip5 IN (SELECT zip5 FROM requests_std) "
-    "OR EXISTS (SELECT 1 FROM requests_std AS q WHERE q.state_std = m.state_std AND q.city_std = m.city_std)"
-)
-REACHED_BY = (
-    "l.tin_std = r.tin_std",
-    "l.zip5 = r.zip5",
-    "l.state_std = r.state_std AND l.city_std = r.city_std",
-)
+_RULE_COLUMN = re.compile(r"\bl\.(\w+) = r\.\1\b")
+
+
+def rule_columns(rule: str) -> tuple[str, ...]:
+    """The columns a blocking rule joins on ('l.zip5 = r.zip5 AND ...' -> ('zip5', ...))."""
+    return tuple(dict.fromkeys(_RULE_COLUMN.findall(rule)))
+
+
+def reached_by(rule: str) -> str:
+    """The condition that a master row (alias m) shares this rule's key with a request of the chunk."""
+    same = " AND ".join(f"q.{c} = m.{c}" for c in rule_columns(rule))
+    return f"EXISTS (SELECT 1 FROM requests_std AS q WHERE {same})"
+
+
+# The master rows some blocking rule can pair with a chunk's requests (requests_std), and no others:
+# a chunk is scored against those alone (matching/scorer.py). Made from the rules themselves, so the
+# two cannot drift apart; each rule is a conjunction of equal columns (tests/matching/test_scorer.py).
+REACHABLE = " OR ".join(reached_by(rule) for rule in BLOCKING_RULES)
 # address_key is house, street, unit and ZIP: its frequency is how many people the master holds at
 # that one address, so a match at a crowded address (a shared home, a large complex) counts for less.
 TF_COLUMNS: tuple[str, ...] = ("surname_std", "first_std", "address_key")
