@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import overload
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
 from taxmatch.matching import duck, model
@@ -233,28 +235,44 @@ def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:
     """
 
 
+def _distinct_levels(best: pa.Table, level: dict[str, list[Level]]) -> tuple[list[Levels], list[int]]:
+    """The few distinct combinations of the six levels among the rows, and each row's among them: a
+    batch has millions of candidates but a few hundred combinations, so each Levels is made once."""
+    gammas = [pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy().astype(np.int64) for g in GAMMAS]
+    stacked = np.stack(gammas, axis=1) if best.num_rows else np.zeros((0, len(GAMMAS)), np.int64)
+    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    made = []
+    for i in first.tolist():
+        surname, first_name = level["surname"][i], level["first_name"][i]
+        made.append(
+            Levels(
+                name=name_level(surname, first_name),
+                address=level["address"][i],
+                tin=level["tin"][i],
+                dob=level["dob"][i],
+                suffix=level["suffix"][i],
+                surname=surname,
+            )
+        )
+    return made, inverse.reshape(-1).tolist()
+
+
 def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list[Candidate]]:
     """The rows of best_sql as candidates, by request uid: built a column at a time, since a batch
     has millions of candidate rows and a dictionary per row cost most of the time."""
     level = {g: _levels(best, labels, g) for g in GAMMAS}
-    names = [name_level(s, f) for s, f in zip(level["surname"], level["first_name"], strict=True)]
+    made, which = _distinct_levels(best, level)
     columns = zip(
         best.column("request_uid").to_pylist(),
         best.column("tin").to_pylist(),
         _floats(best, "match_weight"),
         _floats(best, "match_probability"),
-        names,
-        level["address"],
-        level["tin"],
-        level["dob"],
-        level["suffix"],
-        level["surname"],
+        which,
         range(best.num_rows),
         strict=True,
     )
     weights = _WeightColumns(best, level)
     found: dict[int, list[Candidate]] = defaultdict(list)
-    for uid, tin, weight, probability, name, address, tin_level, dob, suffix, surname, i in columns:
-        levels = Levels(name=name, address=address, tin=tin_level, dob=dob, suffix=suffix, surname=surname)
-        found[uid].append(Candidate(tin, weight, probability, levels, _Weights(weights, i)))
+    for uid, tin, weight, probability, k, i in columns:
+        found[uid].append(Candidate(tin, weight, probability, made[k], _Weights(weights, i)))
     return dict(found)
