@@ -67,7 +67,8 @@ def main() -> None:
             for got in done.results:
                 compared += 1
                 differ += got["outcome"] != batch[got["request_id"]]["outcome"]
-        print(f"calls of {size}: {_quantiles(took)}")
+        slow = sorted(range(len(took)), key=took.__getitem__)[-3:]
+        print(f"calls of {size}: {_quantiles(took)}; the slowest were calls {slow}")
     print(f"answers differing from the batch path: {differ} of {compared}")
 
 

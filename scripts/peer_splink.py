@@ -1,6 +1,7 @@
 """The peer: a plain Splink 5 pipeline on DuckDB over the same master and batch, for issue 13's ratio.
 
     python scripts/peer_splink.py MASTER.csv REQUESTS.csv OUT_DIR [--max-pairs 10000000]
+        [--taxmatch STORE MANIFEST.json]
 
 What a competent team would build with Splink alone: light SQL standardisation
 (upper-case, trimmed names; the house number and street from the street line;
@@ -8,8 +9,9 @@ ZIP5), Splink's comparison library, the same four blocking rules as taxmatch,
 u from random pairs and m by EM on one blocking rule. Training is not timed
 (taxmatch trains at master load); predict and write are, as one figure: every
 pair scored, then the best candidate per request written to Parquet. Run
-`taxmatch process` on the same files beside it and compare the two wall times;
-peak RSS is this process's (from getrusage).
+`taxmatch process` on the same files beside it and compare the two wall times
+(`--taxmatch STORE MANIFEST` runs it right after, as its own process on a store
+that has this master loaded, and prints the ratio); peak RSS is each process's.
 
 It does none of what taxmatch adds: no legal gate, no one-decision-per-row rule,
 no ledger, no result file in the interchange format.
@@ -19,7 +21,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -70,6 +75,7 @@ def main() -> None:
     parser.add_argument("requests", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--max-pairs", type=int, default=10_000_000)
+    parser.add_argument("--taxmatch", nargs=2, type=Path, metavar=("STORE", "MANIFEST"))
     args = parser.parse_args()
     con = duckdb.connect()
     for name, path in (("a_requests", args.requests), ("b_master", args.master)):
@@ -92,6 +98,23 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"training (not timed against taxmatch): {started - trained_at:.1f} s")
     print(f"predict and write: {done - started:.1f} s; peak RSS {peak:,.0f} MiB")
+    if args.taxmatch:
+        store, manifest = args.taxmatch
+        took = _taxmatch(args.requests, store, manifest, args.out / "taxmatch")
+        print(f"ratio, taxmatch process / plain Splink predict and write: {took / (done - started):.1f}x")
+
+
+def _taxmatch(requests: Path, store: Path, manifest: Path, out: Path) -> float:
+    """`taxmatch process` on the same batch, as its own process: its wall time and peak RSS."""
+    command = [sys.executable, "-m", "taxmatch", "process", str(requests), "--manifest", str(manifest)]
+    started = time.perf_counter()
+    proc = subprocess.Popen([*command, "--out", str(out), "--store", str(store)], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit("taxmatch process failed")
+    print(f"taxmatch process: {took:.1f} s; peak RSS {usage.ru_maxrss / 1024:,.0f} MiB")
+    return took
 
 
 if __name__ == "__main__":
