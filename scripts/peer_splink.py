@@ -10,7 +10,7 @@ u from random pairs and m by EM on one blocking rule. Training is not timed
 (taxmatch trains at master load); predict and write are, as one figure: every
 pair scored, then the best candidate per request written to Parquet. Run
 `taxmatch process` on the same files beside it and compare the two wall times
-(`--taxmatch STORE MANIFEST` runs it right after, as its own process on a store
+(`--taxmatch STORE MANIFEST` runs it first, as its own process on a store
 that has this master loaded, and prints the ratio); peak RSS is each process's.
 
 It does none of what taxmatch adds: no legal gate, no one-decision-per-row rule,
@@ -77,6 +77,12 @@ def main() -> None:
     parser.add_argument("--max-pairs", type=int, default=10_000_000)
     parser.add_argument("--taxmatch", nargs=2, type=Path, metavar=("STORE", "MANIFEST"))
     args = parser.parse_args()
+    # taxmatch first, from this process while it is still small: a child's peak RSS counts its parent's
+    # at the fork, which the peer's tables would otherwise set.
+    took = None
+    if args.taxmatch:
+        store, manifest = args.taxmatch
+        took = _taxmatch(args.requests, store, manifest, args.out / "taxmatch")
     con = duckdb.connect()
     for name, path in (("a_requests", args.requests), ("b_master", args.master)):
         con.execute(f"CREATE TABLE {name} AS {STANDARD}", [str(path)])
@@ -98,9 +104,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"training (not timed against taxmatch): {started - trained_at:.1f} s")
     print(f"predict and write: {done - started:.1f} s; peak RSS {peak:,.0f} MiB")
-    if args.taxmatch:
-        store, manifest = args.taxmatch
-        took = _taxmatch(args.requests, store, manifest, args.out / "taxmatch")
+    if took is not None:
         print(f"ratio, taxmatch process / plain Splink predict and write: {took / (done - started):.1f}x")
 
 
