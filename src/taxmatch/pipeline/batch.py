@@ -43,9 +43,11 @@ from taxmatch.standardise.table import standardise
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 Advance = Callable[[int, int], None]  # rows answered so far, rows in the batch
-# Rows answered at a time: what a chunk holds as Python objects (about 1.5 GB per 100,000 rows at the
-# peak, with their candidates) bounds the pipeline's own memory, whatever the size of the batch.
-CHUNK_ROWS = 50_000
+# Rows answered at a time: what a chunk holds as Python objects, with their candidates, bounds the
+# pipeline's own memory, whatever the size of the batch. Each chunk also scans the master for its
+# slice (about 2 s at 10M taxpayers), so fewer, larger chunks cost less: at 10M / 1.28M, 100,000 rows
+# a chunk took 355 s at 5.3 GB peak, 50,000 took 408 s at 4.9 GB (docs/benchmarks.md).
+CHUNK_ROWS = 100_000
 
 
 def quiet(_: str) -> None:
