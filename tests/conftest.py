@@ -6,7 +6,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ from taxmatch.pipeline.results import BatchReport
 from taxmatch.rules.decide import Decision
 from taxmatch.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 25)
 SIGNED = dt.date(2026, 11, 2)
 # Street lines the 2025 TIN path let through, and other things that are not addresses.
@@ -45,6 +48,29 @@ NOT_ADDRESSES = (
     "TBD",
     "PO Box 7",
 )
+
+
+def shell_block(doc: Path, after: str) -> str:
+    """The one shell block between `after` and the next section of a document (docs run as written)."""
+    section = doc.read_text(encoding="utf-8").split(after, 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1, f"{doc.name}: {len(blocks)} shell blocks after {after!r}"
+    return str(blocks[0])
+
+
+def run_as_written(script: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: int = 600) -> str:
+    """Run a documented shell block under bash's strict mode; its output, once it has succeeded."""
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import re
 import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,20 +15,9 @@ import pytest
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
-from tests.conftest import TODAY
+from tests.conftest import ROOT, TODAY, run_as_written, shell_block
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def walkthrough() -> str:
-    """The one shell block of the README's 'The service' section."""
-    section = (
-        (ROOT / "README.md").read_text(encoding="utf-8").split("## The service", 1)[1].split("\n## ", 1)[0]
-    )
-    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
-    assert len(blocks) == 1
-    return str(blocks[0])
 
 
 def free_port() -> int:
@@ -50,19 +37,9 @@ def test_the_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
     reference.load(demo / "master.csv", Layout(demo / "store"), dt.datetime.combine(TODAY, dt.time(), dt.UTC))
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
     port = str(free_port())  # the README's port, unless something here already holds it
-    script = walkthrough().replace("8000", port)
+    script = shell_block(ROOT / "README.md", "## The service").replace("8000", port)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAXMATCH_")}
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    said = done.stdout.replace(" ", "")
+    said = run_as_written(script, tmp_path, env, timeout=300).replace(" ", "")
     assert '"status":"released"' in said
     assert '"verifier_key":"taxmatch-ledger/' in said  # the auditor's GET /ledger/verify answered
     with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as handle:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from taxmatch.db import ledger
+from tests.conftest import ROOT, run_as_written, shell_block
 from tests.pipeline.conftest import Store
 
 pytestmark = pytest.mark.slow
-DOC = Path(__file__).resolve().parents[2] / "docs" / "overseers.md"
-
-
-def routine() -> str:
-    """The one shell block under 'The overseer's routine'."""
-    section = DOC.read_text(encoding="utf-8").split("## The overseer's routine", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
-    assert len(blocks) == 1
-    return str(blocks[0])
+DOC = ROOT / "docs" / "overseers.md"
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
@@ -37,16 +28,7 @@ def test_the_overseers_routine_runs_as_written(store: Store, tmp_path: Path) -> 
         "RECEIVED": str(out / "checkpoint.txt"),
         "BATCH": report.batch_id,
     }
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", routine()],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    said = done.stdout
+    said = run_as_written(shell_block(DOC, "## The overseer's routine"), tmp_path, env)
     assert said.count("ledger verifies") == 3, said
     assert f"would retract {disclosed:,} disclosure(s)" in said and "nothing was written" in said
     assert f"{disclosed:,} disclosure(s) retracted" in said
