@@ -20,9 +20,6 @@ from taxmatch.agreement import Agreement
 from taxmatch.reasons import Reason
 from taxmatch.rules import gate
 
-# RE2's spelling of gate's control characters (a field holding one is invalid).
-_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
-
 
 def check_rows(
     table: pa.Table, agreement: Agreement, signed_on: dt.date, today: dt.date
@@ -47,7 +44,9 @@ def _fields(table: pa.Table, agreement: Agreement) -> tuple[list[list[Reason]], 
     for column in gate.FIELDS.columns:
         values = table[column]
         too_long = pc.greater(pc.utf8_length(values), agreement.max_field_length)
-        invalid |= pc.or_(too_long, pc.match_substring_regex(values, _CONTROL)).to_numpy(zero_copy_only=False)
+        invalid |= pc.or_(too_long, pc.match_substring_regex(values, gate.CONTROL_CHARACTERS)).to_numpy(
+            zero_copy_only=False
+        )
     return [[], [Reason.FIELD_INVALID]], invalid.astype(np.int64)
 
 
