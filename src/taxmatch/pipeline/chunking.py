@@ -24,6 +24,7 @@ from taxmatch.db import decisions
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.intake import RequestFile
 from taxmatch.rules import batch_checks
+from taxmatch.standardise.table import map_distinct
 
 
 def by_locality(requests: RequestFile) -> pa.Array:
@@ -46,7 +47,7 @@ def repeated(requests: RequestFile) -> list[bool]:
     keyed = pa.table(
         {
             **{
-                f: _mapped(requests.column(c), fn)
+                f: map_distinct(requests.column(c), fn, pa.string())
                 for f, (c, fn) in zip(fields, batch_checks.PERSON_FIELDS, strict=True)
             },
             "row": pa.array(range(len(requests)), pa.int64()),
@@ -62,12 +63,6 @@ def repeated(requests: RequestFile) -> list[bool]:
     return flags.tolist()
 
 
-def _mapped(column: pa.ChunkedArray, fn: Callable[[str], str]) -> pa.Array:
-    """`fn` of every value of a request column, computed once per distinct value."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    return pc.take(pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string()), encoded.indices)
-
-
 def slices(order: pa.Array, size: int) -> Iterator[list[int]]:
     """Consecutive runs of at most `size` positions of `order`."""
     for start in range(0, len(order), size):
@@ -76,7 +71,7 @@ def slices(order: pa.Array, size: int) -> Iterator[list[int]]:
 
 def _keyed(column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], name: str) -> pa.Array:
     """`key` of every value of a request column, computed once per distinct value."""
-    return _mapped(column, lambda v: key({name: v}))
+    return map_distinct(column, lambda v: key({name: v}), pa.string())
 
 
 def _caseloads(requests: RequestFile) -> dict[str, set[str]]:

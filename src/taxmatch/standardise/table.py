@@ -53,9 +53,7 @@ _STREET = pa.struct(
 )
 
 
-def _map_distinct(
-    values: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], kind: pa.DataType
-) -> pa.Array:
+def map_distinct(values: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], kind: pa.DataType) -> pa.Array:
     """Apply `fn` to each distinct value and broadcast the answers to every row."""
     strings = pc.fill_null(values, "")
     distinct = pc.unique(strings)
@@ -68,7 +66,7 @@ def _null_if_blank(array: pa.Array) -> pa.Array:
 
 
 def _text(values: pa.Array | pa.ChunkedArray, fn: Callable[[str], str]) -> pa.Array:
-    return _null_if_blank(_map_distinct(values, fn, pa.string()))
+    return _null_if_blank(map_distinct(values, fn, pa.string()))
 
 
 def _field(struct: pa.Array, name: str) -> pa.Array:
@@ -118,14 +116,14 @@ def _dob(today: dt.date) -> Callable[[str], str]:
 def standardise(table: pa.Table, today: dt.date) -> pa.Table:
     """Append the standard columns (STANDARD_COLUMNS) to a table of people."""
     col = table.column
-    surname = _map_distinct(col("last_name"), _surname, _SURNAME)
-    street = _map_distinct(col("street_address"), _street, _STREET)
+    surname = map_distinct(col("last_name"), _surname, _SURNAME)
+    street = map_distinct(col("street_address"), _street, _STREET)
     middle_typed = _text(col("middle_name"), lambda v: names.clean(v)[:1])
     middle_in_first = _text(col("first_name"), lambda v: names.given_name(v).middle_initial)
     columns = {
         "first_std": _text(col("first_name"), lambda v: names.given_name(v).first),
-        "first_forms": _map_distinct(col("first_name"), _forms, pa.list_(pa.string())),
-        "given_tokens": _map_distinct(
+        "first_forms": map_distinct(col("first_name"), _forms, pa.list_(pa.string())),
+        "given_tokens": map_distinct(
             pc.binary_join_element_wise(
                 pc.fill_null(col("first_name"), ""), pc.fill_null(col("middle_name"), ""), _SEP
             ),
