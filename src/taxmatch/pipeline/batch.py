@@ -95,13 +95,14 @@ def assess(
     ones (by row index). `earlier`: the officials' case numbers already answered
     (see batch_checks.overloaded)."""
     overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
-    return _assess(
-        rows, agreement, signed_on, search, today, step, overloaded, batch_checks.Duplicates().flags(rows)
-    )
+    table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
+    repeated = batch_checks.Duplicates().flags(rows)
+    return _assess(rows, table, agreement, signed_on, search, today, step, overloaded, repeated)
 
 
 def _assess(
     rows: list[dict[str, str]],
+    table: pa.Table,
     agreement: Agreement,
     signed_on: dt.date,
     search: Search,
@@ -111,7 +112,6 @@ def _assess(
     repeated: Sequence[bool],
 ) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
     step("checking each request against the law and the agreement")
-    table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
     reasons = [
         found + in_batch.get(i, [])
@@ -168,11 +168,14 @@ class _Batch:
     released: bool
     overloaded: frozenset[str]
 
-    def answer(self, rows: list[dict[str, str]], repeated: Sequence[bool], step: Step) -> list[Answer]:
+    def answer(
+        self, rows: list[dict[str, str]], table: pa.Table, repeated: Sequence[bool], step: Step
+    ) -> list[Answer]:
+        """`rows` and `table`: the chunk's request rows, as dictionaries and as its columns."""
         ctx, today = self.ctx, self.now.date()
         signed_on = self.submission.manifest.signed_on
         reasons, found = _assess(
-            rows, ctx.agreement, signed_on, self.search, today, step, self.overloaded, repeated
+            rows, table, ctx.agreement, signed_on, self.search, today, step, self.overloaded, repeated
         )
         step("deciding")
         decided = [
@@ -231,8 +234,9 @@ def process(
     try:
         with files:
             for positions in chunking.slices(order, size):
-                rows = requests.take(positions)
-                answers = job.answer(rows, [repeated[p] for p in positions], step)
+                chunk = requests.columns_at(positions)
+                rows = chunk.to_pylist()
+                answers = job.answer(rows, chunk, [repeated[p] for p in positions], step)
                 step("writing results")
                 report.add(answers)
                 kept += zip(positions, answers, strict=True) if keep_answers else []

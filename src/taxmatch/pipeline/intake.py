@@ -55,11 +55,13 @@ class RequestFile:
         for start in range(0, len(self), size):
             yield start, self.table.slice(start, size).select(REQUEST_COLUMNS).to_pylist()
 
+    def columns_at(self, positions: list[int]) -> pa.Table:
+        """The request columns of the rows at these positions, in the order given."""
+        return self.table.take(pa.array(positions, pa.int64())).select(REQUEST_COLUMNS)
+
     def take(self, positions: list[int]) -> list[dict[str, str]]:
         """The rows at these positions, in the order given."""
-        rows: list[dict[str, str]] = (
-            self.table.take(pa.array(positions, pa.int64())).select(REQUEST_COLUMNS).to_pylist()
-        )
+        rows: list[dict[str, str]] = self.columns_at(positions).to_pylist()
         return rows
 
     def column(self, name: str) -> pa.ChunkedArray:
