@@ -5,7 +5,7 @@
 
 What a competent team would build with Splink alone: light SQL standardisation
 (upper-case, trimmed names; the house number and street from the street line;
-ZIP5), Splink's comparison library, the same four blocking rules as taxmatch,
+ZIP5), Splink's comparison library, the same six blocking rules as taxmatch,
 u from random pairs and m by EM on one blocking rule. Training is not timed
 (taxmatch trains at master load); predict and write are, as one figure: every
 pair scored, then the best candidate per request written to Parquet. Run
@@ -64,6 +64,8 @@ def _settings() -> SettingsCreator:
             block_on("zip5", "surname"),
             block_on("zip5", "house_number"),
             block_on("state", "city", "house_number", "street_name"),
+            block_on("state", "house_number", "surname"),
+            block_on("house_number", "surname", "first_name"),
         ],
         retain_intermediate_calculation_columns=False,
     )
