@@ -2,7 +2,9 @@
 
 Each was measured missed (or answered wrongly) before: a given name split by a
 space, a space moved across the house number or into the street, a Jr beside
-a father with no suffix, and a TIN holder whose given name alone differs.
+a father with no suffix, a TIN holder whose given name alone differs, a
+surname two slips off that the TIN and the date of birth confirm, and a
+request whose ZIP, town and street are all wrong at once.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ PEOPLE = [
     person("223450006", "Jian", "Johnson", "88 Birch Road", date_of_birth="1961-02-02"),
     person("223450007", "Margarita", "Quintanilla", "5 Willow Court", date_of_birth="1983-07-07"),
     person("223450008", "Bianca", "Liebenberg", "31 Juniper Street"),
+    person("223450009", "Joshua", "Stubbs", "50 Bimbiang Crescent", date_of_birth="1958-02-12"),
+    person("223450010", "Ethan", "White", "23 Chippindall Circuit", date_of_birth="1941-11-06"),
+    person("223450011", "Fraser", "Miles", "8 Bungonia Street", city="Kardinya", zip="62707"),
 ]
 
 
@@ -122,3 +127,30 @@ def test_a_tin_holder_whose_given_name_alone_differs_goes_to_a_reviewer(store: P
     assert found.held is not None and found.held.tin == "223450007"
     margie = decide(store, "Margie", "Quintanilla", "5 Willow Court", tin="223-45-0007")
     assert margie.best is not None and margie.best.levels.name is Level.FUZZY  # a form the tables now know
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "street", "tin", "born"),
+    [
+        ("Joshua", "Stubx", "50 Bimbiang Crescent", "223450009", "1958-02-12"),  # FEBRL4's, two slips
+        ("Whiet", "Ethgn", "23 Chippindall Circuit", "223450010", "1941-11-06"),  # exchanged, two each way
+    ],
+)
+def test_a_name_two_slips_off_is_the_name_when_tin_and_birth_date_confirm_it(
+    store: Path, first: str, last: str, street: str, tin: str, born: str
+) -> None:
+    confirmed = decide(store, first, last, street, tin=tin, date_of_birth=born)
+    assert confirmed.outcome is Outcome.VERIFIED and confirmed.chosen is not None
+    assert (confirmed.chosen.tin, confirmed.chosen.levels.name) == (tin, Level.SIMILAR)
+    unconfirmed = decide(store, first, last, street, tin=tin)  # no birth date: the TIN alone is not enough
+    assert (unconfirmed.outcome, unconfirmed.reasons) == (Outcome.NO_MATCH, (Reason.TIN_OTHER_PERSON,))
+    assert decide(store, first, last, street).outcome is not Outcome.VERIFIED
+
+
+def test_a_wrong_zip_town_and_street_at_once_still_find_the_person(store: Path) -> None:
+    """FEBRL4's `8 bungonias treet` at a transposed postcode and another town: no rule of the four held."""
+    place = {"unit": "", "city": "Noble Park", "state": "IL", "zip": "62770"}
+    found = answer_one(
+        store, request_row(first_name="Fraser", last_name="Miles", street_address="8 Bungonias Treet", **place)
+    )
+    assert found.best is not None and found.best.tin == "223450011"

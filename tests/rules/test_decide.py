@@ -12,7 +12,7 @@ from taxmatch.rules.levels import Level, Levels
 from tests.conftest import NOT_ADDRESSES, SIGNED, TODAY, request_row
 
 OK = Authority(in_force_today=True, safeguards_in_good_standing=True)
-LEVELS = [Level.EXACT, Level.FUZZY, Level.PARTIAL, Level.DISAGREE, Level.MISSING]
+LEVELS = [Level.EXACT, Level.FUZZY, Level.PARTIAL, Level.SIMILAR, Level.DISAGREE, Level.MISSING]
 
 
 def cand(tin: str = "123456789", weight: float = 30.0, p: float = 0.9999999, **levels: str) -> Candidate:
@@ -51,6 +51,17 @@ def test_tin_of_another_person(terms: Agreement) -> None:
     right_person = cand(tin_level="disagree", weight=20)
     d = decide([], [right_person, other], terms, OK)
     assert (d.outcome, d.reasons) == (Outcome.NO_MATCH, (Reason.TIN_MISMATCH, Reason.TIN_OTHER_PERSON))
+
+
+def test_a_name_two_slips_off_counts_only_when_tin_and_birth_date_both_confirm_it(terms: Agreement) -> None:
+    confirmed = decide([], [cand(name="similar", tin_level="exact", dob="exact")], terms, OK)
+    assert confirmed.outcome is Outcome.VERIFIED
+    for tin, dob in [("exact", "missing"), ("missing", "exact"), ("missing", "missing")]:
+        d = decide([], [cand(name="similar", tin_level=tin, dob=dob)], terms, OK)
+        assert d.outcome is Outcome.NO_MATCH, (tin, dob)
+    # The TIN holder named two slips off with no birth date to confirm it: someone else's TIN, as before.
+    unconfirmed = decide([], [cand(name="similar", tin_level="exact")], terms, OK)
+    assert unconfirmed.reasons == (Reason.TIN_OTHER_PERSON,)
 
 
 def test_dob_disagreement_is_no_match(terms: Agreement) -> None:
@@ -225,7 +236,8 @@ def test_verified_only_on_name_address_and_agreeing_identifiers(
     if d.outcome is Outcome.VERIFIED:
         assert d.chosen is not None
         chosen = d.chosen.levels
-        assert chosen.name in {"exact", "fuzzy"} and chosen.address in {"exact", "fuzzy"}
+        named = chosen.name in {"exact", "fuzzy"} or (chosen.name == "similar" and chosen.tin == chosen.dob == "exact")
+        assert named and chosen.address in {"exact", "fuzzy"}
         assert chosen.tin in {"exact", "missing"} and chosen.dob in {"exact", "missing"}
         assert d.chosen.match_probability >= terms.match_threshold
     else:

@@ -22,6 +22,13 @@ from taxmatch.rules.levels import COLUMNS, Level, Levels, name_level
         ("swapped", "swapped", "fuzzy"),
         ("swapped", "exact", "disagree"),
         ("exact", "swapped", "disagree"),
+        ("similar", "exact", "similar"),
+        ("similar", "fuzzy", "similar"),
+        ("similar", "disagree", "disagree"),
+        ("similar", "swapped", "similar"),
+        ("swapped", "similar", "similar"),
+        ("similar", "similar", "similar"),
+        ("similar", "partial", "partial"),
     ],
 )
 def test_name_level_combines_surname_and_given_name(surname: str, first: str, name: str) -> None:
@@ -32,7 +39,8 @@ def test_the_predicates_over_every_combination() -> None:
     agrees = {Level.EXACT, Level.FUZZY}
     for name, address, tin, dob, suffix in itertools.product(Level, repeat=5):
         levels = Levels(name, address, tin, dob, suffix)
-        assert levels.on_name_and_address == (name in agrees and address in agrees and suffix != "disagree")
+        confirmed = name in agrees or (name == "similar" and tin == dob == "exact")
+        assert levels.on_name_and_address == (confirmed and address in agrees and suffix != "disagree")
         assert levels.identifiers_agree == ({tin, dob} <= {Level.EXACT, Level.MISSING})
         assert levels.identifier_disagrees == (Level.DISAGREE in {tin, dob})
         assert levels.near_miss == (Level.FUZZY in {tin, dob} and {tin, dob} <= {"exact", "fuzzy", "missing"})

@@ -40,6 +40,10 @@ SWAPPED_SLIPPED = (
     'AND levenshtein("surname_std_l", "first_std_r") <= 1 '
     'AND levenshtein("first_std_l", "surname_std_r") <= 1'
 )
+# Exchanged and two slips each way at most (`whiet ethgn` for Ethan White): `similar`, which counts only
+# where the TIN and the date of birth both confirm it (rules/levels.py).
+SWAPPED_SIMILAR = SWAPPED_SLIPPED.replace("<= 1", "<= 2")
+SIMILAR = Level.SIMILAR.value
 UID = "uid"
 SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
 # House number and street as one string without spaces (coalesced: Spark's concat of a NULL is NULL).
@@ -101,6 +105,14 @@ def _comparisons() -> list[cl.CustomComparison]:
                 _level(FUZZY, _one_edit("surname_std")),
                 _level(SWAPPED, _sql(SWAPPED_NAMES)),
                 _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
+                _level(
+                    SIMILAR,
+                    cll.And(
+                        _sql('length("surname_std_l") >= 3 AND length("surname_std_r") >= 3'),
+                        cll.DamerauLevenshteinLevel("surname_std", 2),
+                    ),
+                ),
+                _level(SIMILAR, _sql(SWAPPED_SIMILAR)),
             ],
         ),
         _comparison(
@@ -115,6 +127,7 @@ def _comparisons() -> list[cl.CustomComparison]:
                 _level(FUZZY, _one_edit("first_std")),
                 _level(SWAPPED, _sql(SWAPPED_NAMES)),
                 _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
+                _level(SIMILAR, _sql(SWAPPED_SIMILAR)),
                 _level(
                     PARTIAL,
                     _sql(

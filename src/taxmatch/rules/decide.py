@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from taxmatch.agreement import Agreement
 from taxmatch.reasons import INFORMATIONAL, Outcome, Reason
-from taxmatch.rules.levels import CONFIRMS_NOTHING, DISAGREE, EXACT, Levels
+from taxmatch.rules.levels import CONFIRMS_NOTHING, DISAGREE, EXACT, SIMILAR, Levels
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ class Authority:
 
 
 def _holds_the_tin_under_another_name(c: Candidate) -> bool:
-    return c.levels.tin is EXACT and c.levels.name is DISAGREE
+    # A name two slips off that the date of birth does not also confirm is not the TIN holder's name.
+    return c.levels.tin is EXACT and c.levels.name in (DISAGREE, SIMILAR) and not c.levels.on_name_and_address
 
 
 def _no_match(ranked: Sequence[Candidate]) -> tuple[Reason, ...]:

@@ -20,17 +20,21 @@ class Level(StrEnum):
     FUZZY = "fuzzy"  # a known variant: a nickname, a typo, an abbreviation, one slip
     PARTIAL = "partial"  # an initial against a name
     SWAPPED = "swapped"  # given name and surname exchanged (a surname or given-name comparison only)
+    # Two slips away (a name only: `stubx` for Stubbs, `whiet ethgn` for Ethan White). Two slips also
+    # join many strangers' names, so it counts only where the TIN and the date of birth both confirm it.
+    SIMILAR = "similar"
     DISAGREE = "disagree"
     MISSING = "missing"  # absent on one side: it can confirm nothing
 
 
 # The members bound once as plain names: Python 3.11 looks an enum member up through a descriptor on
 # every `Level.X`, which cost seconds over the millions of candidates of a national batch.
-EXACT, FUZZY, PARTIAL, SWAPPED, DISAGREE, MISSING = (
+EXACT, FUZZY, PARTIAL, SWAPPED, SIMILAR, DISAGREE, MISSING = (
     Level.EXACT,
     Level.FUZZY,
     Level.PARTIAL,
     Level.SWAPPED,
+    Level.SIMILAR,
     Level.DISAGREE,
     Level.MISSING,
 )
@@ -49,8 +53,11 @@ def name_level(surname: Level, first: Level) -> Level:
         return DISAGREE
     if first is PARTIAL:
         return PARTIAL
-    if SWAPPED in (surname, first):
-        return FUZZY if surname == first else DISAGREE
+    if SWAPPED in (surname, first):  # both must say exchanged; one of them two slips off, similar
+        other = first if surname is SWAPPED else surname
+        return FUZZY if other is SWAPPED else SIMILAR if other is SIMILAR else DISAGREE
+    if SIMILAR in (surname, first):
+        return SIMILAR
     return EXACT if surname == first == EXACT else FUZZY
 
 
@@ -67,8 +74,13 @@ class Levels:
 
     @property
     def on_name_and_address(self) -> bool:
-        """Rule 2's core: the name and the requester's own address agree, and no suffix contradicts."""
-        return self.name in AGREES and self.address in AGREES and self.suffix is not DISAGREE
+        """Rule 2's core: the name and the requester's own address agree, and no suffix contradicts.
+
+        A name two slips off (`similar`) agrees only where the TIN and the date of birth were both given
+        and both agree exactly: then the person is named by what only they hold, and the slips are the
+        requester's typing."""
+        named = self.name in AGREES or (self.name is SIMILAR and self.tin is EXACT and self.dob is EXACT)
+        return named and self.address in AGREES and self.suffix is not DISAGREE
 
     @property
     def identifiers_agree(self) -> bool:
