@@ -151,6 +151,7 @@ def test_a_wrong_zip_town_and_street_at_once_still_find_the_person(store: Path) 
     """FEBRL4's `8 bungonias treet` at a transposed postcode and another town: no rule of the four held."""
     place = {"unit": "", "city": "Noble Park", "state": "IL", "zip": "62770"}
     found = answer_one(
-        store, request_row(first_name="Fraser", last_name="Miles", street_address="8 Bungonias Treet", **place)
+        store,
+        request_row(first_name="Fraser", last_name="Miles", street_address="8 Bungonias Treet", **place),
     )
     assert found.best is not None and found.best.tin == "223450011"

@@ -236,7 +236,9 @@ def test_verified_only_on_name_address_and_agreeing_identifiers(
     if d.outcome is Outcome.VERIFIED:
         assert d.chosen is not None
         chosen = d.chosen.levels
-        named = chosen.name in {"exact", "fuzzy"} or (chosen.name == "similar" and chosen.tin == chosen.dob == "exact")
+        named = chosen.name in {"exact", "fuzzy"} or (
+            chosen.name == "similar" and chosen.tin == chosen.dob == "exact"
+        )
         assert named and chosen.address in {"exact", "fuzzy"}
         assert chosen.tin in {"exact", "missing"} and chosen.dob in {"exact", "missing"}
         assert d.chosen.match_probability >= terms.match_threshold
