@@ -48,7 +48,10 @@ def main() -> None:
         label = f"{args.taxpayers:,} taxpayers, {args.requests:,} requests ({mix} mix)"
     now = dt.datetime.now(dt.UTC)
     today = now.date()
-    ref = reference.load(data / "master.csv", Layout(work / "store"), now)
+    # FEBRL4's master holds 261 defective rows of 5,000, set aside as `master load --max-rejected 0.1` does.
+    ref = reference.load(
+        data / "master.csv", Layout(work / "store"), now, max_rejected=0.1 if args.febrl else 0
+    )
     rows = intake.read_requests(data / "requests.csv").rows
     terms = agreement.load()
     reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), WholeMaster(ref), today)

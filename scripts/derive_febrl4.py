@@ -100,7 +100,9 @@ def main(source: str, target: str) -> None:
     required = [c for c in columns if c not in MASTER_OPTIONAL]
     complete = [m for m in master if all(m[c] for c in required)]
     print(f"master: {len(complete)} of {len(master)} FEBRL4 A records have every required field")
-    _write(out / "master.csv", [{c: m[c] for c in columns} for m in complete])
+    # The whole file, defective rows too: a national master always has some, and `master load
+    # --max-rejected` sets them aside (issue 14). Their B duplicates have no one on file.
+    _write(out / "master.csv", [{c: m[c] for c in columns} for m in master])
     kept = {m["tin"] for m in complete}
     tin_of = {
         r["rec_id"].split("-")[1]: m["tin"]

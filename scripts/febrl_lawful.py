@@ -12,6 +12,12 @@ it would be lawful: it still names the person and their address (issue 14):
 - the town or the postcode equal or one slip away;
 - where both sides give a date of birth, equal or one slip away.
 
+Of the subset, the rows whose identifiers all agree (a TIN or date of birth
+that both sides give, well formed, is equal) are those the one rule lets be
+verified without a reviewer: a TIN or birth date that differs, even by one
+slip, must not be confirmed automatically (DESIGN.md, the one rule, 2). The
+script reports automatic recall on them as well.
+
 Blocking recall is the share of the subset whose true pair reaches scoring
 under the model's own blocking rules (taxmatch.matching.model.BLOCKING_RULES).
 """
@@ -29,6 +35,7 @@ import pyarrow as pa
 
 from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.matching.model import BLOCKING_RULES
+from taxmatch.standardise import identifiers
 from taxmatch.standardise.table import standardise
 
 
@@ -73,6 +80,17 @@ def lawful(asked: dict[str, str], original: dict[str, str]) -> bool:
     )
     street_ok = bool(house) and house == on_file_house and variant(street, on_file_street, 3)
     return (names or swapped) and street_ok and place and born
+
+
+def identifiers_agree(asked: dict[str, str], original: dict[str, str]) -> bool:
+    """Every identifier both sides give, well formed, is equal: nothing for the one rule to hold on."""
+    today = dt.date(2026, 11, 25)
+    tins = identifiers.tin(asked["tin"]), identifiers.tin(original["tin"])
+    born = (
+        identifiers.birth_date(asked["date_of_birth"], today),
+        identifiers.birth_date(original["date_of_birth"], today),
+    )
+    return all(not (a and b) or a == b for a, b in (tins, born))
 
 
 def reached(
@@ -122,11 +140,15 @@ def main() -> None:
     verified = [r for r, d in decided.items() if d["outcome"] == "VERIFIED"]
     wrong = [r for r in verified if decided[r]["matched_tin"] != truth[r]["true_tin"]]
     unlawful = [r for r in verified if truth[r]["lawful_address"] != "True"]
-    missed = Counter(
-        "never reached scoring" if (r, truth[r]["true_tin"]) not in blocked else decided[r]["reason_codes"]
-        for r in subset
-        if r not in right and r not in review
-    )
+    agreeing = [r for r in subset if identifiers_agree(requests[r], master[truth[r]["true_tin"]])]
+
+    def cause(r: str) -> str:
+        return (
+            "never reached scoring"
+            if (r, truth[r]["true_tin"]) not in blocked
+            else decided[r]["reason_codes"]
+        )
+
     print(f"| lawful subset | {len(subset):,} of {len(truth):,} requests |")
     print("|---|---:|")
     print(f"| automatic recall (VERIFIED, right person) | {len(right) / len(subset):.4f} ({len(right):,}) |")
@@ -134,9 +156,15 @@ def main() -> None:
     print(f"| blocking recall (the true pair reaches scoring) | {len(blocked) / len(subset):.4f} |")
     print(f"| wrong-person disclosures (whole file) | {len(wrong)} |")
     print(f"| disclosures on an unlawful address (whole file) | {len(unlawful)} |")
+    found = set(right) & set(agreeing)
+    print(f"| of the subset, every identifier given agrees | {len(agreeing):,} |")
+    print(f"| automatic recall on those | {len(found) / len(agreeing):.4f} ({len(found):,}) |")
     print("\nmissed, by cause:")
-    for cause, n in missed.most_common():
-        print(f"- {cause}: {n}")
+    for what, n in Counter(cause(r) for r in subset if r not in right and r not in review).most_common():
+        print(f"- {what}: {n}")
+    print("\nnot verified although every identifier agrees, by cause:")
+    for what, n in Counter(cause(r) for r in agreeing if r not in found).most_common():
+        print(f"- {what}: {n}")
 
 
 if __name__ == "__main__":

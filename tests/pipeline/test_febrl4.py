@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 import subprocess
 import sys
@@ -26,7 +27,8 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("febrl4")
     synth.write_manifest(root / "manifest.json", DATA / "requests.csv")
-    reference.load(DATA / "master.csv", Layout(root / "store"), NOW)
+    # The whole FEBRL4 master, its 261 defective rows set aside (issue 14: --max-rejected 0.1).
+    reference.load(DATA / "master.csv", Layout(root / "store"), NOW, max_rejected=0.1)
     process_files(
         context_for(root / "store", NOW, agreement.load()),
         DATA / "requests.csv",
@@ -44,6 +46,15 @@ def test_no_wrong_person_and_no_unlawful_disclosure(out: Path) -> None:
     # Measured 2,228 (docs/febrl.md); FEBRL often replaces whole names, house numbers and TINs,
     # which the one rule must not verify. A drop below this floor is a regression.
     assert result.recalled >= 2200
+
+
+def test_the_whole_master_loads_with_its_defective_rows_set_aside(out: Path) -> None:
+    store = out.parent / "store" / "reference"
+    with (store / "rejected.csv").open(encoding="utf-8", newline="") as handle:
+        defects = list(csv.DictReader(handle))
+    assert len({d["line"] for d in defects}) == 261  # 261 of FEBRL4's 5,000 A records lack a required field
+    assert {d["column"] for d in defects} >= {"first_name"}
+    assert json.loads((store / "reference.json").read_text(encoding="utf-8"))["rejected_rows"] == 261
 
 
 def test_rows_without_a_street_address_are_rejected(out: Path) -> None:
@@ -67,6 +78,8 @@ def test_the_lawful_subset_script_measures_it(out: Path) -> None:
     figures = dict(re.findall(r"\| ([^|]+?) \| ([0-9.,]+)", done.stdout))
     assert 2500 <= int(figures["lawful subset"].replace(",", "")) <= 3000
     assert float(figures["blocking recall (the true pair reaches scoring)"]) > 0.99
-    assert float(figures["automatic recall (VERIFIED, right person)"]) >= 0.86  # measured 0.8672
+    assert float(figures["automatic recall (VERIFIED, right person)"]) >= 0.875  # measured 0.8790
+    assert float(figures["automatic recall on those"]) >= 0.98  # every identifier agrees; measured 0.9823
+    assert float(figures["blocking recall (the true pair reaches scoring)"]) >= 0.999  # measured 0.9993
     assert figures["wrong-person disclosures (whole file)"] == "0"
     assert figures["disclosures on an unlawful address (whole file)"] == "0"
