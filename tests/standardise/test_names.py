@@ -136,3 +136,24 @@ def test_given_tokens_hold_every_given_word() -> None:
     assert names.given_name("Juan", "Carlos").tokens == ("JUAN", "CARLOS")
     assert names.given_name("J", "Carlos").tokens == ("CARLOS",)
     assert set(names.given_name("Juan Carlos").tokens) & set(names.given_name("Carlos").tokens)
+
+
+@pytest.mark.parametrize(
+    ("scanned", "read"),
+    [
+        ("J0hn", "JOHN"),
+        ("Danie1le", "DANIELLE"),
+        ("Eka1inga", "EKALINGA"),
+        ("5arah", "SARAH"),
+        ("Ro8ert", "ROBERT"),
+    ],
+)
+def test_a_digit_inside_a_name_is_read_as_the_letter_it_looks_like(scanned: str, read: str) -> None:
+    """A scanning slip: dropping the digit split `J0hn` into an initial and `HN`, which matched no one."""
+    assert names.clean(scanned) == read
+    assert names.given_name(scanned).first == read
+
+
+def test_digits_apart_from_letters_are_still_dropped() -> None:
+    assert names.clean("John 3rd") == "JOHN RD"
+    assert names.clean("Smith 2") == "SMITH"

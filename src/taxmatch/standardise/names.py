@@ -60,12 +60,19 @@ _NOT_LETTER = re.compile(r"[^A-Z' -]+")
 _SPACES = re.compile(r"[\s-]+")
 
 
+# A digit inside a name is a scanning slip for the letter it looks like (`J0hn`, `Danie1le`): read as
+# that letter, the name is at most one edit away, where dropping the digit would split it in two.
+_LOOKALIKE = str.maketrans("0158", "OLSB")
+_DIGIT_IN_WORD = re.compile(r"(?<=[A-Z])[0158]|[0158](?=[A-Z])")
+
+
 @lru_cache(maxsize=1 << 16)
 def clean(text: str | None) -> str:
     """Upper-case ASCII letters and single spaces; hyphens become spaces."""
     if not text:
         return ""
     ascii_text = unidecode(text).upper().replace("'", "").replace(".", " ")
+    ascii_text = _DIGIT_IN_WORD.sub(lambda m: m.group().translate(_LOOKALIKE), ascii_text)
     return _SPACES.sub(" ", _NOT_LETTER.sub(" ", ascii_text)).strip()
 
 
