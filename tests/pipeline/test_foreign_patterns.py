@@ -60,6 +60,8 @@ PEOPLE = [
     person("223450009", "Joshua", "Stubbs", "50 Bimbiang Crescent", date_of_birth="1958-02-12"),
     person("223450010", "Ethan", "White", "23 Chippindall Circuit", date_of_birth="1941-11-06"),
     person("223450011", "Fraser", "Miles", "8 Bungonia Street", city="Kardinya", zip="62707"),
+    person("223450012", "Julie", "Wallace", "9 Alder Way", middle_name="Jonathan"),
+    person("223450013", "Angela", "Gutiérrez Fajardo", "77 Poplar Drive"),
 ]
 
 
@@ -155,3 +157,20 @@ def test_a_wrong_zip_town_and_street_at_once_still_find_the_person(store: Path) 
         request_row(first_name="Fraser", last_name="Miles", street_address="8 Bungonias Treet", **place),
     )
     assert found.best is not None and found.best.tin == "223450011"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "street", "tin", "more"),
+    [
+        ("Wallace", "Julie", "9 Alder Way", "223450012", {"middle_name": "Jonathan"}),  # a middle name shared
+        ("Gutiérrez Fajardo", "Angela", "77 Poplar Drive", "223450013", {}),  # a compound surname
+    ],
+)
+def test_names_exchanged_are_the_name_with_a_middle_name_or_a_compound_surname(
+    store: Path, first: str, last: str, street: str, tin: str, more: dict[str, str]
+) -> None:
+    """The second generator's `family_first` rows: NO_NAME_ADDRESS_MATCH, as the given names shared a middle
+    name (so the given name read merely fuzzy beside an exchanged surname) or the surname was compound."""
+    found = decide(store, first, last, street, **more)
+    assert found.best is not None and found.best.tin == tin
+    assert found.best.levels.name is Level.FUZZY

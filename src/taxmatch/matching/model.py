@@ -33,6 +33,11 @@ SWAPPED = (
 # whose names differ between engines (Jaro-Winkler, list overlap, edit distances) come from Splink's own
 # level creators, which know each engine's name for them.
 SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
+# Exchanged where one of them is compound (`gutierrez fajardo angela`, `wilson-wheeler emiily`): each
+# side's given name is one of the other side's surname words.
+SWAPPED_TOKENS = (
+    'list_contains("surname_tokens_l", "first_std_r") AND list_contains("surname_tokens_r", "first_std_l")'
+)
 # Exchanged and one of them misspelt ('liebenbrrg bianca' for Bianca Liebenberg): at most one edit each
 # way (levenshtein is one function on both engines), on names long enough for an edit to mean a slip.
 SWAPPED_SLIPPED = (
@@ -104,6 +109,7 @@ def _comparisons() -> list[cl.CustomComparison]:
                 _level(FUZZY, cll.JaroWinklerLevel("surname_std", 0.92)),
                 _level(FUZZY, _one_edit("surname_std")),
                 _level(SWAPPED, _sql(SWAPPED_NAMES)),
+                _level(SWAPPED, _sql(SWAPPED_TOKENS)),
                 _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
                 _level(
                     SIMILAR,
@@ -123,9 +129,12 @@ def _comparisons() -> list[cl.CustomComparison]:
                 _level(EXACT, _sql('"first_std_l" = "first_std_r"'), tf="first_std"),
                 _level(FUZZY, cll.ArrayIntersectLevel("first_forms", 1)),
                 _level(FUZZY, cll.JaroWinklerLevel("first_std", 0.90)),
+                # Before the given words: an exchanged pair can share a middle name (`Wallace Jonathan
+                # Julie` for Julie Jonathan Wallace), which must not make the given name merely fuzzy.
+                _level(SWAPPED, _sql(SWAPPED_NAMES)),
+                _level(SWAPPED, _sql(SWAPPED_TOKENS)),
                 _level(FUZZY, cll.ArrayIntersectLevel("given_tokens", 1)),
                 _level(FUZZY, _one_edit("first_std")),
-                _level(SWAPPED, _sql(SWAPPED_NAMES)),
                 _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
                 _level(SIMILAR, _sql(SWAPPED_SIMILAR)),
                 _level(
