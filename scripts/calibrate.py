@@ -1,6 +1,8 @@
 """Calibration curve: wrong-person disclosures against automatic recall, per threshold and margin.
 
     python scripts/calibrate.py [--taxpayers 1000000] [--requests 100000] [--hard] [--dir calib]
+    python scripts/calibrate.py --second --taxpayers 200000 --requests 20000
+    python scripts/calibrate.py --febrl
 
 Generates a synthetic master and a (hard) request batch, loads the master,
 gates and scores the batch once, then re-decides it under each setting.
@@ -15,6 +17,8 @@ import datetime as dt
 import shutil
 import time
 from pathlib import Path
+
+import second_generator  # scripts/, beside this one
 
 from taxmatch import agreement
 from taxmatch.lab import calibration, synth
@@ -31,6 +35,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--hard", action="store_true")
     parser.add_argument("--febrl", action="store_true", help="use FEBRL4 (tests/data/febrl4) instead")
+    parser.add_argument(
+        "--second",
+        action="store_true",
+        help="use the second generator (scripts/second_generator.py)",
+    )
     parser.add_argument("--dir", type=Path, default=Path("calib"))
     args = parser.parse_args()
     work: Path = args.dir
@@ -39,6 +48,10 @@ def main() -> None:
     started = time.perf_counter()
     if args.febrl:
         data, label = Path(__file__).resolve().parents[1] / "tests" / "data" / "febrl4", "FEBRL4"
+    elif args.second:
+        data = work
+        second_generator.generate(work, args.taxpayers, args.requests, seed=5)
+        label = f"second generator: {args.taxpayers:,} taxpayers, {args.requests:,} requests"
     else:
         data = work
         people = synth.write_master(work / "master.csv", args.taxpayers, seed=21)
