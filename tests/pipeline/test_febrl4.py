@@ -78,8 +78,8 @@ def test_the_lawful_subset_script_measures_it(out: Path) -> None:
     figures = dict(re.findall(r"\| ([^|]+?) \| ([0-9.,]+)", done.stdout))
     assert 2500 <= int(figures["lawful subset"].replace(",", "")) <= 3000
     assert float(figures["blocking recall (the true pair reaches scoring)"]) > 0.99
-    assert float(figures["automatic recall (VERIFIED, right person)"]) >= 0.875  # measured 0.8790
-    assert float(figures["automatic recall on those"]) >= 0.98  # every identifier agrees; measured 0.9823
+    assert float(figures["automatic recall (VERIFIED, right person)"]) >= 0.875  # measured 0.8801
+    assert float(figures["automatic recall on those"]) >= 0.98  # every identifier agrees; measured 0.9835
     assert float(figures["blocking recall (the true pair reaches scoring)"]) >= 0.999  # measured 0.9993
     assert figures["wrong-person disclosures (whole file)"] == "0"
     assert figures["disclosures on an unlawful address (whole file)"] == "0"
