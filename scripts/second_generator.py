@@ -34,6 +34,7 @@ from faker import Faker
 from unidecode import unidecode
 
 from taxmatch.interchange import MASTER_COLUMNS, REQUEST_COLUMNS
+from taxmatch.lab.request_mix import TRUTH_COLUMNS  # the truth file's format, which evaluation reads
 
 # (locale, share of taxpayers, origin as the evaluation groups it)
 LOCALES = (
@@ -373,17 +374,6 @@ def _write(path: Path, columns: tuple[str, ...] | list[str], rows: list[dict[str
         writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-
-
-TRUTH_COLUMNS = (
-    "request_id",
-    "kind",
-    "variation",
-    "true_tin",
-    "expected_outcome",
-    "lawful_address",
-    "origin",
-)
 
 
 def generate(out: Path, taxpayers: int, requests: int, seed: int) -> None:
