@@ -142,6 +142,28 @@ def test_street_names_are_not_corrected_into_usps_words(word: str) -> None:
 @pytest.mark.parametrize(
     ("line", "name"),
     [
+        ("8 Forbes Street", "FORBES"),  # one edit from FORGES
+        ("5 Perry Drive", "PERRY"),  # FERRY
+        ("38 Dines Place", "DINES"),  # PINES
+        ("12 Louis Loder Street", "LOUIS LODER"),  # LOWER
+        ("3 Rivers Street", "RIVERS"),  # RIVER
+        ("4 Box Hill Avenue", "BOX HILL"),  # not a PO box
+    ],
+)
+def test_a_street_s_own_name_is_not_corrected_into_a_usps_word(line: str, name: str) -> None:
+    """FEBRL4's streets: the name one edit from a street type was 'corrected' into it, so Perry Drive
+    and Ferry Drive in one ZIP became one street."""
+    parsed = addresses.street(line)
+    assert parsed.name == name and parsed.suffix and not parsed.po_box
+
+
+def test_a_bare_box_with_its_number_is_still_a_po_box() -> None:
+    assert addresses.street("Box 123").po_box and addresses.street("PO Box 9").po_box
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
         ("1886 East Front Lane", "FRONT"),
         ("12 Lake Front Rd", "LAKE FRONT"),
         ("5 Upper Mill Rd", "UPPER MILL"),
@@ -219,3 +241,16 @@ def test_a_street_type_split_or_glued_by_a_slip_is_read_as_the_type(slipped: str
 )
 def test_a_real_street_name_is_not_split(line: str, text: str) -> None:
     assert addresses.street(line).text == text
+
+
+@pytest.mark.parametrize(
+    ("slipped", "right"),
+    [
+        ("5834 Nort hBridge Terrace", "5834 North Bridge Terrace"),
+        ("2907 Eas tFront Avenue", "2907 East Front Avenue"),
+        ("871 WestM eadow Place", "871 West Meadow Place"),
+        ("4798 West Suoth Way", "4798 West South Way"),  # a directional that is the street's name
+    ],
+)
+def test_a_space_or_letter_slipped_across_a_directional_is_the_same_street(slipped: str, right: str) -> None:
+    assert addresses.street(slipped).text == addresses.street(right).text

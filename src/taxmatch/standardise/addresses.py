@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Any
 
@@ -68,7 +69,8 @@ _PLACEHOLDER = re.compile(r"\b(" + "|".join(re.escape(w) for w in PLACEHOLDER_WO
 _HOUSE = re.compile(r"^\d+[A-Z]?$|^\d+-\d+[A-Z]?$")
 _LETTER = re.compile(r"[A-Z]")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
-_PO_BOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX|BOX)\b")
+# A bare BOX only with its number: `Box Hill Avenue` is a street.
+_PO_BOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX)\b|\bBOX\s*#?\s*\d")
 
 
 def _one_edit_away(word: str) -> set[str]:
@@ -98,9 +100,75 @@ def _typo_table() -> dict[str, str]:
     }
 
 
-def correct_typo(token: str) -> str:
-    """'PARKAWY' -> 'PARKWAY', 'SEEVNTH' -> 'SEVENTH'; other tokens unchanged."""
-    return _typo_table().get(token, token) if len(token) >= 5 else token
+class Word(StrEnum):
+    """The kinds of USPS word a misspelling may be corrected into."""
+
+    SUFFIX = "suffix"
+    DIRECTION = "direction"
+    UNIT = "unit"
+    ORDINAL = "ordinal"
+
+
+_KIND_TABLES = {
+    Word.SUFFIX: SUFFIX_OF,
+    Word.DIRECTION: DIRECTION_OF,
+    Word.UNIT: UNIT_OF,
+    Word.ORDINAL: ORDINALS,
+}
+
+
+def correct_typo(token: str, kinds: frozenset[Word] = frozenset(Word)) -> str:
+    """'PARKAWY' -> 'PARKWAY', 'SEEVNTH' -> 'SEVENTH'; other tokens unchanged.
+
+    Only into a word of one of `kinds`: a street's own name one edit from a USPS word (`Forbes`,
+    `Perry`, `Dines`) is not a misspelt `Forges`, `Ferry` or `Pines` where a name stands.
+    """
+    word = _typo_table().get(token) if len(token) >= 5 else None
+    return word if word and any(word in _KIND_TABLES[k] for k in kinds) else token
+
+
+def _unit_number_follows(rest: list[str], i: int) -> bool:
+    return i + 1 < len(rest) and (rest[i + 1] == "#" or bool(re.search(r"\d", rest[i + 1])))
+
+
+def _directional_slip(rest: list[str]) -> list[str]:
+    """A space moved one letter across a spelled-out directional: 'NORT HBRIDGE', 'WESTM EADOW'.
+
+    Only the four words (four letters or more), only where the line as written has none there.
+    """
+    out = list(rest)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if a in DIRECTION_OF or len(b) < 2:
+            continue
+        if len(a) >= 3 and a + b[0] in _SPELLED_DIRECTIONS:
+            out[i], out[i + 1] = a + b[0], b[1:]
+        elif a[:-1] in _SPELLED_DIRECTIONS and b not in SUFFIX_OF:
+            out[i], out[i + 1] = a[:-1], a[-1] + b
+    return out
+
+
+_SPELLED_DIRECTIONS = frozenset({"NORTH", "SOUTH", "EAST", "WEST"})
+
+
+def _corrected(rest: list[str]) -> list[str]:
+    """Misspelt USPS words corrected only where such a word stands (what follows the house number).
+
+    A street type stands last, or before a postdirectional or a unit; a unit designator before its
+    number. A directional (`Suoth`) or an ordinal (`Seevnth`) may stand anywhere, as either can be the
+    street's name (`West South Way`), and no name of five letters is one slip from one.
+    """
+    out = []
+    for i, token in enumerate(rest):
+        kinds = {Word.ORDINAL, Word.DIRECTION}
+        last = i == len(rest) - 1
+        before_tail = i + 1 < len(rest) and (rest[i + 1] in DIRECTION_OF or _unit_number_follows(rest, i))
+        if len(rest) > 1 and (last or before_tail):
+            kinds.add(Word.SUFFIX)
+        if _unit_number_follows(rest, i):
+            kinds.add(Word.UNIT)
+        out.append(correct_typo(token, frozenset(kinds)))
+    return out
 
 
 def _tokens(text: str | None) -> list[str]:
@@ -186,7 +254,8 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
         return Street(po_box=True)
     if not _LETTER.search(text) or _PLACEHOLDER.search(text.replace("/", " ")):
         return Street(placeholder=True)
-    house, rest = _house([correct_typo(t) for t in tokens])
+    house, rest = _house(tokens)
+    rest = _corrected(_directional_slip(rest))
     # A fraction anywhere but after the house number is noise (a stray "¼"), never a street or unit.
     rest, glued_unit = _unit([t for t in rest if t != "/" and not _FRACTION.match(t)])
     rest, trailing_unit = _trailing_unit([t for t in rest if t not in {"-", "#"}])
