@@ -25,23 +25,10 @@ from pathlib import Path
 
 from faker import Faker
 
+from taxmatch.lab.parsercheck import LABEL_COLUMNS
 from taxmatch.standardise import addresses
 
-COLUMNS = (
-    "index",
-    "source",
-    "street_line",
-    "kind",
-    "AddressNumber",
-    "AddressNumberSuffix",
-    "StreetNamePreDirectional",
-    "StreetNamePreType",
-    "StreetName",
-    "StreetNamePostType",
-    "StreetNamePostDirectional",
-    "OccupancyIdentifier",
-    "ZipCode",
-)
+COLUMNS = (LABEL_COLUMNS[0], "source", *LABEL_COLUMNS[1:])
 FEBRL = Path(__file__).resolve().parents[1] / "tests" / "data" / "febrl4" / "master.csv"
 PRE = ("N", "S", "E", "W", "North", "South", "East", "West", "N.", "S.")
 POST = ("NE", "NW", "SE", "SW", "N", "S")

@@ -18,6 +18,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from taxmatch.lab.parsercheck import LABEL_COLUMNS
+
 STREET_TAGS = {
     "AddressNumberPrefix",
     "AddressNumber",
@@ -34,20 +36,7 @@ STREET_TAGS = {
     "SubaddressType",
     "SubaddressIdentifier",
 }
-COLUMNS = [
-    "index",
-    "street_line",
-    "kind",
-    "AddressNumber",
-    "AddressNumberSuffix",
-    "StreetNamePreDirectional",
-    "StreetNamePreType",
-    "StreetName",
-    "StreetNamePostType",
-    "StreetNamePostDirectional",
-    "OccupancyIdentifier",
-    "ZipCode",
-]
+COLUMNS = LABEL_COLUMNS
 
 
 def main(source: str, target: str) -> None:

@@ -74,7 +74,9 @@ def parsed(row: dict[str, str]) -> dict[str, str]:
     }
 
 
-_TAGS = (
+# The labelled components, by usaddress's tag names; a labelled file (tests/data/*.csv) holds these
+# beside the street line, its kind (street, po_box, ...) and the ZIP.
+TAGS = (
     "AddressNumber",
     "AddressNumberSuffix",
     "StreetNamePreDirectional",
@@ -84,11 +86,12 @@ _TAGS = (
     "StreetNamePostDirectional",
     "OccupancyIdentifier",
 )
+LABEL_COLUMNS = ("index", "street_line", "kind", *TAGS, "ZipCode")
 
 
 def by_usaddress(row: dict[str, str]) -> dict[str, str]:
     """What usaddress's CRF makes of the street line, in the standard forms `expected` gives labels."""
-    tags: dict[str, str] = dict.fromkeys(_TAGS, "")
+    tags: dict[str, str] = dict.fromkeys(TAGS, "")
     for token, tag in usaddress.parse(row["street_line"]):
         if tag in tags:
             tags[tag] = f"{tags[tag]} {token}".strip()
