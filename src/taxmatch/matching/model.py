@@ -29,6 +29,7 @@ MISSING, EXACT, FUZZY, PARTIAL, DISAGREE = (
 SWAPPED = (
     Level.SWAPPED.value
 )  # given name and surname exchanged; counts as fuzzy when both comparisons say so
+SIMILAR = Level.SIMILAR.value  # two slips off; the name only where TIN and birth date confirm it
 # Conditions written once in DuckDB's SQL and rendered by Splink (sqlglot) for each engine. Functions
 # whose names differ between engines (Jaro-Winkler, list overlap, edit distances) come from Splink's own
 # level creators, which know each engine's name for them.
@@ -38,17 +39,23 @@ SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_st
 SWAPPED_TOKENS = (
     'list_contains("surname_tokens_l", "first_std_r") AND list_contains("surname_tokens_r", "first_std_l")'
 )
-# Exchanged and one of them misspelt ('liebenbrrg bianca' for Bianca Liebenberg): at most one edit each
-# way (levenshtein is one function on both engines), on names long enough for an edit to mean a slip.
-SWAPPED_SLIPPED = (
-    'length("surname_std_l") >= 4 AND length("first_std_l") >= 4 '
-    'AND levenshtein("surname_std_l", "first_std_r") <= 1 '
-    'AND levenshtein("first_std_l", "surname_std_r") <= 1'
-)
+
+
+def _exchanged_within(edits: int) -> str:
+    """Given name and surname exchanged, each at most `edits` edits off (levenshtein is one function on
+    both engines), on names long enough for an edit to mean a slip."""
+    return (
+        'length("surname_std_l") >= 4 AND length("first_std_l") >= 4 '
+        f'AND levenshtein("surname_std_l", "first_std_r") <= {edits} '
+        f'AND levenshtein("first_std_l", "surname_std_r") <= {edits}'
+    )
+
+
+# Exchanged and one of them misspelt ('liebenbrrg bianca' for Bianca Liebenberg).
+SWAPPED_SLIPPED = _exchanged_within(1)
 # Exchanged and two slips each way at most (`whiet ethgn` for Ethan White): `similar`, which counts only
 # where the TIN and the date of birth both confirm it (rules/levels.py).
-SWAPPED_SIMILAR = SWAPPED_SLIPPED.replace("<= 1", "<= 2")
-SIMILAR = Level.SIMILAR.value
+SWAPPED_SIMILAR = _exchanged_within(2)
 UID = "uid"
 SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
 # House number and street as one string without spaces (coalesced: Spark's concat of a NULL is NULL).
