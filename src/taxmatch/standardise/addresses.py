@@ -131,6 +131,9 @@ def _unit_number_follows(rest: list[str], i: int) -> bool:
     return i + 1 < len(rest) and (rest[i + 1] == "#" or bool(re.search(r"\d", rest[i + 1])))
 
 
+_SPELLED_DIRECTIONS = frozenset({"NORTH", "SOUTH", "EAST", "WEST"})
+
+
 def _directional_slip(rest: list[str]) -> list[str]:
     """A space moved one letter across a spelled-out directional: 'NORT HBRIDGE', 'WESTM EADOW'.
 
@@ -148,9 +151,6 @@ def _directional_slip(rest: list[str]) -> list[str]:
     return out
 
 
-_SPELLED_DIRECTIONS = frozenset({"NORTH", "SOUTH", "EAST", "WEST"})
-
-
 def _corrected(rest: list[str]) -> list[str]:
     """Misspelt USPS words corrected only where such a word stands (what follows the house number).
 
@@ -161,11 +161,11 @@ def _corrected(rest: list[str]) -> list[str]:
     out = []
     for i, token in enumerate(rest):
         kinds = {Word.ORDINAL, Word.DIRECTION}
+        unit_follows = _unit_number_follows(rest, i)
         last = i == len(rest) - 1
-        before_tail = i + 1 < len(rest) and (rest[i + 1] in DIRECTION_OF or _unit_number_follows(rest, i))
-        if len(rest) > 1 and (last or before_tail):
+        if len(rest) > 1 and (last or unit_follows or rest[i + 1] in DIRECTION_OF):
             kinds.add(Word.SUFFIX)
-        if _unit_number_follows(rest, i):
+        if unit_follows:
             kinds.add(Word.UNIT)
         out.append(correct_typo(token, frozenset(kinds)))
     return out
