@@ -38,6 +38,8 @@ from taxmatch.matching.model import BLOCKING_RULES
 from taxmatch.standardise import identifiers
 from taxmatch.standardise.table import standardise
 
+TODAY = dt.date(2026, 11, 25)  # the day FEBRL4's requests are answered as of (tests/pipeline/test_febrl4.py)
+
 
 def rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
@@ -84,11 +86,10 @@ def lawful(asked: dict[str, str], original: dict[str, str]) -> bool:
 
 def identifiers_agree(asked: dict[str, str], original: dict[str, str]) -> bool:
     """Every identifier both sides give, well formed, is equal: nothing for the one rule to hold on."""
-    today = dt.date(2026, 11, 25)
     tins = identifiers.tin(asked["tin"]), identifiers.tin(original["tin"])
     born = (
-        identifiers.birth_date(asked["date_of_birth"], today),
-        identifiers.birth_date(original["date_of_birth"], today),
+        identifiers.birth_date(asked["date_of_birth"], TODAY),
+        identifiers.birth_date(original["date_of_birth"], TODAY),
     )
     return all(not (a and b) or a == b for a, b in (tins, born))
 
@@ -98,7 +99,7 @@ def reached(
 ) -> set[tuple[str, str]]:
     """The (request id, TIN) pairs of `wanted` that some blocking rule brings to scoring."""
     table = pa.Table.from_pylist([{c: r.get(c, "") for c in REQUEST_COLUMNS} for r in requests])
-    asked = standardise(table, dt.date(2026, 11, 25))
+    asked = standardise(table, TODAY)
     con = duckdb.connect()
     con.register("asked", asked)
     con.execute("CREATE TABLE want (request_id VARCHAR, tin VARCHAR)")
