@@ -26,7 +26,7 @@ from pathlib import Path
 from faker import Faker
 
 from taxmatch.lab.parsercheck import LABEL_COLUMNS
-from taxmatch.standardise import addresses
+from taxmatch.standardise import usps_words
 
 COLUMNS = (LABEL_COLUMNS[0], "source", *LABEL_COLUMNS[1:])
 FEBRL = Path(__file__).resolve().parents[1] / "tests" / "data" / "febrl4" / "master.csv"
@@ -55,7 +55,7 @@ def febrl() -> list[dict[str, str]]:
             if not number.isdigit() or not street:
                 continue
             *words, last = street.split()
-            typed = bool(words) and last.upper() in addresses.SUFFIX_OF
+            typed = bool(words) and last.upper() in usps_words.SUFFIX_OF
             name, kind = (" ".join(words), last) if typed else (street, "")
             rows.append(
                 {**_label(number, name, kind), "source": "febrl4", "street_line": r["street_address"]}

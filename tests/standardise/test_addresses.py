@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from taxmatch.standardise import addresses
+from taxmatch.standardise import addresses, usps_words
 from tests.conftest import NOT_ADDRESSES
 
 
@@ -136,7 +136,7 @@ def test_one_edit_typos_of_usps_words_are_corrected(typo: str, right: str) -> No
 
 @pytest.mark.parametrize("word", ["PARKS", "MAPLE", "HICKORY", "SUNSET", "WALNUT"])
 def test_street_names_are_not_corrected_into_usps_words(word: str) -> None:
-    assert addresses.correct_typo(word) == word
+    assert usps_words.correct_typo(word) == word
 
 
 @pytest.mark.parametrize(

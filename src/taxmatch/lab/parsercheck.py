@@ -20,7 +20,7 @@ from pathlib import Path
 import usaddress
 from unidecode import unidecode
 
-from taxmatch.standardise import addresses
+from taxmatch.standardise import addresses, usps_words
 
 COMPONENTS = ("house_number", "predirectional", "street_name", "suffix", "postdirectional", "unit", "zip")
 
@@ -31,11 +31,11 @@ def _clean(text: str) -> str:
 
 def _name(words: str) -> str:
     # A hyphen inside a name is a space (`Britten-Jones`), as the parser reads it.
-    tokens = [addresses.ORDINALS.get(w, w) for w in _clean(words.replace("-", " ")).split()]
+    tokens = [usps_words.ORDINALS.get(w, w) for w in _clean(words.replace("-", " ")).split()]
     if len(tokens) == 1:
-        tokens = [addresses.DIRECTION_OF.get(tokens[0], tokens[0])]
+        tokens = [usps_words.DIRECTION_OF.get(tokens[0], tokens[0])]
     if tokens and tokens[-1][:1].isdigit():  # a route: its type words take their standard form
-        tokens = [addresses.SUFFIX_OF.get(t, t) for t in tokens]
+        tokens = [usps_words.SUFFIX_OF.get(t, t) for t in tokens]
     return " ".join(tokens)
 
 
@@ -51,10 +51,10 @@ def expected(row: dict[str, str]) -> dict[str, str]:
     suffix = _clean(row["StreetNamePostType"])
     return {
         "house_number": _clean(f"{row['AddressNumber']}{row['AddressNumberSuffix']}").replace(" ", ""),
-        "predirectional": addresses.DIRECTION_OF.get(pre, pre),
+        "predirectional": usps_words.DIRECTION_OF.get(pre, pre),
         "street_name": _name(f"{row['StreetNamePreType']} {row['StreetName']}"),
-        "suffix": addresses.SUFFIX_OF.get(suffix, suffix),
-        "postdirectional": addresses.DIRECTION_OF.get(post, post),
+        "suffix": usps_words.SUFFIX_OF.get(suffix, suffix),
+        "postdirectional": usps_words.DIRECTION_OF.get(post, post),
         "unit": addresses.unit(row["OccupancyIdentifier"]),
         "zip": _zip(row["ZipCode"]),
     }
