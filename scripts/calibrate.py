@@ -25,8 +25,7 @@ from taxmatch.lab import calibration, synth
 from taxmatch.layout import Layout
 from taxmatch.matching import reference
 from taxmatch.matching.search import WholeMaster
-from taxmatch.pipeline import batch as pipeline
-from taxmatch.pipeline import intake
+from taxmatch.pipeline import answering, intake
 
 
 def main() -> None:
@@ -67,7 +66,7 @@ def main() -> None:
     )
     rows = intake.read_requests(data / "requests.csv").rows
     terms = agreement.load()
-    reasons, found = pipeline.assess(rows, terms, dt.date(2026, 11, 2), WholeMaster(ref), today)
+    reasons, found = answering.assess(rows, terms, dt.date(2026, 11, 2), WholeMaster(ref), today)
     with (data / "truth.csv").open(encoding="utf-8", newline="") as handle:
         truth = list(csv.DictReader(handle))
     points = calibration.sweep(reasons, found, truth, terms)

@@ -6,52 +6,46 @@ before anything is written; then every row gets exactly one decision.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import pyarrow as pa
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, protected
 from taxmatch.db.oversight import Period
 from taxmatch.errors import Location, ManifestError
-from taxmatch.interchange import REQUEST_COLUMNS, Manifest
+from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
 from taxmatch.matching.search import Search, WholeMaster
 from taxmatch.pipeline import (
     accounting,
     answer_files,
+    answering,
     chunking,
     intake,
     manifests,
+    overlap,
     oversight,
     results,
     transparency,
 )
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer, BatchReport
-from taxmatch.reasons import Reason
-from taxmatch.rules import batch_checks, gate, gate_table
-from taxmatch.rules.decide import Authority, Candidate, Decision, decide
-from taxmatch.standardise.table import standardise
+from taxmatch.rules import gate
+from taxmatch.rules.decide import Authority
 
 log = logging.getLogger(__name__)
-Step = Callable[[str], None]
+Step = answering.Step
+quiet = answering.quiet
 Advance = Callable[[int, int], None]  # rows answered so far, rows in the batch
 # Rows answered at a time: what a chunk holds as Python objects, with their candidates, bounds the
 # pipeline's own memory, whatever the size of the batch. Each chunk also scans the master for its
 # slice (about 2 s at 10M taxpayers), so fewer, larger chunks cost less: at 10M / 1.28M, 100,000 rows
 # a chunk took 355 s at 5.3 GB peak, 50,000 took 408 s at 4.9 GB (docs/benchmarks.md).
 CHUNK_ROWS = 100_000
-
-
-def quiet(_: str) -> None:
-    """A step reporter that reports nothing."""
 
 
 def unwatched(done: int, total: int) -> None:
@@ -73,52 +67,6 @@ class Submission:
     @property
     def batch_id(self) -> str:
         return results.batch_id(self.manifest, self.kind)
-
-
-def _match(table: pa.Table, lawful: list[int], today: dt.date, search: Search) -> dict[int, list[Candidate]]:
-    if not lawful:
-        return {}
-    positions = pa.array(lawful, pa.int64())
-    return search.score(standardise(table.take(positions), today).append_column("uid", positions))
-
-
-def assess(
-    rows: list[dict[str, str]],
-    agreement: Agreement,
-    signed_on: dt.date,
-    search: Search,
-    today: dt.date,
-    step: Step = quiet,
-    earlier: Mapping[str, Set[str]] | None = None,
-) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
-    """The gate's reasons for every row of a batch held whole, and the scored candidates of the lawful
-    ones (by row index). `earlier`: the officials' case numbers already answered
-    (see batch_checks.overloaded)."""
-    overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
-    table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
-    repeated = batch_checks.Duplicates().flags(rows)
-    return _assess(rows, table, agreement, signed_on, search, today, step, overloaded, repeated)
-
-
-def _assess(
-    rows: list[dict[str, str]],
-    table: pa.Table,
-    agreement: Agreement,
-    signed_on: dt.date,
-    search: Search,
-    today: dt.date,
-    step: Step,
-    overloaded: Set[str],
-    repeated: Sequence[bool],
-) -> tuple[list[list[Reason]], dict[int, list[Candidate]]]:
-    step("checking each request against the law and the agreement")
-    in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
-    reasons = [
-        found + in_batch.get(i, [])
-        for i, found in enumerate(gate_table.check_rows(table, agreement, signed_on, today))
-    ]
-    step("matching lawful requests against the master file")
-    return reasons, _match(table, [i for i, r in enumerate(reasons) if gate.lawful(r)], today, search)
 
 
 def check(manifest: Manifest, requests: intake.RequestFile, agreement: Agreement, label: str) -> Submission:
@@ -156,34 +104,6 @@ def read_batch(
     return check(manifest, requests, agreement, manifest_label or str(manifest_path))
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """What every chunk of one batch is answered under."""
-
-    ctx: Context
-    submission: Submission
-    search: Search
-    authority: Authority
-    now: dt.datetime
-    released: bool
-    overloaded: frozenset[str]
-
-    def answer(
-        self, rows: list[dict[str, str]], table: pa.Table, repeated: Sequence[bool], step: Step
-    ) -> list[Answer]:
-        """`rows` and `table`: the chunk's request rows, as dictionaries and as its columns."""
-        ctx, today = self.ctx, self.now.date()
-        signed_on = self.submission.manifest.signed_on
-        reasons, found = _assess(
-            rows, table, ctx.agreement, signed_on, self.search, today, step, self.overloaded, repeated
-        )
-        step("deciding")
-        decided = [
-            decide(reasons[i], found.get(i, []), ctx.agreement, self.authority) for i in range(len(rows))
-        ]
-        return _answers(rows, decided, self.search)
-
-
 @runtime.fewer_collections()
 def process(
     ctx: Context,
@@ -218,7 +138,8 @@ def process(
     ref = reference.open_reference(ctx.layout, ctx.budget)
     authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
     owned, search = search is None, search or WholeMaster(ref)
-    job = _Batch(ctx, submission, search, authority, now, released, chunking.overloaded(ctx, requests, now))
+    overloaded = chunking.overloaded(ctx, requests, now)
+    job = answering.Answering(ctx, submission.manifest.signed_on, search, authority, now, overloaded)
     report = BatchReport(bid, kept=False)  # kept in request order below, when asked
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     decisions.clear_batch(ctx.engine, bid)
@@ -233,23 +154,23 @@ def process(
     order = chunking.by_locality(requests)
     try:
         with files:
-            for positions in chunking.slices(order, size):
-                chunk = requests.columns_at(positions)
-                rows = chunk.to_pylist()
-                answers = job.answer(rows, chunk, [repeated[p] for p in positions], step)
-                step("writing results")
-                report.add(answers)
-                kept += zip(positions, answers, strict=True) if keep_answers else []
-                decision_rows = [results.decision_row(a) for a in answers]
-                files.add_at(positions, [results.result_row(a) for a in answers], decision_rows)
-                stored = [
-                    results.stored_decision(bid, a, r, q, prior_bits)
-                    for a, r, q in zip(answers, decision_rows, rows, strict=True)
-                ]
-                decisions.add(ctx.engine, stored)
-                if released:
-                    pending.note(positions, rows, answers)
-                advance(report.rows, len(requests))
+            ahead = overlap.ahead(
+                chunking.slices(order, size),
+                lambda at: job.prepare(requests.columns_at(at), [repeated[p] for p in at], step),
+                job.score,
+                background=len(requests) > size,  # one chunk has nothing to overlap
+            )
+            with ahead as chunks:
+                for positions, chunk, found in chunks:
+                    step("deciding")
+                    answers = job.answer(chunk, found)
+                    step("writing results")
+                    answering.record(ctx, bid, prior_bits, files, positions, chunk.rows, answers)
+                    report.add(answers)
+                    kept += zip(positions, answers, strict=True) if keep_answers else []
+                    if released:
+                        pending.note(positions, chunk.rows, answers)
+                    advance(report.rows, len(requests))
             decisions.finish_batch(
                 ctx.engine, results.batch_record(submission.manifest, requests, report, now)
             )
@@ -281,13 +202,3 @@ def process(
         ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())),
     )
     return report
-
-
-def _answers(rows: list[dict[str, str]], decided: list[Decision], search: Search) -> list[Answer]:
-    """Each row's answer with what it would disclose; disclosure ids come when the answers leave
-    (accounting.py for the CLI and calls, release.py for a service batch)."""
-    addresses = search.last_known([d.chosen.tin for d in decided if d.chosen is not None])
-    return [
-        Answer(row["request_id"], d, "", addresses.get(d.chosen.tin, ()) if d.chosen else ())
-        for row, d in zip(rows, decided, strict=True)
-    ]

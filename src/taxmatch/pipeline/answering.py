@@ -1,0 +1,151 @@
+"""Answer one chunk of a batch: the gate, standardising, scoring, deciding, and recording the answers.
+
+batch.py reads the files, refuses what cannot be processed and walks the chunks;
+this module is what happens to each of them. Scoring is its own step, so that
+the engine can score the next chunk while this one is decided and written
+(overlap.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from taxmatch.agreement import Agreement
+from taxmatch.db import decisions
+from taxmatch.interchange import REQUEST_COLUMNS
+from taxmatch.matching.search import Search
+from taxmatch.pipeline import answer_files, results
+from taxmatch.pipeline.context import Context
+from taxmatch.pipeline.results import Answer
+from taxmatch.reasons import Reason
+from taxmatch.rules import batch_checks, gate, gate_table
+from taxmatch.rules.decide import Authority, Candidate, Decision, decide
+from taxmatch.standardise.table import standardise
+
+Step = Callable[[str], None]
+Found = dict[int, list[Candidate]]  # scored candidates by row index in the chunk
+
+
+def quiet(_: str) -> None:
+    """A step reporter that reports nothing."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk's request rows, the gate's reasons for each, and its lawful rows standardised (None when
+    no row is lawful), with their row index as `uid`."""
+
+    rows: list[dict[str, str]]
+    reasons: list[list[Reason]]
+    standard: pa.Table | None
+
+
+@dataclass(frozen=True)
+class Answering:
+    """What every chunk of one batch is answered under."""
+
+    ctx: Context
+    signed_on: dt.date
+    search: Search
+    authority: Authority
+    now: dt.datetime
+    overloaded: frozenset[str]
+
+    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> Chunk:
+        """The gate's reasons for a chunk's rows, and its lawful rows standardised for scoring.
+        `repeated`: whether each row repeats an earlier row about the same person (chunking.repeated)."""
+        rows, today = table.to_pylist(), self.now.date()
+        reasons = _gate(
+            rows, table, self.ctx.agreement, self.signed_on, today, step, self.overloaded, repeated
+        )
+        step("matching lawful requests against the master file")
+        return Chunk(rows, reasons, _standard(table, reasons, today))
+
+    def score(self, chunk: Chunk) -> Found:
+        """The chunk's candidates: the engine's work, which may run beside the previous chunk's writing."""
+        return {} if chunk.standard is None else self.search.score(chunk.standard)
+
+    def answer(self, chunk: Chunk, found: Found) -> list[Answer]:
+        """Each row's one decision, with what it would disclose."""
+        agreement, authority = self.ctx.agreement, self.authority
+        decided = [decide(r, found.get(i, []), agreement, authority) for i, r in enumerate(chunk.reasons)]
+        return _answers(chunk.rows, decided, self.search)
+
+
+def assess(
+    rows: list[dict[str, str]],
+    agreement: Agreement,
+    signed_on: dt.date,
+    search: Search,
+    today: dt.date,
+    earlier: Mapping[str, Set[str]] | None = None,
+) -> tuple[list[list[Reason]], Found]:
+    """The gate's reasons for every row of a batch held whole, and the scored candidates of the lawful
+    ones (by row index). `earlier`: the officials' case numbers already answered
+    (see batch_checks.overloaded)."""
+    overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
+    table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
+    repeated = batch_checks.Duplicates().flags(rows)
+    reasons = _gate(rows, table, agreement, signed_on, today, quiet, overloaded, repeated)
+    standard = _standard(table, reasons, today)
+    return reasons, {} if standard is None else search.score(standard)
+
+
+def _gate(
+    rows: list[dict[str, str]],
+    table: pa.Table,
+    agreement: Agreement,
+    signed_on: dt.date,
+    today: dt.date,
+    step: Step,
+    overloaded: Set[str],
+    repeated: Sequence[bool],
+) -> list[list[Reason]]:
+    step("checking each request against the law and the agreement")
+    in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
+    return [
+        found + in_batch.get(i, [])
+        for i, found in enumerate(gate_table.check_rows(table, agreement, signed_on, today))
+    ]
+
+
+def _standard(table: pa.Table, reasons: list[list[Reason]], today: dt.date) -> pa.Table | None:
+    lawful = [i for i, r in enumerate(reasons) if gate.lawful(r)]
+    if not lawful:
+        return None
+    positions = pa.array(lawful, pa.int64())
+    return standardise(table.take(positions), today).append_column("uid", positions)
+
+
+def _answers(rows: list[dict[str, str]], decided: list[Decision], search: Search) -> list[Answer]:
+    """Each row's answer with what it would disclose; disclosure ids come when the answers leave
+    (accounting.py for the CLI and calls, release.py for a service batch)."""
+    addresses = search.last_known([d.chosen.tin for d in decided if d.chosen is not None])
+    return [
+        Answer(row["request_id"], d, "", addresses.get(d.chosen.tin, ()) if d.chosen else ())
+        for row, d in zip(rows, decided, strict=True)
+    ]
+
+
+def record(
+    ctx: Context,
+    bid: str,
+    prior_bits: float,
+    files: answer_files.Held | answer_files.Staged,
+    positions: list[int],
+    rows: list[dict[str, Any]],
+    answers: list[Answer],
+) -> None:
+    """A chunk's answers into the answer files (at their places in the request file) and the store."""
+    decision_rows = [results.decision_row(a) for a in answers]
+    files.add_at(positions, [results.result_row(a) for a in answers], decision_rows)
+    stored = [
+        results.stored_decision(bid, a, r, q, prior_bits)
+        for a, r, q in zip(answers, decision_rows, rows, strict=True)
+    ]
+    decisions.add(ctx.engine, stored)

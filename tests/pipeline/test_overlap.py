@@ -1,0 +1,59 @@
+"""The next chunk is scored while this one is decided: in order, overlapped, and stopped on the way out."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from taxmatch.pipeline import overlap
+
+
+def test_items_come_in_order_with_their_own_preparation_and_work() -> None:
+    for background in (True, False):
+        with overlap.ahead(range(5), lambda n: n * 10, lambda r: r + 1, background=background) as done:
+            assert list(done) == [(n, n * 10, n * 10 + 1) for n in range(5)]
+
+
+def test_the_next_items_work_runs_while_the_caller_handles_this_one() -> None:
+    caller, started_next = threading.get_ident(), threading.Event()
+    threads: list[int] = []
+
+    def work(n: int) -> int:
+        threads.append(threading.get_ident())
+        if n == 1:
+            started_next.set()
+        return n
+
+    with overlap.ahead(range(3), lambda n: n, work) as done:
+        for n, _, _ in done:
+            if n == 0:  # one at a time, item 1's work would only start after this wait gave up
+                assert started_next.wait(timeout=10)
+    assert threads and caller not in threads
+
+
+def test_without_background_the_work_stays_on_the_callers_thread() -> None:
+    threads: list[int] = []
+    with overlap.ahead(
+        range(2), lambda n: n, lambda _: threads.append(threading.get_ident()), background=False
+    ) as done:
+        list(done)
+    assert threads == [threading.get_ident()] * 2
+
+
+def test_a_failure_reaches_the_caller_and_no_work_outlives_the_block() -> None:
+    called: list[int] = []
+
+    def work(n: int) -> int:
+        called.append(n)
+        if n == 1:
+            raise RuntimeError("the matching engine stopped")
+        return n
+
+    seen = []
+    with pytest.raises(RuntimeError, match="stopped"), overlap.ahead(range(4), lambda n: n, work) as done:
+        for n, _, _ in done:
+            seen.append(n)
+    assert seen == [0]
+    assert 3 not in called  # nothing was started past the failure
+    assert not [t for t in threading.enumerate() if t.name.startswith("taxmatch-scoring")]
