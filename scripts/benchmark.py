@@ -17,13 +17,42 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 TAXMATCH = [sys.executable, "-m", "taxmatch"]
 
 
-def stage(name: str, args: list[str], env: dict[str, str] | None = None) -> tuple[str, float, float]:
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root: int) -> int:
+    """Bytes resident in a process and all its descendants now (a large batch's second process
+    included), from /proc: wait4's peak is one process's, not their sum."""
+    parent, resident = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            statm = (stat.parent / "statm").read_text().split()
+        except OSError:  # the process ended while we looked
+            continue
+        pid = int(stat.parent.name)
+        parent[pid], resident[pid] = int(fields[1]), int(statm[1]) * PAGE
+    wanted, more = {root}, {root}
+    while more:  # children, then theirs
+        more = {pid for pid, up in parent.items() if up in more} - wanted
+        wanted |= more
+    return sum(resident.get(pid, 0) for pid in wanted)
+
+
+def _sample(pid: int, peak: list[int], done: threading.Event) -> None:
+    while not done.wait(0.5):
+        peak[0] = max(peak[0], tree_rss(pid))
+
+
+def stage(name: str, args: list[str], env: dict[str, str] | None = None) -> tuple[str, float, float, float]:
+    """(stage, wall seconds, peak RSS of the stage's process in MiB, sampled peak of its process tree)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [*TAXMATCH, *args],
@@ -31,12 +60,17 @@ def stage(name: str, args: list[str], env: dict[str, str] | None = None) -> tupl
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
+    peak, done = [0], threading.Event()
+    sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
         raise SystemExit(f"stage {name!r} failed")
-    return name, seconds, usage.ru_maxrss / 1024  # KiB -> MiB on Linux
+    return name, seconds, usage.ru_maxrss / 1024, peak[0] / 2**20  # KiB -> MiB on Linux
 
 
 def main() -> None:
@@ -91,10 +125,10 @@ def main() -> None:
         master_rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"master: {args.taxpayers:,} taxpayers ({master_rows:,} rows); batch: {args.requests:,} requests\n")
-    print("| stage | wall time (s) | peak RSS (MiB) |")
-    print("|---|---:|---:|")
-    for name, seconds, rss in rows:
-        print(f"| {name} | {seconds:.1f} | {rss:.0f} |")
+    print("| stage | wall time (s) | peak RSS (MiB) | peak RSS of its processes together (MiB, sampled) |")
+    print("|---|---:|---:|---:|")
+    for name, seconds, rss, tree in rows:
+        print(f"| {name} | {seconds:.1f} | {rss:.0f} | {tree:.0f} |")
     subprocess.run(
         [
             *TAXMATCH,

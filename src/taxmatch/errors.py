@@ -65,7 +65,7 @@ class NoMasterLoaded(StoreError):
 
 
 class EngineError(StoreError):
-    """The matching engine (a Spark cluster) failed or could not be reached; nothing was written."""
+    """The matching engine (Spark, a second process) failed or could not be reached; nothing was written."""
 
 
 class LogContended(StoreError):

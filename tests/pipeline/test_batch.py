@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from taxmatch import agreement
 from taxmatch.db import decisions, ledger, schema
-from taxmatch.errors import InputError, ManifestError, NoMasterLoaded
+from taxmatch.errors import EngineError, InputError, ManifestError, NoMasterLoaded
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.lab import baseline, evaluate, synth
 from taxmatch.layout import Layout
@@ -219,15 +219,20 @@ def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch, tmp
         writer.writerows([*again[:5], *rows, *again[5:]])
     synth.write_manifest(manifest, requests)
     answered = {}
-    for name, size in (("whole", 10**6), ("chunked", 97)):
+    # "second": the chunks gated and scored in a second process, as a large batch is (scoring_process.py).
+    for name, size, second in (("whole", 10**6, False), ("chunked", 97, False), ("second", 97, True)):
         store = tmp_path / f"store-{name}"
         shutil.copytree(batch.store, store)
         ctx = context_for(store, NOW, agreement.load())
         submission = pipeline.read_batch(requests, manifest, ctx.agreement)
-        answered[name] = pipeline.process(ctx, submission, tmp_path / name, chunk_rows=size)
+        answered[name] = pipeline.process(
+            ctx, submission, tmp_path / name, chunk_rows=size, second_process=second
+        )
         ctx.engine.dispose()
     for file in ("results.csv", "decisions.csv", "answers.parquet"):
-        assert (tmp_path / "chunked" / file).read_bytes() == (tmp_path / "whole" / file).read_bytes(), file
+        whole = (tmp_path / "whole" / file).read_bytes()
+        assert (tmp_path / "chunked" / file).read_bytes() == whole, file
+        assert (tmp_path / "second" / file).read_bytes() == whole, file
     whole, chunked = answered["whole"], answered["chunked"]
     assert (chunked.rows, chunked.outcomes, chunked.reasons) == (whole.rows, whole.outcomes, whole.reasons)
     assert chunked.answers == []  # a large batch keeps its counts, not its rows
@@ -270,3 +275,23 @@ def test_a_batch_stopped_part_way_leaves_no_files_and_no_decisions(batch: Batch,
             mine = select(func.count()).select_from(table).where(table.c.batch_id == submission.batch_id)
             assert conn.execute(mine).scalar_one() == 0, table.name  # the earlier run replaced, then cleared
     assert decisions.held(ctx.engine, None, 10) == []
+
+
+def test_a_second_process_that_cannot_start_stops_the_batch_with_nothing_written(
+    batch: Batch, tmp_path: Path
+) -> None:
+    """Issue 13: a large batch is gated and scored in a second process; if that process cannot open the
+    reference, the batch stops with an EngineError that says what to do, and nothing is kept."""
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)
+    ctx = context_for(store, NOW, agreement.load())
+    for frequencies in ctx.layout.reference.glob("tf_*.parquet"):  # only the scoring session reads them
+        frequencies.unlink()
+    submission = pipeline.read_batch(batch.requests, batch.manifest, ctx.agreement)
+    with pytest.raises(EngineError, match=r"second process .* stopped") as raised:
+        pipeline.process(ctx, submission, tmp_path / "out", chunk_rows=400, second_process=True)
+    assert "Nothing was written" in raised.value.message
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    with ctx.engine.connect() as conn:
+        mine = select(func.count()).select_from(schema.decisions)
+        assert conn.execute(mine.where(schema.decisions.c.batch_id == submission.batch_id)).scalar_one() == 0

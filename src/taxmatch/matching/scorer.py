@@ -156,6 +156,11 @@ class Matcher:
         an index has already narrowed them down; the whole master file otherwise.
         The blocking rules and term frequencies are the same either way.
         """
+        return candidates(self.best(requests, master), self.labels)
+
+    def best(self, requests: pa.Table, master: pa.Table | None = None) -> pa.Table:
+        """The rows of best_sql for these requests (see score): columns only, which a worker process
+        can send back whole; `candidates` makes them the decision's objects."""
         con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
         con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
         duck.run(con, "CREATE OR REPLACE TABLE requests_std AS SELECT * FROM requests_arrow")
@@ -181,7 +186,7 @@ class Matcher:
             for table in self._script.tables:
                 duck.run(con, f"DROP TABLE IF EXISTS {table}")
 
-    def _first(self) -> dict[int, list[Candidate]]:
+    def _first(self) -> pa.Table:
         """Predict through Splink, recording its SQL for the session's later scorings.
 
         The SQL depends only on the model and the session's fixed table names, not
@@ -212,11 +217,10 @@ class Matcher:
             linker.table_management.register_term_frequency_lookup(lookup, column)
         return linker
 
-    def _best(self, predictions: str) -> dict[int, list[Candidate]]:
+    def _best(self, predictions: str) -> pa.Table:
         """Each request's best-scoring row per taxpayer."""
         available = self.con.sql(f"SELECT * FROM {predictions} LIMIT 0").columns
-        best = self.con.sql(best_sql(predictions, "master_std", available)).to_arrow_table()
-        return candidates(best, self.labels)
+        return self.con.sql(best_sql(predictions, "master_std", available)).to_arrow_table()
 
 
 def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
 
@@ -29,6 +29,7 @@ from taxmatch.standardise.table import standardise
 
 Step = Callable[[str], None]
 Found = dict[int, list[Candidate]]  # scored candidates by row index in the chunk
+Sent = TypeVar("Sent")  # a chunk on its way to scoring
 
 
 def quiet(_: str) -> None:
@@ -56,25 +57,46 @@ class Answering:
     now: dt.datetime
     overloaded: frozenset[str]
 
-    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> Chunk:
-        """The gate's reasons for a chunk's rows, and its lawful rows standardised for scoring.
-        `repeated`: whether each row repeats an earlier row about the same person (chunking.repeated)."""
-        rows, today = table.to_pylist(), self.now.date()
-        reasons = _gate(
-            rows, table, self.ctx.agreement, self.signed_on, today, step, self.overloaded, repeated
-        )
-        step("matching lawful requests against the master file")
-        return Chunk(rows, reasons, _standard(table, reasons, today))
-
-    def score(self, chunk: Chunk) -> Found:
-        """The chunk's candidates: the engine's work, which may run beside the previous chunk's writing."""
-        return {} if chunk.standard is None else self.search.score(chunk.standard)
-
     def answer(self, chunk: Chunk, found: Found) -> list[Answer]:
         """Each row's one decision, with what it would disclose."""
         agreement, authority = self.ctx.agreement, self.authority
         decided = [decide(r, found.get(i, []), agreement, authority) for i, r in enumerate(chunk.reasons)]
         return _answers(chunk.rows, decided, self.search)
+
+
+class Scoring(Protocol[Sent]):
+    """How a chunk reaches its candidates: `prepare` in the pipeline's thread, as the chunk is taken;
+    `score` (which may run in a background thread, overlap.py) to the gate's reasons and candidates."""
+
+    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step) -> Sent: ...
+
+    def score(self, sent: Sent) -> tuple[Chunk, Found]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class InProcess:
+    """The gate and standardising in the pipeline's thread; scoring by the batch's search (any engine)."""
+
+    answering: Answering
+
+    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> Chunk:
+        """The gate's reasons for a chunk's rows, and its lawful rows standardised for scoring.
+        `repeated`: whether each row repeats an earlier row about the same person (chunking.repeated)."""
+        job, rows, today = self.answering, table.to_pylist(), self.answering.now.date()
+        reasons = gate_rows(
+            rows, table, job.ctx.agreement, job.signed_on, today, step, job.overloaded, repeated
+        )
+        step("matching lawful requests against the master file")
+        return Chunk(rows, reasons, lawful_standardised(table, reasons, today))
+
+    def score(self, sent: Chunk) -> tuple[Chunk, Found]:
+        """The chunk's candidates: the engine's work, which may run beside the previous chunk's writing."""
+        return sent, {} if sent.standard is None else self.answering.search.score(sent.standard)
+
+    def close(self) -> None:
+        """Nothing to stop: the search is closed by whoever opened it."""
 
 
 def assess(
@@ -91,12 +113,12 @@ def assess(
     overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
     table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     repeated = batch_checks.Duplicates().flags(rows)
-    reasons = _gate(rows, table, agreement, signed_on, today, quiet, overloaded, repeated)
-    standard = _standard(table, reasons, today)
+    reasons = gate_rows(rows, table, agreement, signed_on, today, quiet, overloaded, repeated)
+    standard = lawful_standardised(table, reasons, today)
     return reasons, {} if standard is None else search.score(standard)
 
 
-def _gate(
+def gate_rows(
     rows: list[dict[str, str]],
     table: pa.Table,
     agreement: Agreement,
@@ -106,6 +128,8 @@ def _gate(
     overloaded: Set[str],
     repeated: Sequence[bool],
 ) -> list[list[Reason]]:
+    """The gate's reasons for each row of a chunk: its own checks, and those that need the whole batch
+    (`overloaded` officials, `repeated` rows), worked out beforehand."""
     step("checking each request against the law and the agreement")
     in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
     return [
@@ -114,7 +138,8 @@ def _gate(
     ]
 
 
-def _standard(table: pa.Table, reasons: list[list[Reason]], today: dt.date) -> pa.Table | None:
+def lawful_standardised(table: pa.Table, reasons: list[list[Reason]], today: dt.date) -> pa.Table | None:
+    """The lawful rows standardised, with their row index as `uid`; None when no row is lawful."""
     lawful = [i for i, r in enumerate(reasons) if gate.lawful(r)]
     if not lawful:
         return None

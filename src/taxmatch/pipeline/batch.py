@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
+
+import pyarrow as pa
 
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
@@ -30,6 +34,7 @@ from taxmatch.pipeline import (
     overlap,
     oversight,
     results,
+    scoring_process,
     transparency,
 )
 from taxmatch.pipeline.context import Context
@@ -40,6 +45,7 @@ from taxmatch.rules.decide import Authority
 log = logging.getLogger(__name__)
 Step = answering.Step
 quiet = answering.quiet
+Sent = TypeVar("Sent")
 Advance = Callable[[int, int], None]  # rows answered so far, rows in the batch
 # Rows answered at a time: what a chunk holds as Python objects, with their candidates, bounds the
 # pipeline's own memory, whatever the size of the batch. Each chunk also scans the master for its
@@ -117,6 +123,7 @@ def process(
     chunk_rows: int | None = None,
     advance: Advance = unwatched,
     receipts: bool = True,
+    second_process: bool | None = None,
 ) -> BatchReport:
     """Answer every row of a submission; raise a TaxmatchError (writing nothing) if it cannot be processed.
 
@@ -131,6 +138,8 @@ def process(
     When the answers leave now, the disclosure log is checkpointed, and `receipts`
     puts checkpoint.txt and receipts.jsonl beside the results (a call has no files
     to put them beside: its checkpoint is kept in the store).
+    `second_process`: gate and score the chunks in a second process (scoring_process.py; the whole
+    master's search only); by default, for a large batch on the default engine.
     """
     started, now = time.perf_counter(), ctx.now()
     requests, bid = submission.requests, submission.batch_id
@@ -152,15 +161,18 @@ def process(
         answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
     )
     order = chunking.by_locality(requests)
+    # A large batch on the default engine is gated and scored in a second process (scoring_process.py).
+    large = len(requests) > size and len(requests) >= scoring_process.SECOND_PROCESS_ROWS
+    second = (owned and large) if second_process is None else second_process
+    plan = scoring_process.Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, now.date(), overloaded)
     try:
         with files:
-            ahead = overlap.ahead(
-                chunking.slices(order, size),
-                lambda at: job.prepare(requests.columns_at(at), [repeated[p] for p in at], step),
-                job.score,
-                background=len(requests) > size,  # one chunk has nothing to overlap
+            scoring = (
+                _scored(scoring_process.SecondProcess(plan), requests, order, size, repeated, step)
+                if second
+                else _scored(answering.InProcess(job), requests, order, size, repeated, step)
             )
-            with ahead as chunks:
+            with scoring as chunks:
                 for positions, chunk, found in chunks:
                     step("deciding")
                     answers = job.answer(chunk, found)
@@ -202,3 +214,27 @@ def process(
         ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())),
     )
     return report
+
+
+@contextmanager
+def _scored(
+    scoring: answering.Scoring[Sent],
+    requests: intake.RequestFile,
+    order: pa.Array,
+    size: int,
+    repeated: Sequence[bool],
+    step: Step,
+) -> Iterator[Iterator[tuple[list[int], answering.Chunk, answering.Found]]]:
+    """The batch's chunks in `order`, each with its gate reasons and candidates, the next one scored
+    while the caller answers this one (overlap.py)."""
+    ahead = overlap.ahead(
+        chunking.slices(order, size),
+        lambda at: scoring.prepare(requests.columns_at(at), [repeated[p] for p in at], step),
+        scoring.score,
+        background=len(requests) > size,  # one chunk has nothing to overlap
+    )
+    try:
+        with ahead as chunks:
+            yield ((at, *scored) for at, _, scored in chunks)
+    finally:
+        scoring.close()

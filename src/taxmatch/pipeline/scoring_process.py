@@ -1,0 +1,116 @@
+"""Gate, standardise and score a batch's chunks in a second process, while this one decides and writes.
+
+The pipeline's Python is most of a large batch's time (docs/benchmarks.md), and
+Python runs one thread at a time: a background thread (overlap.py) hides only
+the engine's own work. A second process takes the gate, standardising and the
+DuckDB scoring of the next chunk, on the machine's other core, while this
+process decides, records and writes the chunk before it. What comes back is
+columns (the gate's reasons and the scored rows as Arrow), which this process
+turns into candidates exactly as in one process, so the answers are the same
+byte for byte (tests/pipeline/test_batch.py).
+
+Only a large batch on the default engine uses it: a process takes a few seconds
+to start (imports, the model, the term frequencies), which a batch of one chunk
+would not win back, and a Spark cluster already scores elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from taxmatch.agreement import Agreement
+from taxmatch.errors import EngineError
+from taxmatch.layout import Layout
+from taxmatch.matching import model, reference, scorer
+from taxmatch.matching.duck import Budget
+from taxmatch.pipeline.answering import Chunk, Found, Step, gate_rows, lawful_standardised, quiet
+from taxmatch.reasons import Reason
+
+log = logging.getLogger(__name__)
+# Below this many rows a batch is gated and scored in its own process (see the module's docstring).
+SECOND_PROCESS_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the second process answers every chunk under (sent once, when it starts)."""
+
+    layout: Layout
+    budget: Budget
+    agreement: Agreement
+    signed_on: dt.date
+    today: dt.date
+    overloaded: frozenset[str]
+
+
+@dataclass
+class _Worker:
+    plan: Plan
+    matcher: scorer.Matcher
+
+
+_worker: list[_Worker] = []  # the second process's own state, made once by _start
+
+
+def _start(plan: Plan) -> None:
+    gc.set_threshold(200_000, 20, 100)  # as runtime.fewer_collections: millions of acyclic objects
+    _worker.append(_Worker(plan, scorer.Matcher(reference.open_reference(plan.layout, plan.budget))))
+
+
+def _gate_and_score(table: pa.Table, repeated: list[bool]) -> tuple[list[list[Reason]], pa.Table | None]:
+    """In the second process: the gate's reasons for a chunk, and the scored rows of its lawful ones."""
+    worker = _worker[0]
+    plan, rows = worker.plan, table.to_pylist()
+    reasons = gate_rows(
+        rows, table, plan.agreement, plan.signed_on, plan.today, quiet, plan.overloaded, repeated
+    )
+    standard = lawful_standardised(table, reasons, plan.today)
+    return reasons, None if standard is None else worker.matcher.best(standard)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    rows: list[dict[str, str]]
+    scored: Future[tuple[list[list[Reason]], pa.Table | None]]
+
+
+class SecondProcess:
+    """Chunks gated and scored in a second process (answering.Scoring)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.labels = model.labels(reference.open_reference(plan.layout, plan.budget).model())
+        log.info("gating and scoring the chunks in a second process")
+        spawned = multiprocessing.get_context("spawn")  # never fork a process that holds DuckDB's threads
+        self._pool = ProcessPoolExecutor(1, mp_context=spawned, initializer=_start, initargs=(plan,))
+
+    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> _Sent:
+        """Send the chunk to the second process at once, so that it works while this one answers the
+        chunk before it."""
+        step("checking each request against the law and the agreement, and matching it (second process)")
+        return _Sent(table.to_pylist(), self._pool.submit(_gate_and_score, table, list(repeated)))
+
+    def score(self, sent: _Sent) -> tuple[Chunk, Found]:
+        try:
+            reasons, best = sent.scored.result()
+        except BrokenProcessPool as exc:  # it could not start (a damaged reference) or was killed
+            raise EngineError(
+                "the second process that gates and scores this batch stopped before it answered",
+                fix="Nothing was written. Check that the machine has the memory TAXMATCH_MEMORY_LIMIT "
+                "allows, once for each process, and that the store's reference is whole (load the master "
+                "file again if it is not); then process the batch again.",
+            ) from exc
+        found = {} if best is None else scorer.candidates(best, self.labels)
+        return Chunk(sent.rows, reasons, None), found
+
+    def close(self) -> None:
+        """Stop the second process, cancelling what it has not begun (a batch stopped part-way)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
