@@ -57,3 +57,34 @@ def test_a_failure_reaches_the_caller_and_no_work_outlives_the_block() -> None:
     assert seen == [0]
     assert 3 not in called  # nothing was started past the failure
     assert not [t for t in threading.enumerate() if t.name.startswith("taxmatch-scoring")]
+
+
+def test_work_handed_behind_runs_one_piece_at_a_time_off_the_callers_thread() -> None:
+    done: list[tuple[int, int]] = []
+    release = threading.Event()
+
+    def piece(n: int) -> None:
+        if n == 0:
+            assert release.wait(timeout=10)  # the caller goes on while the first piece works
+        done.append((n, threading.get_ident()))
+
+    with overlap.Behind() as behind:
+        behind.hand(lambda: piece(0))
+        release.set()
+        behind.hand(lambda: piece(1))  # waits for piece 0 first
+        behind.wait()
+    assert [n for n, _ in done] == [0, 1]
+    assert threading.get_ident() not in {t for _, t in done}
+
+
+def test_a_failure_behind_reaches_the_caller_at_the_next_hand_off() -> None:
+    def fails() -> None:
+        raise RuntimeError("the store is full")
+
+    with overlap.Behind() as behind:
+        behind.hand(fails)
+        with pytest.raises(RuntimeError, match="full"):
+            behind.hand(lambda: None)
+        behind.hand(fails)
+        with pytest.raises(RuntimeError, match="full"):
+            behind.wait()

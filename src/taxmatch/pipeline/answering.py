@@ -19,7 +19,7 @@ from taxmatch.agreement import Agreement
 from taxmatch.db import decisions
 from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.matching.search import Search
-from taxmatch.pipeline import answer_files, results
+from taxmatch.pipeline import answer_files, overlap, results
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.results import Answer
 from taxmatch.reasons import Reason
@@ -165,12 +165,14 @@ def record(
     positions: list[int],
     rows: list[dict[str, Any]],
     answers: list[Answer],
+    storing: overlap.Behind,
 ) -> None:
-    """A chunk's answers into the answer files (at their places in the request file) and the store."""
+    """A chunk's answers into the answer files (at their places in the request file), and to the store
+    by `storing`, which stores them while the next chunk is answered."""
     decision_rows = [results.decision_row(a) for a in answers]
     files.add_at(positions, [results.result_row(a) for a in answers], decision_rows)
     stored = [
         results.stored_decision(bid, a, r, q, prior_bits)
         for a, r, q in zip(answers, decision_rows, rows, strict=True)
     ]
-    decisions.add(ctx.engine, stored)
+    storing.hand(lambda: decisions.add(ctx.engine, stored))

@@ -166,7 +166,7 @@ def process(
     second = (owned and large) if second_process is None else second_process
     plan = scoring_process.Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, now.date(), overloaded)
     try:
-        with files:
+        with files, overlap.Behind() as storing:
             scoring = (
                 _scored(scoring_process.SecondProcess(plan), requests, order, size, repeated, step)
                 if second
@@ -177,12 +177,13 @@ def process(
                     step("deciding")
                     answers = job.answer(chunk, found)
                     step("writing results")
-                    answering.record(ctx, bid, prior_bits, files, positions, chunk.rows, answers)
+                    answering.record(ctx, bid, prior_bits, files, positions, chunk.rows, answers, storing)
                     report.add(answers)
                     kept += zip(positions, answers, strict=True) if keep_answers else []
                     if released:
                         pending.note(positions, chunk.rows, answers)
                     advance(report.rows, len(requests))
+            storing.wait()  # every decision stored before the batch that makes them count
             decisions.finish_batch(
                 ctx.engine, results.batch_record(submission.manifest, requests, report, now)
             )

@@ -62,3 +62,32 @@ def _pipelined(
         waiting = (item, ready, started)
     if waiting is not None:
         yield waiting[0], waiting[1], waiting[2].result()
+
+
+class Behind:
+    """Work handed off to one background thread, a piece at a time: storing a chunk's decisions while
+    the next chunk is answered (SQLite and PostgreSQL's drivers leave Python's lock while the database
+    works). Handing off a piece first waits for the one before, so at most one is in flight and its
+    failure reaches the caller at the next hand-off or at `wait`. A context manager: however the caller
+    leaves, the piece in flight has ended before the caller goes on (to clear a batch stopped part-way).
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taxmatch-storing")
+        self._last: Future[None] | None = None
+
+    def hand(self, work: Callable[[], None]) -> None:
+        self.wait()
+        self._last = self._pool.submit(work)
+
+    def wait(self) -> None:
+        """Until the piece in flight has ended; its failure, if it failed."""
+        last, self._last = self._last, None
+        if last is not None:
+            last.result()
+
+    def __enter__(self) -> Behind:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

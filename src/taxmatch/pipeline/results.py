@@ -116,7 +116,7 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
         "tin": candidate.tin,
         "match_weight": candidate.match_weight,
         "match_probability": candidate.match_probability,
-        "weights": [list(w) for w in candidate.weights],
+        "weights": tuple(candidate.weights),  # (comparison, level, bits) triples: JSON arrays, as stored
     }
 
 
