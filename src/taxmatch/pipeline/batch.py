@@ -184,6 +184,7 @@ def process(
                         pending.note(positions, chunk.rows, answers)
                     advance(report.rows, len(requests))
             storing.wait()  # every decision stored before the batch that makes them count
+            log.info("batch %s: every row answered at %.1f s", bid, time.perf_counter() - started)
             decisions.finish_batch(
                 ctx.engine, results.batch_record(submission.manifest, requests, report, now)
             )
@@ -201,6 +202,7 @@ def process(
         if owned:
             search.close()
     if released:
+        log.info("batch %s: answer files written at %.1f s", bid, time.perf_counter() - started)
         step("signing the disclosure log's checkpoint")
         if receipts:  # a batch's files: its receipts, and its report for the disclosure office
             transparency.write_receipts(ctx, bid, out_dir)
