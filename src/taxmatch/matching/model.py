@@ -15,6 +15,17 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
+from taxmatch.matching.conditions import (
+    GIVEN_EXCHANGED,
+    OCR_SAME,
+    SAME_CHARACTERS,
+    SAME_STREET,
+    SWAPPED_NAMES,
+    SWAPPED_SIMILAR,
+    SWAPPED_SLIPPED,
+    SWAPPED_TOKENS,
+    UNITS_CLASH,
+)
 from taxmatch.rules.levels import Level
 from taxmatch.standardise.table import STANDARD_COLUMNS
 
@@ -30,38 +41,7 @@ SWAPPED = (
     Level.SWAPPED.value
 )  # given name and surname exchanged; counts as fuzzy when both comparisons say so
 SIMILAR = Level.SIMILAR.value  # two slips off; the name only where TIN and birth date confirm it
-# Conditions written once in DuckDB's SQL and rendered by Splink (sqlglot) for each engine. Functions
-# whose names differ between engines (Jaro-Winkler, list overlap, edit distances) come from Splink's own
-# level creators, which know each engine's name for them.
-SWAPPED_NAMES = '"surname_std_l" = "first_std_r" AND "first_std_l" = "surname_std_r"'
-# Exchanged where one of them is compound (`gutierrez fajardo angela`, `wilson-wheeler emiily`): each
-# side's given name is one of the other side's surname words.
-SWAPPED_TOKENS = (
-    'list_contains("surname_tokens_l", "first_std_r") AND list_contains("surname_tokens_r", "first_std_l")'
-)
-
-
-def _exchanged_within(edits: int) -> str:
-    """Given name and surname exchanged, each at most `edits` edits off (levenshtein is one function on
-    both engines), on names long enough for an edit to mean a slip."""
-    return (
-        'length("surname_std_l") >= 4 AND length("first_std_l") >= 4 '
-        f'AND levenshtein("surname_std_l", "first_std_r") <= {edits} '
-        f'AND levenshtein("first_std_l", "surname_std_r") <= {edits}'
-    )
-
-
-# Exchanged and one of them misspelt ('liebenbrrg bianca' for Bianca Liebenberg).
-SWAPPED_SLIPPED = _exchanged_within(1)
-# Exchanged and two slips each way at most (`whiet ethgn` for Ethan White): `similar`, which counts only
-# where the TIN and the date of birth both confirm it (rules/levels.py).
-SWAPPED_SIMILAR = _exchanged_within(2)
 UID = "uid"
-SAME_STREET = '"house_number_l" = "house_number_r" AND "street_name_l" = "street_name_r"'
-# House number and street as one string without spaces (coalesced: Spark's concat of a NULL is NULL).
-_WHOLE = "replace(concat(coalesce(\"house_number_{0}\", ''), coalesce(\"street_full_{0}\", '')), ' ', '')"
-SAME_CHARACTERS = f"{_WHOLE.format('l')} = {_WHOLE.format('r')}"
-UNITS_CLASH = '("unit_std_l" IS NOT NULL AND "unit_std_r" IS NOT NULL AND "unit_std_l" <> "unit_std_r")'
 ENGINES = ("duckdb", "spark")
 
 
@@ -112,6 +92,7 @@ def _comparisons() -> list[cl.CustomComparison]:
             [
                 _null("surname_std"),
                 _level(EXACT, _sql('"surname_std_l" = "surname_std_r"'), tf="surname_std"),
+                _level(FUZZY, _sql(OCR_SAME.format(c="surname_std"))),
                 _level(FUZZY, cll.ArrayIntersectLevel("surname_tokens", 1)),
                 _level(FUZZY, cll.JaroWinklerLevel("surname_std", 0.92)),
                 _level(FUZZY, _one_edit("surname_std")),
@@ -134,12 +115,14 @@ def _comparisons() -> list[cl.CustomComparison]:
             [
                 _null("first_std"),
                 _level(EXACT, _sql('"first_std_l" = "first_std_r"'), tf="first_std"),
+                _level(FUZZY, _sql(OCR_SAME.format(c="first_std"))),
                 _level(FUZZY, cll.ArrayIntersectLevel("first_forms", 1)),
                 _level(FUZZY, cll.JaroWinklerLevel("first_std", 0.90)),
                 # Before the given words: an exchanged pair can share a middle name (`Wallace Jonathan
                 # Julie` for Julie Jonathan Wallace), which must not make the given name merely fuzzy.
                 _level(SWAPPED, _sql(SWAPPED_NAMES)),
                 _level(SWAPPED, _sql(SWAPPED_TOKENS)),
+                _level(FUZZY, _sql(GIVEN_EXCHANGED)),
                 _level(FUZZY, cll.ArrayIntersectLevel("given_tokens", 1)),
                 _level(FUZZY, _one_edit("first_std")),
                 _level(SWAPPED, _sql(SWAPPED_SLIPPED)),
