@@ -84,12 +84,11 @@ class InProcess:
     def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> Chunk:
         """The gate's reasons for a chunk's rows, and its lawful rows standardised for scoring.
         `repeated`: whether each row repeats an earlier row about the same person (chunking.repeated)."""
-        job, rows, today = self.answering, table.to_pylist(), self.answering.now.date()
-        reasons = gate_rows(
-            rows, table, job.ctx.agreement, job.signed_on, today, step, job.overloaded, repeated
+        job, rows = self.answering, table.to_pylist()
+        reasons, standard = gated(
+            rows, table, job.ctx.agreement, job.signed_on, job.now.date(), step, job.overloaded, repeated
         )
-        step("matching lawful requests against the master file")
-        return Chunk(rows, reasons, lawful_standardised(table, reasons, today))
+        return Chunk(rows, reasons, standard)
 
     def score(self, sent: Chunk) -> tuple[Chunk, Found]:
         """The chunk's candidates: the engine's work, which may run beside the previous chunk's writing."""
@@ -113,12 +112,11 @@ def assess(
     overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
     table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     repeated = batch_checks.Duplicates().flags(rows)
-    reasons = gate_rows(rows, table, agreement, signed_on, today, quiet, overloaded, repeated)
-    standard = lawful_standardised(table, reasons, today)
+    reasons, standard = gated(rows, table, agreement, signed_on, today, quiet, overloaded, repeated)
     return reasons, {} if standard is None else search.score(standard)
 
 
-def gate_rows(
+def gated(
     rows: list[dict[str, str]],
     table: pa.Table,
     agreement: Agreement,
@@ -127,19 +125,21 @@ def gate_rows(
     step: Step,
     overloaded: Set[str],
     repeated: Sequence[bool],
-) -> list[list[Reason]]:
-    """The gate's reasons for each row of a chunk: its own checks, and those that need the whole batch
-    (`overloaded` officials, `repeated` rows), worked out beforehand."""
+) -> tuple[list[list[Reason]], pa.Table | None]:
+    """The gate's reasons for each row of a chunk (its own checks, and those that need the whole batch:
+    `overloaded` officials, `repeated` rows, worked out beforehand), and its lawful rows standardised
+    for scoring, with their row index as `uid` (None when no row is lawful)."""
     step("checking each request against the law and the agreement")
     in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
-    return [
+    reasons = [
         found + in_batch.get(i, [])
         for i, found in enumerate(gate_table.check_rows(table, agreement, signed_on, today))
     ]
+    step("matching lawful requests against the master file")
+    return reasons, _lawful_standardised(table, reasons, today)
 
 
-def lawful_standardised(table: pa.Table, reasons: list[list[Reason]], today: dt.date) -> pa.Table | None:
-    """The lawful rows standardised, with their row index as `uid`; None when no row is lawful."""
+def _lawful_standardised(table: pa.Table, reasons: list[list[Reason]], today: dt.date) -> pa.Table | None:
     lawful = [i for i, r in enumerate(reasons) if gate.lawful(r)]
     if not lawful:
         return None

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
 
 import pyarrow as pa
 
@@ -45,7 +44,6 @@ from taxmatch.rules.decide import Authority
 log = logging.getLogger(__name__)
 Step = answering.Step
 quiet = answering.quiet
-Sent = TypeVar("Sent")
 Advance = Callable[[int, int], None]  # rows answered so far, rows in the batch
 # Rows answered at a time: what a chunk holds as Python objects, with their candidates, bounds the
 # pipeline's own memory, whatever the size of the batch. Each chunk also scans the master for its
@@ -167,11 +165,10 @@ def process(
         answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
     )
     order = chunking.by_locality(requests)
-    plan = scoring_process.Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, now.date(), overloaded)
     try:
         with files, overlap.Behind() as storing:
             scoring = (
-                _scored(scoring_process.SecondProcess(plan), requests, order, size, repeated, step)
+                _scored(scoring_process.SecondProcess(job, ref), requests, order, size, repeated, step)
                 if second
                 else _scored(answering.InProcess(job), requests, order, size, repeated, step)
             )
@@ -224,7 +221,7 @@ def process(
 
 @contextmanager
 def _scored(
-    scoring: answering.Scoring[Sent],
+    scoring: answering.Scoring[answering.Sent],
     requests: intake.RequestFile,
     order: pa.Array,
     size: int,

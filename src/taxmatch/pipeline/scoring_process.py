@@ -32,7 +32,7 @@ from taxmatch.errors import EngineError
 from taxmatch.layout import Layout
 from taxmatch.matching import model, reference, scorer
 from taxmatch.matching.duck import Budget
-from taxmatch.pipeline.answering import Chunk, Found, Step, gate_rows, lawful_standardised, quiet
+from taxmatch.pipeline.answering import Answering, Chunk, Found, Step, gated, quiet
 from taxmatch.reasons import Reason
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,9 @@ def _gate_and_score(table: pa.Table, repeated: list[bool]) -> tuple[list[list[Re
     """In the second process: the gate's reasons for a chunk, and the scored rows of its lawful ones."""
     worker = _worker[0]
     plan, rows = worker.plan, table.to_pylist()
-    reasons = gate_rows(
+    reasons, standard = gated(
         rows, table, plan.agreement, plan.signed_on, plan.today, quiet, plan.overloaded, repeated
     )
-    standard = lawful_standardised(table, reasons, plan.today)
     return reasons, None if standard is None else worker.matcher.best(standard)
 
 
@@ -87,8 +86,10 @@ class _Sent:
 class SecondProcess:
     """Chunks gated and scored in a second process (answering.Scoring)."""
 
-    def __init__(self, plan: Plan) -> None:
-        self.labels = model.labels(reference.open_reference(plan.layout, plan.budget).model())
+    def __init__(self, job: Answering, ref: reference.Reference) -> None:
+        ctx = job.ctx
+        plan = Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, job.now.date(), job.overloaded)
+        self.labels = model.labels(ref.model())
         log.info("gating and scoring the chunks in a second process")
         spawned = multiprocessing.get_context("spawn")  # never fork a process that holds DuckDB's threads
         self._pool = ProcessPoolExecutor(1, mp_context=spawned, initializer=_start, initargs=(plan,))
