@@ -1,8 +1,10 @@
 """Benchmark: wall time and peak memory per stage, at national-master scale.
 
     python scripts/benchmark.py [--taxpayers 1000000] [--requests 100000] [--dir bench] [--memory-limit 5GB]
+                                [--large-batch 7600000]
 
-National scale (issue 13): --taxpayers 10000000 --requests 1280000 --memory-limit 5GB.
+National scale (issue 13): --taxpayers 10000000 --requests 1280000 --memory-limit 5GB, and
+--large-batch 7600000 for the largest 2025 batch against the same master after the first.
 
 Each stage runs as its own `taxmatch` process so that its peak resident set
 size is its own (from wait4's rusage). Prints a Markdown table for
@@ -73,12 +75,26 @@ def stage(name: str, args: list[str], env: dict[str, str] | None = None) -> tupl
     return name, seconds, usage.ru_maxrss / 1024, peak[0] / 2**20  # KiB -> MiB on Linux
 
 
+def large_batch(
+    work: Path, master: str, store: str, count: int, budget: dict[str, str] | None
+) -> list[tuple[str, float, float, float]]:
+    """A second batch, of `count` rows, against the master already loaded (its own seed and files)."""
+    f = {n: str(work / f"large-{n}") for n in ("requests.csv", "truth.csv", "manifest.json", "out")}
+    made = ["synth", "requests", master, f["requests.csv"], "--truth", f["truth.csv"], "--seed", "3"]
+    process = ["process", f["requests.csv"], "--manifest", f["manifest.json"], "--out", f["out"]]
+    return [
+        stage(f"synth requests ({count:,})", [*made, "--manifest", f["manifest.json"], "--rows", str(count)]),
+        stage(f"process batch ({count:,})", [*process, "--store", store], budget),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taxpayers", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--dir", type=Path, default=Path("bench"))
     parser.add_argument("--memory-limit", help="TAXMATCH_MEMORY_LIMIT for loading and processing, e.g. 5GB")
+    parser.add_argument("--large-batch", type=int, help="then make and process a batch of this many rows")
     args = parser.parse_args()
     budget = {"TAXMATCH_MEMORY_LIMIT": args.memory_limit} if args.memory_limit else None
     work: Path = args.dir
@@ -121,6 +137,8 @@ def main() -> None:
         ),
         stage("ledger verify", ["ledger", "verify", "--store", store]),
     ]
+    if args.large_batch:
+        rows += large_batch(work, f["master.csv"], store, args.large_batch, budget)
     with open(f["master.csv"], "rb") as handle:
         master_rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")

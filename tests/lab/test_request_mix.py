@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,30 @@ def test_a_sample_of_the_master_keeps_whole_people_and_knows_every_tin(tmp_path:
     assert (len(everyone), len(some), tins) == (500, 50, same)
     whole = {p.tin: p for p in everyone}
     assert all(whole[p.tin] == p for p in some)  # every address of a sampled person, not a part
+
+
+def test_a_batch_larger_than_a_round_holds_one_round_of_people_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a 7,600,000-row batch about a 10M master would hold every taxpayer in Python; it is
+    made in rounds of people instead, each asked about in its share of the rows."""
+    synth.write_master(tmp_path / "master.csv", 3000, seed=3)
+    monkeypatch.setattr(synth, "ROUND", 1000)
+    held: list[list[str]] = []
+    people_in = synth._people_in
+
+    def spied(path: Path, tins: list[str] | None) -> list[synth.Taxpayer]:
+        people = people_in(path, tins)
+        held.append([p.tin for p in people])
+        return people
+
+    monkeypatch.setattr(synth, "_people_in", spied)
+    synth.write_batch(tmp_path / "master.csv", tmp_path / "r.csv", tmp_path / "t.csv", 5000, seed=4)
+    assert [len(r) for r in held] == [1000, 1000, 1000]
+    assert len({t for r in held for t in r}) == 3000  # the rounds share nobody and miss nobody
+    with (tmp_path / "t.csv").open(encoding="utf-8") as handle:
+        truth = list(csv.DictReader(handle))
+    assert [t["request_id"] for t in truth] == [f"R{i:07d}" for i in range(1, 5001)]
+    for n, rows in enumerate((truth[:1666], truth[1667:3333], truth[3334:])):  # each round's rows
+        asked = {t["true_tin"] for t in rows if t["kind"] in {"exact", "variant"}}
+        assert asked and asked <= set(held[n])

@@ -55,9 +55,7 @@ def synth_requests(
     seed: SeedOpt = 2,
 ) -> None:
     """Write a synthetic request batch shaped like the 2025 ones, with its ground truth."""
-    # A batch is about at most 1.5 people per row: a national master is sampled, not held whole.
-    people, issued = synth.read_people(master_file, sample=max(50_000, rows * 3 // 2), seed=seed)
-    synth.write_requests(out_file, truth, people, rows, seed, hard, issued)
+    synth.write_batch(master_file, out_file, truth, rows, seed, hard)
     if manifest:
         synth.write_manifest(manifest, out_file)
     out.print(f"wrote {rows:,} requests to {out_file} and the truth to {truth}")

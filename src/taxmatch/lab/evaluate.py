@@ -11,10 +11,12 @@ Definitions (the ones docs/overseers.md and docs/calibration.md report against):
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
+import pyarrow as pa
 
 from taxmatch.errors import InputError, Location
 
@@ -62,65 +64,93 @@ class Evaluation:
         return self.outcomes.get("REVIEW", 0) / self.rows if self.rows else 0.0
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", where=Location(str(path))) from exc
+# Both files as text with empty fields as '' (DuckDB reads an empty field as NULL).
+_COLUMNS = {
+    "d": ("request_id", "outcome", "matched_tin"),
+    "t": ("request_id", "kind", "true_tin", "expected_outcome", "lawful_address", "origin"),
+}
+_UNLAWFUL = "(t.expected_outcome = 'REJECTED' OR t.lawful_address <> 'True')"
+_WRONG = "(d.matched_tin <> t.true_tin)"
 
 
-def tally(disclosed: dict[str, str], truth: dict[str, dict[str, str]]) -> Tally:
-    """Count disclosures (request_id -> TIN) that were unlawful or about the wrong person."""
-    unlawful = wrong = 0
-    for rid, tin in disclosed.items():
-        t = truth[rid]
-        if t["expected_outcome"] == "REJECTED" or t["lawful_address"] != "True":
-            unlawful += 1
-        if tin != t["true_tin"]:
-            wrong += 1
-    return Tally(len(disclosed), unlawful, wrong)
+def _open(decisions: Path, truth: Path) -> duckdb.DuckDBPyConnection:
+    """The decisions (d) and the truth (t) as DuckDB views: a 7,600,000-row batch is evaluated in SQL,
+    where its rows as Python dictionaries would not fit."""
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    for name, path in (("d", decisions), ("t", truth)):
+        try:
+            with path.open("rb"):  # say which file cannot be read before DuckDB does
+                pass
+            header = con.read_csv(str(path), all_varchar=True, header=True).columns
+        except (OSError, duckdb.Error) as exc:
+            raise InputError(f"cannot read: {exc}", where=Location(str(path))) from exc
+        picked = ", ".join(
+            f"coalesce({c}, '') AS {c}" if c in header else f"'' AS {c}" for c in _COLUMNS[name]
+        )
+        con.read_csv(str(path), all_varchar=True, header=True).project(picked).create_view(f"{name}_csv")
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_csv")
+    return con
 
 
-def by_origin(decisions: list[dict[str, str]], truth: dict[str, dict[str, str]]) -> dict[str, Group]:
-    counts: dict[str, Counter[str]] = {}
-    for d in decisions:
-        t = truth[d["request_id"]]
-        c = counts.setdefault(t.get("origin") or "unknown", Counter())
-        c["rows"] += 1
-        verified = d["outcome"] == "VERIFIED"
-        c["wrong_person"] += verified and d["matched_tin"] != t["true_tin"]
-        if t["expected_outcome"] == "VERIFIED":
-            c["findable"] += 1
-            c["recalled"] += verified and d["matched_tin"] == t["true_tin"]
-            c["reviewed"] += d["outcome"] == "REVIEW"
-            c["missed"] += d["outcome"] in {"NO_MATCH", "REJECTED"}
-    return {origin: Group(**c) for origin, c in sorted(counts.items())}
+def _tally(con: duckdb.DuckDBPyConnection, disclosed: str) -> Tally:
+    """Count disclosures (the relation `disclosed`: request_id, matched_tin) unlawful or about the wrong
+    person."""
+    (row,) = con.execute(
+        f"SELECT count(*), count(*) FILTER ({_UNLAWFUL}), count(*) FILTER ({_WRONG}) "
+        f"FROM {disclosed} AS d JOIN t USING (request_id)"
+    ).fetchall()
+    return Tally(*row)
+
+
+def _by_origin(con: duckdb.DuckDBPyConnection) -> dict[str, Group]:
+    findable, verified = "t.expected_outcome = 'VERIFIED'", "d.outcome = 'VERIFIED'"
+    rows = con.execute(
+        f"""SELECT CASE WHEN t.origin = '' THEN 'unknown' ELSE t.origin END AS origin, count(*),
+            count(*) FILTER ({findable}), count(*) FILTER ({findable} AND {verified} AND NOT {_WRONG}),
+            count(*) FILTER ({findable} AND d.outcome = 'REVIEW'),
+            count(*) FILTER ({findable} AND d.outcome IN ('NO_MATCH', 'REJECTED')),
+            count(*) FILTER ({verified} AND {_WRONG})
+        FROM d JOIN t USING (request_id) GROUP BY ALL ORDER BY origin"""
+    ).fetchall()
+    return {origin: Group(*counts) for origin, *counts in rows}
 
 
 def evaluate(results_dir: Path, truth_path: Path, baseline: dict[str, str] | None = None) -> Evaluation:
-    decisions = _read(results_dir / "decisions.csv")
-    truth = {t["request_id"]: t for t in _read(truth_path)}
-    missing = [d["request_id"] for d in decisions if d["request_id"] not in truth]
+    con = _open(results_dir / "decisions.csv", truth_path)
+    ((missing, example),) = con.execute(
+        "SELECT count(*), min(request_id) FROM d ANTI JOIN t USING (request_id)"
+    ).fetchall()
     if missing:
         raise InputError(
-            f"{len(missing)} request(s) have no ground truth, e.g. {missing[0]!r}",
+            f"{missing} request(s) have no ground truth, e.g. {example!r}",
             where=Location(str(truth_path)),
             fix="Pass the truth file made with this batch.",
         )
-    disclosed = {d["request_id"]: d["matched_tin"] for d in decisions if d["outcome"] == "VERIFIED"}
     by_kind: dict[str, Counter[str]] = {}
-    for d in decisions:
-        by_kind.setdefault(truth[d["request_id"]]["kind"], Counter())[d["outcome"]] += 1
-    findable = [t for t in truth.values() if t["expected_outcome"] == "VERIFIED"]
-    recalled = sum(1 for t in findable if disclosed.get(t["request_id"]) == t["true_tin"])
+    for kind, outcome, count in con.execute(
+        "SELECT t.kind, d.outcome, count(*) FROM d JOIN t USING (request_id) GROUP BY ALL"
+    ).fetchall():
+        by_kind.setdefault(kind, Counter())[outcome] = count
+    outcomes = Counter(dict(con.execute("SELECT outcome, count(*) FROM d GROUP BY ALL").fetchall()))
+    ((findable, recalled),) = con.execute(
+        "SELECT count(*), count(d.request_id) FROM t LEFT JOIN d ON d.request_id = t.request_id "
+        f"AND d.outcome = 'VERIFIED' AND NOT {_WRONG} WHERE t.expected_outcome = 'VERIFIED'"
+    ).fetchall()
+    base = None
+    if baseline is not None:
+        con.register(
+            "baseline_disclosed",
+            pa.table({"request_id": list(baseline), "matched_tin": list(baseline.values())}),
+        )
+        base = _tally(con, "baseline_disclosed")
     return Evaluation(
-        rows=len(decisions),
-        outcomes=Counter(d["outcome"] for d in decisions),
-        findable=len(findable),
+        rows=outcomes.total(),
+        outcomes=outcomes,
+        findable=findable,
         recalled=recalled,
-        taxmatch=tally(disclosed, truth),
-        baseline=tally(baseline, truth) if baseline is not None else None,
+        taxmatch=_tally(con, "(SELECT * FROM d WHERE outcome = 'VERIFIED')"),
+        baseline=base,
         by_kind=by_kind,
-        by_origin=by_origin(decisions, truth),
+        by_origin=_by_origin(con),
     )

@@ -23,7 +23,7 @@ from taxmatch.lab.wordlists import ACCENTED, DIRECTIONS, STREET_NAMES, STREET_TY
 from taxmatch.standardise import census
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a round of synth requests holds millions
 class Place:
     street_address: str
     unit: str
@@ -32,7 +32,7 @@ class Place:
     zip: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Taxpayer:
     tin: str
     tin_type: str

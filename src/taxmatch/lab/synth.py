@@ -37,6 +37,7 @@ __all__ = [
     "origin_of",
     "read_people",
     "stream_master",
+    "write_batch",
     "write_manifest",
     "write_master",
     "write_requests",
@@ -124,6 +125,7 @@ def overload(made: list[tuple[dict[str, str], Truth]]) -> list[tuple[dict[str, s
 
 
 STREAM_ABOVE = 200_000  # rows: a larger batch is written as it is made
+ROUND = 2_000_000  # people a batch holds at once: a 1,280,000-row batch (1.92M people) is one round
 
 
 def write_requests(
@@ -139,7 +141,8 @@ def write_requests(
     is a sample of it (so that a person not on file is never given one)."""
     batch = Batch(people, seed, hard, officials_for(count), issued)
     if count > STREAM_ABOVE:
-        _stream_requests(path, truth_path, batch, count)
+        with _Streamed(path, truth_path) as streamed:
+            streamed.write(batch, range(1, count + 1))
         return
     made = [batch.request(i) for i in range(1, count + 1)]
     made = overload(made)
@@ -147,32 +150,70 @@ def write_requests(
     _write_csv(truth_path, TRUTH_COLUMNS, ({k: str(v) for k, v in asdict(t).items()} for _, t in made))
 
 
-def _stream_requests(path: Path, truth_path: Path, batch: Batch, count: int) -> None:
-    """write_requests for a large batch, row by row: the same rows, because a batch this large always
-    names the overloaded official in more than OVERLOAD_CASES rows (so overload() only numbers them)."""
-    named = 0
-    with (
-        path.open("w", newline="", encoding="utf-8") as requests,
-        truth_path.open("w", newline="", encoding="utf-8") as truths,
-    ):
-        rows = csv.DictWriter(requests, fieldnames=list(REQUEST_COLUMNS), lineterminator="\n")
-        truth = csv.DictWriter(truths, fieldnames=list(TRUTH_COLUMNS), lineterminator="\n")
-        rows.writeheader()
-        truth.writeheader()
-        for index in range(1, count + 1):
+def write_batch(
+    master_path: Path, path: Path, truth_path: Path, count: int, seed: int, hard: bool = False
+) -> None:
+    """`synth requests`: a batch about a master on disk, in bounded memory at any size (issue 13).
+
+    The batch is about a random sample of the master's people, held ROUND at a time: each round's
+    people are read from the file (their rows picked out by Arrow) and asked about in their share of
+    the rows, so a 7,600,000-row batch about a 10,000,000-taxpayer master never holds more than
+    ROUND people. A batch of one round (every batch up to 1,333,333 rows) is the one write_requests
+    makes about the same sample."""
+    tins = _tins(master_path)
+    issued = set(tins.to_pylist())
+    wanted = min(len(issued), max(50_000, count * 3 // 2))  # at most 1.5 people a row
+    chosen = random.Random(seed).sample(sorted(issued), wanted)
+    whole = wanted == len(issued)
+    if wanted <= ROUND:
+        people = _people_in(master_path, None if whole else chosen)
+        write_requests(path, truth_path, people, count, seed, hard, issued)
+        return
+    officials = officials_for(count)
+    with _Streamed(path, truth_path) as streamed:
+        for start in range(0, wanted, ROUND):
+            people = _people_in(master_path, chosen[start : start + ROUND])
+            first, last = (1 + count * n // wanted for n in (start, min(wanted, start + ROUND)))
+            streamed.write(Batch(people, seed + start // ROUND, hard, officials, issued), range(first, last))
+
+
+class _Streamed:
+    """A batch's request and truth files written row by row: a large batch always names the overloaded
+    official in more than OVERLOAD_CASES rows, so overload() has nothing to do but number them."""
+
+    def __init__(self, path: Path, truth_path: Path) -> None:
+        self.paths, self.named = (path, truth_path), 0
+
+    def __enter__(self) -> _Streamed:
+        self.files = [p.open("w", newline="", encoding="utf-8") for p in self.paths]
+        self.rows, self.truth = (
+            csv.DictWriter(f, fieldnames=list(c), lineterminator="\n")
+            for f, c in zip(self.files, (REQUEST_COLUMNS, TRUTH_COLUMNS), strict=True)
+        )
+        self.rows.writeheader()
+        self.truth.writeheader()
+        return self
+
+    def write(self, batch: Batch, indices: range) -> None:
+        for index in indices:
             row, made = batch.request(index)
             if row["official_name"] == OVERLOADED:
-                row["case_number"] = f"OVERLOAD-{named % OVERLOAD_CASES}"
-                named += 1
-            rows.writerow(row)
-            truth.writerow({k: str(v) for k, v in asdict(made).items()})
-    if named < OVERLOAD_CASES:
-        raise AssertionError(f"only {named} rows name the overloaded official")  # pragma: no cover
+                row["case_number"] = f"OVERLOAD-{self.named % OVERLOAD_CASES}"
+                self.named += 1
+            self.rows.writerow(row)
+            self.truth.writerow({k: str(v) for k, v in asdict(made).items()})
+
+    def __exit__(self, *exc: object) -> None:
+        for f in self.files:
+            f.close()
+        if exc[0] is None and self.named < OVERLOAD_CASES:
+            raise AssertionError(f"only {self.named} rows name the overloaded official")  # pragma: no cover
 
 
 def write_manifest(path: Path, request_path: Path, signed_on: str = "2026-11-02") -> None:
     """A manifest signed by an authorised official, covering the request file."""
-    digest = hashlib.sha256(request_path.read_bytes()).hexdigest()
+    with request_path.open("rb") as handle:  # a national batch is gigabytes: hashed a block at a time
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     manifest = {
         "agreement_id": "IRS-DHS-2025-04",
         "requesting_agency": "DHS/ICE",
@@ -197,20 +238,39 @@ def _tins(master_path: Path) -> pa.Array:
 def read_people(
     master_path: Path, sample: int | None = None, seed: int = 0
 ) -> tuple[list[Taxpayer], set[str]]:
-    """Rebuild taxpayers from a master CSV written by `write_master` (for `synth requests`), and every
-    TIN on file. `sample`: keep only that many taxpayers, chosen at random, so that a batch about a
-    national master does not hold ten million people in memory."""
-    tins = _tins(master_path)
-    issued = set(tins.to_pylist())
-    kept: set[str] | None = None
-    if sample is not None and sample < len(tins):
-        kept = set(random.Random(seed).sample(sorted(issued), sample))
-    grouped: dict[str, list[dict[str, str]]] = {}
-    with master_path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if kept is None or row["tin"] in kept:
-                grouped.setdefault(row["tin"], []).append(row)
-    return [_person(tin, rows) for tin, rows in grouped.items()], issued
+    """Rebuild taxpayers from a master CSV written by `write_master`, and every TIN on file.
+    `sample`: keep only that many taxpayers, chosen at random."""
+    issued = set(_tins(master_path).to_pylist())
+    kept = None
+    if sample is not None and sample < len(issued):
+        kept = random.Random(seed).sample(sorted(issued), sample)
+    return _people_in(master_path, kept), issued
+
+
+def _people_in(master_path: Path, tins: list[str] | None) -> list[Taxpayer]:
+    """The taxpayers of `tins` (every one when None), in the master's order. Arrow picks out their rows
+    a block at a time, so only they are ever Python objects; a master written by `write_master` keeps
+    a taxpayer's rows together, which is what lets each be built as soon as its rows have passed."""
+    wanted = None if tins is None else pa.array(tins, pa.string())
+    reader = pacsv.open_csv(
+        master_path,
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(MASTER_COLUMNS, pa.string())),
+    )
+    people: list[Taxpayer] = []
+    rows: list[dict[str, str]] = []
+    for block in reader:
+        if wanted is not None:
+            block = block.filter(pc.is_in(block["tin"], value_set=wanted))
+        for row in block.to_pylist():
+            if rows and row["tin"] != rows[0]["tin"]:
+                people.append(_person(rows[0]["tin"], rows))
+                rows = []
+            rows.append(row)
+    if rows:
+        people.append(_person(rows[0]["tin"], rows))
+    if len({p.tin for p in people}) != len(people):
+        raise ValueError(f"{master_path}: a taxpayer's rows are not together, as write_master leaves them")
+    return people
 
 
 def _person(tin: str, rows: list[dict[str, str]]) -> Taxpayer:
