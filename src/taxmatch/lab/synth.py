@@ -227,12 +227,15 @@ def write_manifest(path: Path, request_path: Path, signed_on: str = "2026-11-02"
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _tins(master_path: Path) -> pa.Array:
-    column = pacsv.read_csv(
+def _tin_column(master_path: Path) -> pa.ChunkedArray:
+    return pacsv.read_csv(
         master_path,
         convert_options=pacsv.ConvertOptions(include_columns=["tin"], column_types={"tin": pa.string()}),
     )["tin"]
-    return pc.unique(column)
+
+
+def _tins(master_path: Path) -> pa.Array:
+    return pc.unique(_tin_column(master_path))
 
 
 def read_people(
@@ -251,16 +254,21 @@ def _people_in(master_path: Path, tins: list[str] | None) -> list[Taxpayer]:
     """The taxpayers of `tins` (every one when None), in the master's order. Arrow picks out their rows
     a block at a time, so only they are ever Python objects; a master written by `write_master` keeps
     a taxpayer's rows together, which is what lets each be built as soon as its rows have passed."""
-    wanted = None if tins is None else pa.array(tins, pa.string())
+    kept = None
+    if tins is not None:  # one lookup over the file's TIN column: a set built once, not once a block
+        kept = pc.is_in(_tin_column(master_path), value_set=pa.array(tins, pa.string()))
     reader = pacsv.open_csv(
         master_path,
+        read_options=pacsv.ReadOptions(block_size=64 << 20),
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(MASTER_COLUMNS, pa.string())),
     )
     people: list[Taxpayer] = []
     rows: list[dict[str, str]] = []
+    offset = 0
     for block in reader:
-        if wanted is not None:
-            block = block.filter(pc.is_in(block["tin"], value_set=wanted))
+        offset, at = offset + block.num_rows, offset
+        if kept is not None:
+            block = block.filter(kept.slice(at, block.num_rows))
         for row in block.to_pylist():
             if rows and row["tin"] != rows[0]["tin"]:
                 people.append(_person(rows[0]["tin"], rows))

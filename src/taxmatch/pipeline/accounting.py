@@ -65,7 +65,9 @@ class Pending:
         self.tables.append(pa.table(columns, schema=SCHEMA))
 
     def in_request_order(self) -> pa.Table:
+        """Every disclosure noted, in request order; the notes themselves are let go (not held twice)."""
         table = pa.concat_tables(self.tables) if self.tables else SCHEMA.empty_table()
+        self.tables = []
         return table.take(pc.sort_indices(table["position"]))
 
 

@@ -195,6 +195,7 @@ def process(
         report.answers = [
             replace(a, disclosure_id=ids.get(a.request_id, "")) if a.decision.chosen else a for a in ordered
         ]
+        del ids, pending, kept, ordered, repeated  # 1.5 GB at 7.6M rows, not needed by the receipts below
     except BaseException:
         decisions.clear_batch(ctx.engine, bid)  # a batch stopped part-way is a batch not processed
         raise

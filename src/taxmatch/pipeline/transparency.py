@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,22 +108,25 @@ def _receipt(tree: merkle.Tree, seq: int, disclosure: str, size: int) -> dict[st
     }
 
 
-def receipts(ctx: Context, batch_id: str, note: str) -> list[dict[str, object]]:
+def receipts(ctx: Context, batch_id: str, note: str) -> Iterator[dict[str, object]]:
     """For each disclosure of the batch: its leaf and its inclusion proof in the checkpoint's tree."""
     head = checkpoint.verify(note, *_published(ctx.layout))
     tree = _tree(ctx, head.size)
-    return [
-        _receipt(tree, seq, disclosure, head.size) | {"request_id": request}
-        for seq, disclosure, request in ledger.of_batch(ctx.engine, batch_id)
-        if seq <= head.size
-    ]
+    for seq, disclosure, request in ledger.of_batch(ctx.engine, batch_id):
+        if seq <= head.size:
+            yield _receipt(tree, seq, disclosure, head.size) | {"request_id": request}
 
 
 def write_receipts(ctx: Context, batch_id: str, folder: Path) -> None:
     """checkpoint.txt and receipts.jsonl beside a released batch's results (both or neither)."""
     note = make(ctx)
-    lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in receipts(ctx, batch_id, note))
-    write_atomically({folder / CHECKPOINT_FILE: text(note), folder / RECEIPTS_FILE: text(lines)})
+
+    def lines(path: Path) -> None:  # a line at a time: a national batch's receipts are gigabytes
+        with path.open("w", encoding="utf-8") as handle:
+            for receipt in receipts(ctx, batch_id, note):
+                handle.write(json.dumps(receipt, sort_keys=True) + "\n")
+
+    write_atomically({folder / CHECKPOINT_FILE: text(note), folder / RECEIPTS_FILE: lines})
 
 
 def _published(layout: Layout) -> tuple[str, Ed25519PublicKey]:
