@@ -152,16 +152,19 @@ def tiny_rows(count: int) -> str:
 def test_too_many_rows_are_refused_before_any_row_is_built(tmp_path: Path) -> None:
     """Issue 10: 2,000,000 tiny rows took the CLI past 5 GB; the limit is counted while scanning."""
     path = write(tmp_path, tiny_rows(2_000_000))
-    started = time.perf_counter()
+    started = time.perf_counter()  # timed apart from tracemalloc, which makes it 5x slower
+    with pytest.raises(TooLarge) as info:
+        intake.read_requests(path, max_rows=1_300_000)
+    seconds = time.perf_counter() - started
     tracemalloc.start()
     try:
-        with pytest.raises(TooLarge) as info:
+        with pytest.raises(TooLarge):
             intake.read_requests(path, max_rows=1_300_000)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert "1,300,001 rows is more than the 1,300,000" in info.value.message
-    assert time.perf_counter() - started < 20
+    assert seconds < 20, f"{seconds:.1f} s"  # 7 s on the slowest machine seen; rows built would be more
     assert peak < 300 * 2**20, f"{peak / 2**20:.0f} MiB"  # the file and its text, not its rows
 
 
