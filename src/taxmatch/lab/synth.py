@@ -175,6 +175,7 @@ def write_batch(
             people = _people_in(master_path, chosen[start : start + ROUND])
             first, last = (1 + count * n // wanted for n in (start, min(wanted, start + ROUND)))
             streamed.write(Batch(people, seed + start // ROUND, hard, officials, issued), range(first, last))
+            del people  # before the next round is read, not after: one round held at a time
 
 
 class _Streamed:
