@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import statistics
 import time
 from pathlib import Path
@@ -35,6 +36,20 @@ def _quantiles(seconds: list[float]) -> str:
     return f"p50 {statistics.median(ms):.0f} ms, p99 {p99:.0f} ms, slowest {slowest} ms ({len(ms)} calls)"
 
 
+class Moments(logging.Handler):
+    """The pipeline's own log lines of one call, with when they came: what a slow call was doing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.began, self.lines = time.perf_counter(), list[str]()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"    +{(time.perf_counter() - self.began) * 1000:.0f} ms {record.getMessage()}")
+
+    def restart(self) -> None:
+        self.began, self.lines = time.perf_counter(), []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", type=Path)
@@ -53,17 +68,21 @@ def main() -> None:
     verifier.master()
     print(f"index build: {time.perf_counter() - started:.1f} s")
     verifier.answer(ctx, client, manifest, requests[-25:])  # warm-up
+    moments = Moments()
+    logging.getLogger("taxmatch").addHandler(moments)
+    logging.getLogger("taxmatch").setLevel(logging.INFO)
     differ, compared = 0, 0
     for size in (25, 1):
         took = []
         for n in range(args.calls):
             start = (n * 9973 * size) % (len(requests) - size)
             rows = requests[start : start + size]
+            moments.restart()
             began = time.perf_counter()
             done = verifier.answer(ctx, client, manifest, rows)
             took.append(time.perf_counter() - began)
-            if took[-1] > 0.5:
-                print(f"  slow call {n}: {took[-1]:.2f} s")
+            if took[-1] > 0.15:
+                print(f"  slow call {n} of {size}: {took[-1] * 1000:.0f} ms", *moments.lines, sep="\n")
             for got in done.results:
                 compared += 1
                 differ += got["outcome"] != batch[got["request_id"]]["outcome"]
