@@ -82,9 +82,10 @@ def large_batch(
     f = {n: str(work / f"large-{n}") for n in ("requests.csv", "truth.csv", "manifest.json", "out")}
     made = ["synth", "requests", master, f["requests.csv"], "--truth", f["truth.csv"], "--seed", "3"]
     process = ["process", f["requests.csv"], "--manifest", f["manifest.json"], "--out", f["out"]]
+    larger = {"TAXMATCH_MAX_ROWS_PER_BATCH": str(count)}  # the default refuses more than 1,300,000 rows
     return [
         stage(f"synth requests ({count:,})", [*made, "--manifest", f["manifest.json"], "--rows", str(count)]),
-        stage(f"process batch ({count:,})", [*process, "--store", store], budget),
+        stage(f"process batch ({count:,})", [*process, "--store", store], (budget or {}) | larger),
     ]
 
 
