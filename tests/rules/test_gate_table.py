@@ -1,5 +1,6 @@
 """The gate a column at a time gives every row the reasons the gate gives it alone."""
 
+import numpy as np
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,3 +50,20 @@ def test_a_batch_s_rows_get_the_reasons_each_gets_alone(rows: tuple[dict[str, st
     table = pa.table({c: pa.array([r[c] for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     expected = [gate.check_row(r, terms, SIGNED, TODAY) for r in rows]
     assert gate_table.check_rows(table, terms, SIGNED, TODAY) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    columns=st.integers(1, 4).flatmap(
+        lambda k: st.integers(1, 40).flatmap(
+            lambda n: st.lists(st.lists(st.integers(0, 6), min_size=n, max_size=n), min_size=k, max_size=k)
+        )
+    )
+)
+def test_distinct_rows_are_numpy_s_in_its_order(columns: list[list[int]]) -> None:
+    """The gate's distinct combinations of values, found a key at a time, are np.unique's over rows."""
+    arrays = [np.asarray(c, dtype=np.int32) for c in columns]
+    combos, inverse = gate_table._distinct(arrays)
+    expected, expected_inverse = np.unique(np.stack(arrays, axis=1), axis=0, return_inverse=True)
+    assert combos.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.reshape(-1).tolist()

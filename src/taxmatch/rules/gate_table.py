@@ -33,9 +33,22 @@ def check_rows(
         found, code = _fields(table, agreement) if check is gate.FIELDS else _by_value(table, check, under)
         outcomes.append(found)
         codes.append(code)
-    combos, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    combos, inverse = _distinct(codes)
     reasons = [[r for check, c in enumerate(combo) for r in outcomes[check][c]] for combo in combos.tolist()]
-    return [list(reasons[i]) for i in inverse.reshape(-1).tolist()]
+    return [list(reasons[i]) for i in inverse.tolist()]
+
+
+def _distinct(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of these integer columns side by side, in lexicographic order, and the index
+    of each row's among them: np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True), but
+    over one int64 key a column at a time (a key is the rank of its row's prefix, so it stays below
+    the row count squared). NumPy's unique over rows sorts records: 10% of a national batch's gate."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        values = column.astype(np.int64)
+        _, key = np.unique(key * (int(values.max()) + 1) + values, return_inverse=True)
+    _, first = np.unique(key, return_index=True)
+    return np.stack(columns, axis=1)[first], key.reshape(-1)
 
 
 def _fields(table: pa.Table, agreement: Agreement) -> tuple[list[list[Reason]], np.ndarray]:
@@ -56,13 +69,12 @@ def _by_value(
     """The check once per distinct combination of its columns' values: its distinct answers, and the
     index of each row's answer among them."""
     encoded = [pc.dictionary_encode(table[c]).combine_chunks() for c in check.columns]
-    indices = np.stack([e.indices.to_numpy() for e in encoded], axis=1)
-    combos, inverse = np.unique(indices, axis=0, return_inverse=True)
-    dictionaries = [e.dictionary.to_pylist() for e in encoded]
+    combos, inverse = _distinct([e.indices.to_numpy() for e in encoded])
+    # Each distinct combination's values, a column at a time (Arrow's take), not an index at a time.
+    values = [e.dictionary.take(pa.array(combos[:, k])).to_pylist() for k, e in enumerate(encoded)]
     answers: dict[tuple[Reason, ...], int] = {}
     per_combo = []
-    for combo in combos.tolist():
-        row = {c: dictionaries[k][i] for k, (c, i) in enumerate(zip(check.columns, combo, strict=True))}
-        found = tuple(check.reasons(row, under))
+    for combo in zip(*values, strict=True):
+        found = tuple(check.reasons(dict(zip(check.columns, combo, strict=True)), under))
         per_combo.append(answers.setdefault(found, len(answers)))
-    return [list(a) for a in answers], np.asarray(per_combo, dtype=np.int64)[inverse.reshape(-1)]
+    return [list(a) for a in answers], np.asarray(per_combo, dtype=np.int64)[inverse]
