@@ -82,13 +82,13 @@ def _open(decisions: Path, truth: Path) -> duckdb.DuckDBPyConnection:
         try:
             with path.open("rb"):  # say which file cannot be read before DuckDB does
                 pass
-            header = con.read_csv(str(path), all_varchar=True, header=True).columns
+            read = con.read_csv(str(path), all_varchar=True, header=True)
         except (OSError, duckdb.Error) as exc:
             raise InputError(f"cannot read: {exc}", where=Location(str(path))) from exc
         picked = ", ".join(
-            f"coalesce({c}, '') AS {c}" if c in header else f"'' AS {c}" for c in _COLUMNS[name]
+            f"coalesce({c}, '') AS {c}" if c in read.columns else f"'' AS {c}" for c in _COLUMNS[name]
         )
-        con.read_csv(str(path), all_varchar=True, header=True).project(picked).create_view(f"{name}_csv")
+        read.project(picked).create_view(f"{name}_csv")
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_csv")
     return con
 
