@@ -1,4 +1,7 @@
 import gc
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -22,3 +25,16 @@ def test_settling_the_heap_freezes_what_is_alive_now() -> None:
     finally:
         gc.unfreeze()
     assert alive
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "jemalloc"), ("system", "system")])
+def test_arrow_allocator_is_jemalloc_unless_the_operator_chose_one(
+    setting: str | None, expected: str
+) -> None:
+    """Issue 13: mimalloc kept what a large batch freed; an operator's ARROW_DEFAULT_MEMORY_POOL stands.
+    In a process of its own: the allocator is the process's, for good."""
+    env = {k: v for k, v in os.environ.items() if k != runtime.ARROW_POOL}
+    env |= {runtime.ARROW_POOL: setting} if setting else {}
+    code = "from taxmatch import runtime; print(runtime.arrow_allocator())"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == expected

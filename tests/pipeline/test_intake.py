@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from taxmatch.errors import InputError, TooLarge
 from taxmatch.interchange import REQUEST_COLUMNS
-from taxmatch.pipeline import intake
+from taxmatch.pipeline import intake, request_csv
 from tests.conftest import request_row
 
 HEADER = ",".join(REQUEST_COLUMNS)
@@ -212,3 +212,30 @@ def test_any_parquet_schema_is_read_as_text_or_refused_cleanly(kinds: list[str],
         else:
             with pytest.raises(InputError):
                 intake.read_requests(path)
+
+
+def test_repeating_columns_are_kept_once_across_blocks_and_given_back_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a block at a time, each with its own dictionary, made one at the end; every reader
+    sees the text as it was written."""
+    monkeypatch.setattr(request_csv, "BLOCK_ROWS", 2)
+    rows = [
+        request_row(request_id=f"r{n}", state=state, zip=z, official_name=who)
+        for n, (state, z, who) in enumerate(
+            [("IL", "62701", "A. Agent"), ("TX", "73301", "B. Agent"), ("IL", "62701", "C. Agent")]
+            + [("NY", "10001", "A. Agent"), ("TX", "62701", "")]
+        )
+    ]
+    got = intake.read_requests(write(tmp_path, "\n".join([HEADER, *map(line, rows)]) + "\n"))
+    state = got.column("state")
+    assert pa.types.is_dictionary(state.type) and state.num_chunks == 3
+    assert all(chunk.dictionary.equals(state.chunk(0).dictionary) for chunk in state.chunks)
+    assert sorted(state.chunk(0).dictionary.to_pylist()) == ["IL", "NY", "TX"]
+    assert not pa.types.is_dictionary(got.column("request_id").type)  # nearly all distinct: kept as text
+    assert got.rows == rows
+    taken = got.columns_at([4, 0, 3])
+    assert all(field.type == pa.string() for field in taken.schema)
+    assert taken.to_pylist() == [rows[4], rows[0], rows[3]]
+    assert got.take([1]) == [rows[1]]
+    assert [r for _, chunk in got.chunks(2) for r in chunk] == rows

@@ -1,8 +1,12 @@
 import datetime as dt
+import itertools
 
 import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given
+from hypothesis import strategies as st
 
-from taxmatch.standardise.table import STANDARD_COLUMNS, standardise
+from taxmatch.standardise.table import STANDARD_COLUMNS, coded, map_distinct, plain, standardise
 from tests.conftest import request_row
 
 TODAY = dt.date(2026, 11, 25)
@@ -64,3 +68,36 @@ def test_a_city_alias_of_the_zip_standardises_to_the_usps_city() -> None:
     ]
     out = standardise(table(*rows), TODAY).column("city_std").to_pylist()
     assert out == ["LOS ANGELES", "LOS ANGELES"]
+
+
+def _ways(values: list[str], cut: int) -> list[pa.Array | pa.ChunkedArray]:
+    """One column of text as plain text, dictionary-encoded, and in two chunks each with its own
+    dictionary (as a request file's blocks are before intake makes them one)."""
+    text = pa.array(values, pa.string())
+    return [
+        text,
+        pa.chunked_array([text[:cut], text[cut:]]),
+        pc.dictionary_encode(text),
+        pa.chunked_array([pc.dictionary_encode(text[:cut]), pc.dictionary_encode(text[cut:])]),
+    ]
+
+
+def _key(value: str) -> str:
+    return " ".join(value.upper().split())
+
+
+@given(st.lists(st.sampled_from(["a", " A", "b", "B ", "", "c c", "C  C", "é"]), max_size=30), st.data())
+def test_mapped_and_coded_columns_agree_with_the_rule_however_the_column_is_kept(
+    values: list[str], data: st.DataObject
+) -> None:
+    """Issue 13: a request file's repeating columns are dictionary-encoded; map_distinct and coded must
+    answer for them exactly as for text, a row at a time."""
+    expected = [_key(v) for v in values]
+    for column in _ways(values, data.draw(st.integers(0, len(values)))):
+        assert map_distinct(column, _key, pa.string()).to_pylist() == expected
+        codes, answers = coded(column, _key)
+        assert pc.take(answers, codes).to_pylist() == expected
+        numbers = codes.to_pylist()
+        for i, j in itertools.combinations(range(len(values)), 2):
+            assert (numbers[i] == numbers[j]) == (expected[i] == expected[j])
+        assert pc.cast(plain(column), pa.string()).to_pylist() == values

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from taxmatch import __version__
+from taxmatch import __version__, runtime
 from taxmatch.api import errors
 from taxmatch.api.routes import batches, calls, health, ledger, protected, retractions, reviews, ui
 from taxmatch.api.throttle import Throttle
@@ -17,6 +17,7 @@ from taxmatch.settings import Settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    runtime.arrow_allocator()
     # Swagger UI and ReDoc from the package's own files: /docs works on a machine with no internet.
     app = FastAPIOffline(
         title="taxmatch",

@@ -16,7 +16,7 @@ import typer
 from typer._click.core import Context as ClickContext  # the click that typer bundles
 from typer.core import TyperGroup
 
-from taxmatch import __version__
+from taxmatch import __version__, runtime
 from taxmatch.cli import (
     batches,
     clients,
@@ -102,4 +102,5 @@ for plugin in entry_points(group=PLUGINS):
 
 def main() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
+    runtime.arrow_allocator()
     app()

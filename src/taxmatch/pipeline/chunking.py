@@ -24,12 +24,12 @@ from taxmatch.db import decisions
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.intake import RequestFile
 from taxmatch.rules import batch_checks
-from taxmatch.standardise.table import map_distinct
+from taxmatch.standardise.table import coded, plain
 
 
 def by_locality(requests: RequestFile) -> pa.Array:
     """Row positions in ZIP order (as given, first five characters), file order within a ZIP."""
-    zips = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(requests.column("zip")), 0, 5)
+    zips = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(plain(requests.column("zip"))), 0, 5)
     keyed = pa.table({"zip": zips, "row": pa.array(range(len(requests)), pa.int64())})
     return pc.sort_indices(keyed, [("zip", "ascending"), ("row", "ascending")])
 
@@ -42,12 +42,14 @@ def repeated(requests: RequestFile) -> list[bool]:
     agrees with on those cannot repeat one: those fields are compared a column at a time, and only the
     few rows that share them (people asked about more than once) go through the rule itself, in file
     order, street and all. The street is what costs: parsed here for every row, it was ~4 s per 100,000.
+    Each field is compared by the code of its normalised text (standardise.table.coded), four bytes a
+    row: as text, these columns held some 3 GB at once at 7.6M rows.
     """
     fields = [f"f{i}" for i in range(len(batch_checks.PERSON_FIELDS))]
     keyed = pa.table(
         {
             **{
-                f: map_distinct(requests.column(c), fn, pa.string())
+                f: coded(requests.column(c), fn)[0]
                 for f, (c, fn) in zip(fields, batch_checks.PERSON_FIELDS, strict=True)
             },
             "row": pa.array(range(len(requests)), pa.int64()),
@@ -69,24 +71,29 @@ def slices(order: pa.Array, size: int) -> Iterator[list[int]]:
         yield order.slice(start, size).to_pylist()
 
 
-def _keyed(column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], name: str) -> pa.Array:
-    """`key` of every value of a request column, computed once per distinct value."""
-    return map_distinct(column, lambda v: key({name: v}), pa.string())
+def _keyed(
+    column: pa.ChunkedArray, key: Callable[[Mapping[str, str]], str], name: str
+) -> tuple[pa.Array, pa.Array]:
+    """`key` of every value of a request column, computed once per distinct value, as codes into the
+    distinct keys (standardise.table.coded)."""
+    return coded(column, lambda v: key({name: v}))
 
 
 def _caseloads(requests: RequestFile) -> dict[str, set[str]]:
     """Each official's case numbers in the whole batch, from its columns (batch_checks.caseloads for
-    rows held whole)."""
-    pairs = pa.table(
-        {
-            "official": _keyed(requests.column("official_name"), batch_checks.official_key, "official_name"),
-            "case": _keyed(requests.column("case_number"), batch_checks.case_key, "case_number"),
-        }
-    )
-    distinct = pairs.filter(pc.not_equal(pairs["official"], "")).group_by(["official", "case"]).aggregate([])
+    rows held whole): the distinct pairs are found on the codes, and only they are read back as text."""
+    official, officials = _keyed(requests.column("official_name"), batch_checks.official_key, "official_name")
+    case, cases_named = _keyed(requests.column("case_number"), batch_checks.case_key, "case_number")
+    named = pc.not_equal(pc.take(officials, official), "")
+    pairs = pa.table({"official": official, "case": case}).filter(named)
+    distinct = pairs.group_by(["official", "case"]).aggregate([])
     cases: dict[str, set[str]] = defaultdict(set)
-    for official, case in zip(distinct["official"].to_pylist(), distinct["case"].to_pylist(), strict=True):
-        cases[official].add(case)
+    for who, what in zip(
+        pc.take(officials, distinct["official"]).to_pylist(),
+        pc.take(cases_named, distinct["case"]).to_pylist(),
+        strict=True,
+    ):
+        cases[who].add(what)
     return dict(cases)
 
 

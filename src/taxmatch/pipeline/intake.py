@@ -5,7 +5,8 @@ with an error naming the file, line and column, and what to do.
 
 A request file is read once, as a stream: its digest, its decoding and its
 CSV records are taken together block by block, and the rows are kept as
-columns (Arrow, about 150 bytes a row), never as one Python object per row.
+columns (Arrow; the columns whose values repeat, dictionary-encoded: about
+150 bytes a row), never as one Python object per row.
 Processing then takes them a chunk at a time (`RequestFile.chunks`), so a
 batch of millions of rows never exists as millions of dictionaries.
 """
@@ -23,7 +24,8 @@ import pyarrow.compute as pc
 from taxmatch.errors import InputError, Location
 from taxmatch.interchange import REQUEST_COLUMNS, parquet_rows, read_text_parquet
 from taxmatch.pipeline import request_csv
-from taxmatch.pipeline.request_csv import LINE, READ_BYTES, SCHEMA, too_many
+from taxmatch.pipeline.request_csv import LINE, READ_BYTES, SCHEMA, compact, too_many
+from taxmatch.standardise.table import plain
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -34,7 +36,7 @@ class RequestFile:
 
     path: Path
     sha256: str
-    table: pa.Table  # REQUEST_COLUMNS as text (never null) and LINE
+    table: pa.Table  # REQUEST_COLUMNS as text (never null) and LINE, as request_csv.STORED
 
     def __len__(self) -> int:
         return int(self.table.num_rows)
@@ -56,8 +58,9 @@ class RequestFile:
             yield start, self.table.slice(start, size).select(REQUEST_COLUMNS).to_pylist()
 
     def columns_at(self, positions: list[int]) -> pa.Table:
-        """The request columns of the rows at these positions, in the order given."""
-        return self.table.take(pa.array(positions, pa.int64())).select(REQUEST_COLUMNS)
+        """The request columns of the rows at these positions, in the order given, as plain text."""
+        taken = self.table.take(pa.array(positions, pa.int64()))
+        return pa.Table.from_arrays([plain(taken[c]) for c in REQUEST_COLUMNS], schema=_REQUEST_SCHEMA)
 
     def take(self, positions: list[int]) -> list[dict[str, str]]:
         """The rows at these positions, in the order given."""
@@ -65,7 +68,12 @@ class RequestFile:
         return rows
 
     def column(self, name: str) -> pa.ChunkedArray:
+        """A column as kept: dictionary-encoded if it is one of request_csv.REPEATING (standardise.table's
+        map_distinct and coded take it as it is; `plain` decodes it)."""
         return self.table[name]
+
+
+_REQUEST_SCHEMA = pa.schema([(c, pa.string()) for c in REQUEST_COLUMNS])
 
 
 def _read_parquet(path: Path, limit: int | None) -> tuple[pa.Table, str]:
@@ -78,7 +86,7 @@ def _read_parquet(path: Path, limit: int | None) -> tuple[pa.Table, str]:
     with path.open("rb") as raw:
         while block := raw.read(READ_BYTES):
             digest.update(block)
-    return pa.Table.from_arrays([*columns, lines], schema=SCHEMA), digest.hexdigest()
+    return compact(pa.Table.from_arrays([*columns, lines], schema=SCHEMA)), digest.hexdigest()
 
 
 def check_suffix(name: str, where: str) -> str:
@@ -128,7 +136,7 @@ def requests_of(rows: Sequence[Mapping[str, str]], encoded: bytes, where: str) -
     if b"\x00" in encoded:
         raise request_csv.nul_byte(where, encoded[: encoded.index(b"\x00")].count(b"\n") + 1)
     columns = {c: pa.array([row[c] for row in rows], pa.string()) for c in REQUEST_COLUMNS}
-    table = pa.table({**columns, LINE: pa.array(range(2, len(rows) + 2), pa.int64())}, schema=SCHEMA)
+    table = compact(pa.table({**columns, LINE: pa.array(range(2, len(rows) + 2), pa.int64())}, schema=SCHEMA))
     _check_ids(path, table)
     return RequestFile(path, hashlib.sha256(encoded).hexdigest(), table)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from taxmatch.errors import InputError, Location, TooLarge
 from taxmatch.interchange import REQUEST_COLUMNS, check_header
@@ -25,6 +26,20 @@ LINE = "line"  # the file line on which each row starts (2 = the first data row)
 BLOCK_ROWS = 65_536  # rows parsed into Python before they become Arrow columns
 READ_BYTES = 1 << 20
 SCHEMA = pa.schema([*((c, pa.string()) for c in REQUEST_COLUMNS), (LINE, pa.int64())])
+# The columns whose values repeat down a batch (a statute, an official, a given name, a ZIP) are kept
+# dictionary-encoded: each distinct value once, and four bytes a row. At 1,280,000 rows the file's
+# columns take 365 MiB as plain text and 186 MiB so (docs/benchmarks.md); the rest (ids, case numbers,
+# TINs, streets) are nearly all distinct and stay text.
+REPEATING = frozenset(REQUEST_COLUMNS) - {"request_id", "case_number", "tin", "street_address"}
+STORED = pa.schema(
+    [pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if f.name in REPEATING else f for f in SCHEMA]
+)
+
+
+def compact(table: pa.Table | pa.RecordBatch) -> pa.Table:
+    """A table of SCHEMA with its REPEATING columns dictionary-encoded (STORED), one dictionary each."""
+    columns = [pc.dictionary_encode(table[c]) if c in REPEATING else table[c] for c in SCHEMA.names]
+    return pa.Table.from_arrays(columns, schema=STORED).unify_dictionaries()
 
 
 def _bad_byte(path: Path) -> InputError:
@@ -109,7 +124,7 @@ class _Columns:
     """Records gathered a block at a time and turned into Arrow columns."""
 
     def __init__(self, width: int) -> None:
-        self.batches: list[pa.RecordBatch] = []
+        self.blocks: list[pa.Table] = []
         self.block: list[list[str]] = [[] for _ in range(width)]
         self.lines: list[int] = []
         self.count = 0
@@ -125,12 +140,14 @@ class _Columns:
     def flush(self) -> None:
         if self.lines:
             arrays = [pa.array(v, pa.string()) for v in self.block] + [pa.array(self.lines, pa.int64())]
-            self.batches.append(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA))
+            self.blocks.append(compact(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)))
             self.block, self.lines = [[] for _ in self.block], []
 
     def table(self) -> pa.Table:
+        """The rows read, as STORED: each block was encoded as it was read, so the text of the whole
+        file is never held at once; the blocks' dictionaries are then made one."""
         self.flush()
-        return pa.Table.from_batches(self.batches, schema=SCHEMA)
+        return pa.concat_tables(self.blocks).unify_dictionaries() if self.blocks else STORED.empty_table()
 
 
 def _csv_table(path: Path, text: IO[str], expected: Sequence[str], limit: int | None) -> pa.Table:

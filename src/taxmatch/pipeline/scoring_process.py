@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from taxmatch import runtime
 from taxmatch.agreement import Agreement
 from taxmatch.errors import EngineError
 from taxmatch.layout import Layout
@@ -63,6 +64,7 @@ _worker: list[_Worker] = []  # the second process's own state, made once by _sta
 
 
 def _start(plan: Plan) -> None:
+    runtime.arrow_allocator()
     gc.set_threshold(200_000, 20, 100)  # as runtime.fewer_collections: millions of acyclic objects
     _worker.append(_Worker(plan, scorer.Matcher(reference.open_reference(plan.layout, plan.budget))))
 

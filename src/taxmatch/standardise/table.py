@@ -53,12 +53,41 @@ _STREET = pa.struct(
 )
 
 
+def _distinct(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """The distinct values of a text column (null as '') and, for every row, the index of its own.
+
+    A dictionary-encoded column (a request file's repeating columns, pipeline/intake.py) already is
+    that: its dictionary and its indices, with no hashing of the rows."""
+    if pa.types.is_dictionary(values.type) and not values.null_count:
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        unified = pa.table({"v": pa.chunked_array(chunks, values.type)}).unify_dictionaries()["v"]
+        dictionary = unified.chunk(0).dictionary if unified.num_chunks else pa.array([], pa.string())
+        indices = pa.chunked_array([c.indices for c in unified.chunks], values.type.index_type)
+        return pc.cast(dictionary, pa.string()), indices
+    strings = pc.fill_null(plain(values), "")
+    distinct = pc.unique(strings)
+    return distinct, pc.index_in(strings, value_set=distinct)
+
+
+def plain(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A text column as plain strings, decoded if it is dictionary-encoded."""
+    return pc.cast(values, pa.string()) if pa.types.is_dictionary(values.type) else values
+
+
 def map_distinct(values: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], kind: pa.DataType) -> pa.Array:
     """Apply `fn` to each distinct value and broadcast the answers to every row."""
-    strings = pc.fill_null(values, "")
-    distinct = pc.unique(strings)
+    distinct, at = _distinct(values)
     mapped = pa.array([fn(v) for v in distinct.to_pylist()], type=kind)
-    return pc.take(mapped, pc.index_in(strings, value_set=distinct))
+    return pc.take(mapped, at)
+
+
+def coded(values: pa.Array | pa.ChunkedArray, fn: Callable[[str], str]) -> tuple[pa.Array, pa.Array]:
+    """`fn` of every row as a code into its distinct answers: `answers.take(codes)` is what map_distinct
+    gives, but a whole-batch pass holds four bytes a row instead of the text (`fn` runs once per
+    distinct value). Two rows have the same code exactly when `fn` gives them the same text."""
+    distinct, at = _distinct(values)
+    answers = pc.dictionary_encode(pa.array([fn(v) for v in distinct.to_pylist()], pa.string()))
+    return pc.take(answers.indices, at), answers.dictionary
 
 
 def _null_if_blank(array: pa.Array) -> pa.Array:
