@@ -28,7 +28,7 @@ READ_BYTES = 1 << 20
 SCHEMA = pa.schema([*((c, pa.string()) for c in REQUEST_COLUMNS), (LINE, pa.int64())])
 # The columns whose values repeat down a batch (a statute, an official, a given name, a ZIP) are kept
 # dictionary-encoded: each distinct value once, and four bytes a row. At 1,280,000 rows the file's
-# columns take 365 MiB as plain text and 186 MiB so (docs/benchmarks.md); the rest (ids, case numbers,
+# columns take 365 MiB as plain text and 151 MiB so (docs/benchmarks.md); the rest (ids, case numbers,
 # TINs, streets) are nearly all distinct and stay text.
 REPEATING = frozenset(REQUEST_COLUMNS) - {"request_id", "case_number", "tin", "street_address"}
 STORED = pa.schema(
