@@ -75,7 +75,9 @@ def _pages(
     bid: str, table: pa.Table, new: Sequence[str], agreement: Agreement
 ) -> Iterator[list[ledger.Disclosure]]:
     """The disclosures that get new entries, in the order placed, a page at a time."""
-    fresh = table.filter(pc.is_in(table["request_id"], pa.array(new, pa.string())))
+    # On a first run every disclosure is new: the table itself, not a second copy of every one noted.
+    every = len(new) == table.num_rows
+    fresh = table if every else table.filter(pc.is_in(table["request_id"], pa.array(new, pa.string())))
     for start in range(0, fresh.num_rows, PAGE):
         page = fresh.slice(start, PAGE).to_pylist()
         yield [
