@@ -36,7 +36,7 @@ class RequestFile:
 
     path: Path
     sha256: str
-    table: pa.Table  # REQUEST_COLUMNS as text (never null) and LINE, as request_csv.STORED
+    table: pa.Table  # REQUEST_COLUMNS as text (never null) and LINE: request_csv.STORED from a file
 
     def __len__(self) -> int:
         return int(self.table.num_rows)
@@ -136,7 +136,8 @@ def requests_of(rows: Sequence[Mapping[str, str]], encoded: bytes, where: str) -
     if b"\x00" in encoded:
         raise request_csv.nul_byte(where, encoded[: encoded.index(b"\x00")].count(b"\n") + 1)
     columns = {c: pa.array([row[c] for row in rows], pa.string()) for c in REQUEST_COLUMNS}
-    table = compact(pa.table({**columns, LINE: pa.array(range(2, len(rows) + 2), pa.int64())}, schema=SCHEMA))
+    # Kept as text: encoding a call's few rows would cost it a millisecond and save nothing.
+    table = pa.table({**columns, LINE: pa.array(range(2, len(rows) + 2), pa.int64())}, schema=SCHEMA)
     _check_ids(path, table)
     return RequestFile(path, hashlib.sha256(encoded).hexdigest(), table)
 
