@@ -9,13 +9,14 @@ their names. Each test stops a run at one point, as a kill would.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from taxmatch.db import ledger
+from taxmatch.db import decisions, ledger, schema
 from taxmatch.errors import LogContended
 from taxmatch.pipeline import accounting
 from tests.pipeline.conftest import Store
@@ -32,6 +33,17 @@ def results_of(folder: Path) -> dict[str, str]:
 
 def entries_of(store: Store) -> dict[str, str]:
     return {str(e["request_id"]): str(e["disclosure_id"]) for e in ledger.entries(store.ctx.engine, 0, 10**6)}
+
+
+def decided(store: Store, batch_id: str) -> list[dict[str, Any]]:
+    """The batch's stored decisions that carry a disclosure id."""
+    with store.ctx.engine.connect() as conn:
+        rows = conn.execute(
+            select(schema.decisions.c.request_id, schema.decisions.c.disclosure_id).where(
+                schema.decisions.c.batch_id == batch_id, schema.decisions.c.disclosure_id.is_not(None)
+            )
+        )
+        return [dict(r._mapping) for r in rows]
 
 
 def wrapped(monkeypatch: pytest.MonkeyPatch, around: Callable[[Callable[..., None], Any], None]) -> None:
@@ -109,3 +121,23 @@ def test_a_log_that_never_stops_moving_refuses_the_batch_and_writes_nothing(
     assert ledger.count(store.ctx.engine) == 0
     assert not (store.ctx.layout.root / "first" / "out" / "results.csv").exists()
     assert accounting.ATTEMPTS > 1
+
+
+def test_disclosure_ids_are_written_on_the_decisions_in_the_order_they_were_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the decisions are stored in ZIP order, chunk by chunk; their disclosure ids are then
+    written in that order, as in any other the store rewrites a page per row (22x slower at 400k rows)."""
+    written: list[str] = []
+    real = decisions.record_disclosure_ids
+
+    def spy(engine: Any, bid: str, ids: Mapping[str, str], confirmed: Any) -> None:
+        written.extend(ids)
+        real(engine, bid, ids, confirmed)
+
+    monkeypatch.setattr(decisions, "record_disclosure_ids", spy)
+    report, out = store.answered(store.rows, "zip-order")
+    place = {r["request_id"]: (r["zip"].strip()[:5], n) for n, r in enumerate(store.rows)}
+    disclosed = sorted(results_of(out), key=lambda rid: place[rid][1])  # in request order
+    assert written == sorted(disclosed, key=place.__getitem__) != disclosed
+    assert {d["request_id"]: d["disclosure_id"] for d in decided(store, report.batch_id)} == results_of(out)

@@ -160,7 +160,13 @@ def record_disclosure_ids(
     engine: Engine, batch_id: str, ids: Mapping[str, str], confirmed: Iterable[str]
 ) -> None:
     """Write each row's disclosure id on its decision, and on its verdict where a reviewer confirmed it.
-    A page of rows at a time, in one transaction: at 7.6M rows their parameters would be gigabytes."""
+    A page of rows at a time, in one transaction: at 7.6M rows their parameters would be gigabytes.
+
+    In the order `ids` gives them: give them in the order the decisions were stored, and each page of
+    the table is read and rewritten once, in sequence. In any other order every update lands on a page
+    of its own: on SQLite, 200,000 updates of 400,000 rows of about 2 KB took 166.6 s in another order
+    against 7.4 s in the stored one (docs/benchmarks.md), and a 7.6M-row batch spent its accounting here.
+    """
     wanted = set(confirmed)
     pairs = iter(ids.items())
     with engine.begin() as conn:
