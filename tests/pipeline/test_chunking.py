@@ -1,9 +1,11 @@
 """The whole-batch facts a batch answered in chunks carries: which rows repeat an earlier one."""
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxmatch.pipeline import chunking, intake
+from taxmatch.pipeline import chunking, intake, request_csv
 from taxmatch.rules import batch_checks
 from tests.conftest import request_row
 
@@ -39,5 +41,33 @@ def test_a_batch_s_repeats_are_the_rule_s_over_the_file_in_order(
     ]
     if not rows:
         return
-    requests = intake.requests_of(rows, b"rows", "test.csv")
-    assert chunking.repeated(requests) == batch_checks.Duplicates().flags(rows)
+    for requests in _both_ways(rows):
+        assert chunking.repeated(requests) == batch_checks.Duplicates().flags(rows)
+
+
+def _both_ways(rows: list[dict[str, str]]) -> list[intake.RequestFile]:
+    """The rows as a call holds them (text) and as a file read from disk holds them (encoded)."""
+    held = intake.requests_of(rows, b"rows", "test.csv")
+    return [held, replace(held, table=request_csv.compact(held.table))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    asked=st.lists(
+        st.tuples(
+            st.sampled_from(["", " ", "A. Agent", "a.  agent", "B. Agent"]),
+            st.sampled_from(["C1", " c1", "C2", ""]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_a_batch_s_caseloads_are_the_rule_s_over_the_file(asked: list[tuple[str, str]]) -> None:
+    """Issue 13: each official's cases are found on codes, and rows naming no official count for nobody,
+    exactly as batch_checks.caseloads counts the rows held whole."""
+    rows = [
+        request_row(request_id=str(i), official_name=who, case_number=case)
+        for i, (who, case) in enumerate(asked)
+    ]
+    for requests in _both_ways(rows):
+        assert chunking._caseloads(requests) == batch_checks.caseloads(rows)

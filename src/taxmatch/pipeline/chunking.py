@@ -84,8 +84,9 @@ def _caseloads(requests: RequestFile) -> dict[str, set[str]]:
     rows held whole): the distinct pairs are found on the codes, and only they are read back as text."""
     official, officials = _keyed(requests.column("official_name"), batch_checks.official_key, "official_name")
     case, cases_named = _keyed(requests.column("case_number"), batch_checks.case_key, "case_number")
-    named = pc.not_equal(pc.take(officials, official), "")
-    pairs = pa.table({"official": official, "case": case}).filter(named)
+    pairs = pa.table({"official": official, "case": case})
+    if (blank := pc.index(officials, "").as_py()) >= 0:  # rows naming no official count for nobody
+        pairs = pairs.filter(pc.not_equal(pairs["official"], blank))
     distinct = pairs.group_by(["official", "case"]).aggregate([])
     cases: dict[str, set[str]] = defaultdict(set)
     for who, what in zip(
