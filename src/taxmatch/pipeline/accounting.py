@@ -64,13 +64,13 @@ class Pending:
             columns[c] = [a.disclosed[n] if a.disclosed else "" for _, _, a in chosen]
         self.tables.append(pa.table(columns, schema=SCHEMA))
 
-    def in_request_order(self) -> tuple[pa.Table, list[str]]:
-        """Every disclosure noted, in request order, and their request ids in the order noted, which is
-        the order their decisions were stored in; the notes themselves are let go (not held twice)."""
+    def in_request_order(self) -> tuple[pa.Table, pa.Array]:
+        """Every disclosure noted, in request order, and where each stands in it, in the order noted
+        (the order their decisions were stored in); the notes themselves are let go (not held twice)."""
         table = pa.concat_tables(self.tables) if self.tables else SCHEMA.empty_table()
         self.tables = []
-        noted: list[str] = table["request_id"].to_pylist()
-        return table.take(pc.sort_indices(table["position"])), noted
+        by_request = pc.sort_indices(table["position"])
+        return table.take(by_request), pc.sort_indices(by_request)
 
 
 def _pages(
@@ -97,7 +97,7 @@ def account(
 ) -> dict[str, str]:
     """Write the answer files with their disclosure ids, committing the entries just before they take
     their names; request id -> disclosure id."""
-    table, noted = pending.in_request_order()
+    table, as_stored = pending.in_request_order()
     asked = [str(r) for r in table["request_id"].to_pylist()]
     for attempt in range(1, ATTEMPTS + 1):
         placing = ledger.place(ctx.engine, bid, asked)
@@ -114,8 +114,8 @@ def account(
                 raise
     # Written on the decisions in the order they were stored (ZIP order, not request order), so that the
     # store visits each page of them once, in sequence (db/decisions.record_disclosure_ids).
-    stored = {rid: placing.ids[rid] for rid in noted}
+    stored = {asked[i]: placing.ids[asked[i]] for i in as_stored.to_pylist()}
     stored.update(placing.ids)  # any the log held from an earlier run, after them
-    del noted
+    del as_stored
     decisions.record_disclosure_ids(ctx.engine, bid, stored, ())
     return placing.ids
