@@ -60,7 +60,7 @@ class RequestFile:
     def columns_at(self, positions: list[int]) -> pa.Table:
         """The request columns of the rows at these positions, in the order given, as plain text."""
         taken = self.table.take(pa.array(positions, pa.int64()))
-        return pa.Table.from_arrays([plain(taken[c]) for c in REQUEST_COLUMNS], schema=_REQUEST_SCHEMA)
+        return pa.Table.from_arrays([plain(taken[c]) for c in REQUEST_COLUMNS], names=list(REQUEST_COLUMNS))
 
     def take(self, positions: list[int]) -> list[dict[str, str]]:
         """The rows at these positions, in the order given."""
@@ -71,9 +71,6 @@ class RequestFile:
         """A column as kept: dictionary-encoded if it is one of request_csv.REPEATING (standardise.table's
         map_distinct and coded take it as it is; `plain` decodes it)."""
         return self.table[name]
-
-
-_REQUEST_SCHEMA = pa.schema([(c, pa.string()) for c in REQUEST_COLUMNS])
 
 
 def _read_parquet(path: Path, limit: int | None) -> tuple[pa.Table, str]:
