@@ -66,3 +66,11 @@ def test_spill_files_of_a_killed_process_are_cleared_and_a_live_one_s_are_kept(t
     mine.write_bytes(b"y")
     assert duck.clear_abandoned(tmp_path) == 2
     assert [p.name for p in tmp_path.iterdir()] == [mine.name]
+
+
+def test_a_share_of_the_budget_keeps_its_spill_and_threads(tmp_path: Path) -> None:
+    budget = duck.Budget(4 * 2**30, tmp_path, 2)
+    assert budget.share(0.25) == duck.Budget(2**30, tmp_path, 2)
+    assert budget.share(0.25, at_least=2 * 2**30) == duck.Budget(2 * 2**30, tmp_path, 2)
+    assert budget.share(0.25, at_least=8 * 2**30) == budget  # never more than the whole
+    assert duck.UNLIMITED.share(0.25) == duck.UNLIMITED  # DuckDB's own default stands

@@ -32,6 +32,14 @@ class Budget:
         """The same budget with a set number of threads (an interactive session uses one)."""
         return Budget(self.memory_bytes, self.spill, threads)
 
+    def share(self, part: float, at_least: int = 0) -> Budget:
+        """A part of the memory, but `at_least` bytes (or all of it, when it is less), for a step that
+        runs while its process holds much else; DuckDB's own default when no budget is set."""
+        if self.memory_bytes is None:
+            return self
+        memory = min(self.memory_bytes, max(int(self.memory_bytes * part), at_least))
+        return Budget(memory, self.spill, self.threads)
+
 
 UNLIMITED = Budget()
 

@@ -240,6 +240,14 @@ class Held:
             self.finish({})
 
 
+# The part of the memory budget the last sort may hold. It runs in the process that holds the request
+# file and the batch's disclosures (3.5 GB at 7.6M rows), not beside the scoring the budget is for; with
+# the whole budget (5 GB) the 7.6M-row batch peaked at 8.6 GB here. Spilling the rest costs little time
+# (scripts/bench_answer_sort.py, docs/benchmarks.md).
+SORT_SHARE = 0.25
+SORT_FLOOR = 256 * 2**20  # below it, DuckDB cannot sort the wide rows at all (64 MiB failed)
+
+
 class Staged:
     """A batch's answers, taken in any order and written in request order when the block ends.
 
@@ -251,8 +259,8 @@ class Staged:
 
     ROW = "row"
 
-    def __init__(self, folder: Path, budget: duck.Budget) -> None:
-        self.folder, self.budget = folder, budget
+    def __init__(self, folder: Path, budget: duck.Budget, share: float = SORT_SHARE) -> None:
+        self.folder, self.budget = folder, budget.share(share, at_least=SORT_FLOOR)
         self.path = folder / ".answers.staging.parquet"
         self.schema = ANSWERS_SCHEMA.append(pa.field(self.ROW, pa.int64()))
 
