@@ -38,3 +38,29 @@ def test_arrow_allocator_is_jemalloc_unless_the_operator_chose_one(
     code = "from taxmatch import runtime; print(runtime.arrow_allocator())"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == expected
+
+
+def test_arrow_converts_python_values_without_searching_for_a_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow looks for dateutil.relativedelta each time it converts Python values; while it was not
+    installed, a failed import (never remembered) searched the path about 100 times an interactive call."""
+    import builtins
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def convert() -> None:
+        pc.fill_null(pc.cast(pa.array(["x", None, "=1"]), pa.string()), "")
+
+    convert()
+    searched: list[str] = []
+    real = builtins.__import__
+
+    def spy(name: str, *args: object, **kwargs: object) -> object:
+        if name not in sys.modules:
+            searched.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", spy)
+    for _ in range(3):
+        convert()
+    assert searched == []
