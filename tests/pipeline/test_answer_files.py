@@ -112,3 +112,9 @@ def test_the_last_sort_holds_a_share_of_the_budget_not_all_of_it(tmp_path: Path)
     assert 0 < output.SORT_SHARE < 1
     small = output.Staged(tmp_path, duck.Budget(300 * 2**20)).budget.memory_bytes
     assert small == output.SORT_FLOOR  # too little to sort at all is not a share
+
+
+def test_a_whole_number_past_64_bits_is_written_as_its_digits(tmp_path: Path) -> None:
+    """Arrow refuses it with OverflowError, not ArrowInvalid (hypothesis found it: cells=[2**64])."""
+    output.write(tmp_path, [{"request_id": "R1", "reason_codes": 2**64}], [{"request_id": "R1"}])
+    assert b"18446744073709551616" in (tmp_path / output.RESULTS).read_bytes()

@@ -65,7 +65,7 @@ def _text(values: list[object]) -> pa.Array:
     column is all text or whole numbers, which is every column taxmatch writes; a cell at a time else."""
     try:
         array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # a whole number past 64 bits: OverflowError
         array = None
     if array is None or not (
         pa.types.is_string(array.type) or pa.types.is_integer(array.type) or pa.types.is_null(array.type)
