@@ -1,8 +1,10 @@
 """Decisions as stored, found again by batch (or a prefix of its id) and request."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from taxmatch.db import decisions as stored
 from taxmatch.db.engine import connect
@@ -44,3 +46,43 @@ def test_prefix_is_not_a_pattern(tmp_path: Path) -> None:
     store = _store(tmp_path, "IRS:abc123")
     with pytest.raises(InputError):
         stored.find(connect(store), "%", "R1")
+
+
+def test_the_rows_to_disclose_come_in_the_order_they_were_stored(engine: Engine) -> None:
+    """Release writes the disclosure ids in this order: in request id order (the primary key's), every
+    update of a large batch landed on a page of its own (docs/benchmarks.md, update order)."""
+    stored.finish_batch(
+        engine,
+        {
+            "batch_id": "B",
+            "agreement_id": "A",
+            "requesting_agency": "DHS/ICE",
+            "signer_name": "S",
+            "signer_title": "T",
+            "signed_on": dt.date(2026, 11, 1),
+            "request_file": "requests.csv",
+            "request_file_sha256": "0" * 64,
+            "rows": 4,
+            "outcomes": {},
+            "processed_at": dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
+        },
+    )
+    as_stored = ["R3", "R1", "R4", "R2"]  # ZIP order, as a batch stores its chunks
+    stored.add(
+        engine,
+        [
+            {
+                "batch_id": "B",
+                "request_id": rid,
+                "outcome": "NO_MATCH" if rid == "R4" else "VERIFIED",
+                "reason_codes": "",
+                "matched_tin": f"90000000{rid[1]}",
+                "candidates": 1,
+                "levels": {},
+            }
+            for rid in as_stored
+        ],
+    )
+    verified, request_file = stored.to_disclose(engine, "B")
+    assert verified == [("R3", "900000003"), ("R1", "900000001"), ("R2", "900000002")]
+    assert request_file == "requests.csv"

@@ -11,7 +11,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, Table, and_, bindparam, distinct, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    distinct,
+    func,
+    literal_column,
+    select,
+    update,
+)
 
 from taxmatch.db.schema import batches, decisions, verdicts
 from taxmatch.errors import InputError
@@ -138,14 +150,22 @@ def held(engine: Engine, batch: str | None, limit: int) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
+# Where each engine keeps a row: the order its rows lie in the table. Rows given in it are visited a
+# page at a time, in sequence, by record_disclosure_ids (see there); other engines keep their own order.
+STORED_ORDER = {"sqlite": "rowid", "postgresql": "ctid"}
+
+
 def to_disclose(engine: Engine, batch_id: str) -> tuple[list[tuple[str, str]], str]:
-    """(request id, TIN) of every VERIFIED row of the batch, and the batch's request file."""
+    """(request id, TIN) of every VERIFIED row of the batch, in the order the rows are stored (where the
+    engine says it), and the batch's request file."""
+    query = select(decisions.c.request_id, decisions.c.matched_tin).where(
+        decisions.c.batch_id == batch_id, decisions.c.outcome == Outcome.VERIFIED.value
+    )
+    if (stored := STORED_ORDER.get(engine.dialect.name)) is not None:
+        # Without it, SQLite reads them by the primary key: request id order, not the order stored.
+        query = query.order_by(literal_column(stored))
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(decisions.c.request_id, decisions.c.matched_tin).where(
-                decisions.c.batch_id == batch_id, decisions.c.outcome == Outcome.VERIFIED.value
-            )
-        ).all()
+        rows = conn.execute(query).all()
         request_file = conn.execute(
             select(batches.c.request_file).where(batches.c.batch_id == batch_id)
         ).scalar_one()
