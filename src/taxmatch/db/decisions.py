@@ -162,7 +162,7 @@ def to_disclose(engine: Engine, batch_id: str) -> tuple[list[tuple[str, str]], s
         decisions.c.batch_id == batch_id, decisions.c.outcome == Outcome.VERIFIED.value
     )
     if (stored := STORED_ORDER.get(engine.dialect.name)) is not None:
-        # Without it, SQLite reads them by the primary key: request id order, not the order stored.
+        # Without it, SQLite and PostgreSQL both read them by the primary key: request id order.
         query = query.order_by(literal_column(stored))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
