@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, text
 
 from taxmatch.db import decisions as stored
 from taxmatch.db.engine import connect
@@ -86,3 +86,63 @@ def test_the_rows_to_disclose_come_in_the_order_they_were_stored(engine: Engine)
     verified, request_file = stored.to_disclose(engine, "B")
     assert verified == [("R3", "900000003"), ("R1", "900000001"), ("R2", "900000002")]
     assert request_file == "requests.csv"
+
+
+def _decision(rid: str, **given: object) -> dict[str, object]:
+    return {
+        "batch_id": "B",
+        "request_id": rid,
+        "outcome": "VERIFIED",
+        "reason_codes": "",
+        "matched_tin": "900000001",
+        "subject_tin": "900000001",
+        "candidates": 2,
+        "match_probability": 0.9999999999999998,
+        "runner_up_probability": None,
+        "levels": {"name": "exact", "address": "street and number"},
+        "disclosure_id": None,
+        "official": "Agent O'Brien",
+        "case_number": "C-1",
+        "asked": {"surname": 'Ó "Brien" \\ 李', "street": ""},
+        "explanation": {
+            "prior_bits": -20.123456789012345,
+            "subject": None,
+            "weights": [["tin", "exact", 1e-300]],
+        },
+        **given,
+    }
+
+
+def test_decisions_come_back_as_they_were_added(engine: Engine) -> None:
+    """The rows go to the database as JSON that the database unpacks: every column, of every type,
+    comes back as given (floats to the last digit, quotes, backslashes and any script in text)."""
+    given = [
+        _decision("R1"),
+        _decision("R2", matched_tin=None, match_probability=None, candidates=0, asked=None, explanation=None),
+    ]
+    stored.add(engine, given)
+    assert [stored.get(engine, "B", r["request_id"]) for r in given] == given
+
+
+def test_decisions_go_to_the_database_a_few_statements_at_a_time(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a driver's executemany, which takes Python's lock back after every row: one statement for
+    each AT_ONCE rows, in the order given."""
+    monkeypatch.setattr(stored, "AT_ONCE", 3)
+    inserts: list[bool] = []  # whether each INSERT went as an executemany
+
+    def heard(
+        conn: object, cursor: object, statement: str, params: object, context: object, many: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(many)
+
+    event.listen(engine, "before_cursor_execute", heard)
+    stored.add(engine, [_decision(f"R{i}") for i in range(7)])
+    event.remove(engine, "before_cursor_execute", heard)
+    assert inserts == [False, False, False]
+    order = f"ORDER BY {stored.STORED_ORDER[engine.dialect.name]}"
+    with engine.connect() as conn:
+        kept = conn.execute(text(f"SELECT request_id FROM decisions {order}")).scalars().all()
+    assert kept == [f"R{i}" for i in range(7)]

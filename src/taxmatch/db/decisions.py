@@ -11,7 +11,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
+import orjson
 from sqlalchemy import (
+    JSON,
+    Column,
     ColumnElement,
     Engine,
     Select,
@@ -22,8 +25,11 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     update,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import TextClause
 
 from taxmatch.db.schema import batches, decisions, verdicts
 from taxmatch.errors import InputError
@@ -45,10 +51,43 @@ def add(engine: Engine, rows: list[dict[str, Any]]) -> None:
     Until finish_batch records the batch itself, its decisions are not read by
     anything (every reader joins the batches table), so a batch stopped part-way
     is a batch not processed, not half of one.
+
+    SQLite and PostgreSQL are given the rows as JSON documents of AT_ONCE rows, which one statement
+    unpacks in the database (`unpacked`): a driver's executemany takes Python's lock back between every
+    row, and beside a batch's busy main thread each row waited for it (docs/benchmarks.md, 2026-12-06b).
     """
-    if rows:
-        with engine.begin() as conn:
+    if not rows:
+        return
+    statement = unpacked(engine.dialect)
+    with engine.begin() as conn:
+        if statement is None:
             conn.execute(decisions.insert(), rows)
+            return
+        for start in range(0, len(rows), AT_ONCE):
+            conn.execute(statement, {"rows": orjson.dumps(rows[start : start + AT_ONCE]).decode()})
+
+
+AT_ONCE = 10_000  # rows a statement: about 22 MB of JSON
+
+
+def unpacked(dialect: Dialect) -> TextClause | None:
+    """An INSERT of every decisions column from a JSON array of rows (bound as `rows`), unpacked by the
+    database itself; None where the engine has no way to (its driver's executemany then)."""
+    names = ", ".join(c.name for c in decisions.columns)
+    if dialect.name == "sqlite":  # ->> a column's SQL value, -> a JSON column's text (SQLite 3.38 and later)
+        picks = ", ".join(f"value {'->' if _is_json(c) else '->>'} '{c.name}'" for c in decisions.columns)
+        return text(f"INSERT INTO decisions ({names}) SELECT {picks} FROM json_each(:rows)")
+    if dialect.name == "postgresql":
+        typed = ", ".join(f"{c.name} {c.type.compile(dialect)}" for c in decisions.columns)
+        return text(
+            f"INSERT INTO decisions ({names}) SELECT {names} "
+            f"FROM json_to_recordset(CAST(:rows AS json)) AS given({typed})"
+        )
+    return None
+
+
+def _is_json(column: Column[Any]) -> bool:
+    return isinstance(column.type, JSON)
 
 
 def finish_batch(engine: Engine, batch: Mapping[str, Any]) -> None:
