@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, text
 
+from taxmatch.db import bulk
 from taxmatch.db import decisions as stored
 from taxmatch.db.engine import connect
 from taxmatch.db.schema import decisions
@@ -129,7 +130,7 @@ def test_decisions_go_to_the_database_a_few_statements_at_a_time(
 ) -> None:
     """Not a driver's executemany, which takes Python's lock back after every row: one statement for
     each AT_ONCE rows, in the order given."""
-    monkeypatch.setattr(stored, "AT_ONCE", 3)
+    monkeypatch.setattr(bulk, "AT_ONCE", 3)
     inserts: list[bool] = []  # whether each INSERT went as an executemany
 
     def heard(

@@ -7,17 +7,12 @@ stored and read back.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache
 from itertools import islice
 from typing import Any
 
-import orjson
 from sqlalchemy import (
-    JSON,
     ColumnElement,
-    Connection,
     Engine,
     Select,
     Table,
@@ -30,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 
+from taxmatch.db import bulk
 from taxmatch.db.schema import batches, decisions, verdicts
 from taxmatch.errors import InputError
 from taxmatch.reasons import Outcome, Reason
@@ -51,60 +47,11 @@ def add(engine: Engine, rows: list[dict[str, Any]]) -> None:
     anything (every reader joins the batches table), so a batch stopped part-way
     is a batch not processed, not half of one.
 
-    AT_ONCE rows go in one INSERT of that many VALUES, bound by the driver itself: an executemany takes
-    Python's lock back after every row, and beside a batch's busy main thread each row waited for it (up
-    to 5 ms: 100,000 rows, 2.1 s alone, took minutes beside a spinning thread); JSON documents that the
-    database unpacks (json_each) let go of the lock but cost SQLite five times the work
-    (docs/benchmarks.md, 2026-12-06b).
+    The rows go a thousand to a statement (bulk.py): a batch stores them in a thread beside its busy
+    main thread, where a driver's executemany waited for Python's lock after every row.
     """
     with engine.begin() as conn:
-        per = _per_statement(conn)
-        if per is None:
-            conn.execute(decisions.insert(), rows)
-            return
-        for start in range(0, len(rows), per):
-            part = rows[start : start + per]
-            conn.exec_driver_sql(_values(conn.dialect.paramstyle, len(part)), tuple(_flat(part)))
-
-
-AT_ONCE = 1_000  # rows a statement, where the driver allows that many parameters
-COLUMNS = [str(c.name) for c in decisions.columns]
-_JSON = {str(c.name) for c in decisions.columns if isinstance(c.type, JSON)}
-_MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # a positional parameter, by the driver's style
-
-
-def _per_statement(conn: Connection) -> int | None:
-    """Rows a multi-row INSERT may hold on this connection (None: the driver's executemany instead)."""
-    if conn.dialect.paramstyle not in _MARK:
-        return None
-    driver = conn.connection.dbapi_connection
-    if isinstance(driver, sqlite3.Connection):  # 999 parameters before SQLite 3.32, 32,766 since
-        return max(1, min(AT_ONCE, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(COLUMNS)))
-    return AT_ONCE
-
-
-@cache
-def _values(paramstyle: str, count: int) -> str:
-    """INSERT INTO decisions (every column) VALUES (...), ... with `count` rows of positional parameters."""
-    row = "(" + ", ".join([_MARK[paramstyle]] * len(COLUMNS)) + ")"
-    return f"INSERT INTO decisions ({', '.join(COLUMNS)}) VALUES " + ", ".join([row] * count)
-
-
-def _flat(rows: list[dict[str, Any]]) -> Iterator[Any]:
-    """Each row's value of each column, in order; a JSON column's as its text, as SQLAlchemy's JSON type
-    stores it (None as 'null'), and SQL NULL where the row does not name the column."""
-    for row in rows:
-        for c in COLUMNS:
-            value = row.get(c, _MISSING)
-            if value is _MISSING:
-                yield None
-            elif c in _JSON:
-                yield orjson.dumps(value).decode()
-            else:
-                yield value
-
-
-_MISSING = object()
+        bulk.insert(conn, decisions, rows)
 
 
 def finish_batch(engine: Engine, batch: Mapping[str, Any]) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from taxmatch import audit
 from taxmatch.agreement import Agreement
+from taxmatch.db import bulk
 from taxmatch.db.schema import ledger
 from taxmatch.errors import LedgerError, LogContended
 from taxmatch.interchange import DISCLOSED_COLUMNS
@@ -119,8 +120,7 @@ def _chain(conn: Connection, entries: list[dict[str, object]], seq: int, prev: s
         seq += 1
         entry.update(seq=seq, disclosure_id=disclosure_id(seq), prev_hash=prev)
         entry["entry_hash"] = prev = entry_hash(entry)
-    if entries:
-        conn.execute(ledger.insert(), entries)
+    bulk.insert(conn, ledger, entries)  # a national batch's are hundreds of thousands
     return seq, prev
 
 

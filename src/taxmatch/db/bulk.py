@@ -1,0 +1,79 @@
+"""Many rows into a table, a thousand to a statement.
+
+A driver's executemany takes Python's lock back after every row it sends, and
+while another thread is busy in Python each row waits for it, up to the switch
+interval (5 ms): 100,000 decisions took 2.1 s alone and 603.6 s beside a
+thread spinning in Python. A batch stores its decisions in a thread of its own
+beside its busy main thread, so rows go instead in one INSERT of up to
+AT_ONCE rows of VALUES, bound by the driver in one call (3.5 s beside the same
+thread); SQLAlchemy's own executemany also costs Python time per row that this
+does not (docs/benchmarks.md, 2026-12-06b). JSON documents that the database
+unpacks (SQLite's json_each) let go of the lock as well, but cost SQLite five
+times the work.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Connection, Table
+
+AT_ONCE = 1_000  # rows a statement, where the driver allows that many parameters
+_MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # a positional parameter, by the driver's style
+_MISSING = object()
+
+
+def insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `rows` (each a mapping of column name to value, as for table.insert()) in order. A column
+    a row does not name is NULL; no Python-side column default applies (the tables given have none)."""
+    per = _per_statement(conn, len(table.columns))
+    if per is None:
+        if rows:
+            conn.execute(table.insert(), list(rows))
+        return
+    names, json = _columns(table)
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
+        statement = _values(table.name, names, conn.dialect.paramstyle, len(part))
+        conn.exec_driver_sql(statement, tuple(_flat(part, names, json)))
+
+
+def _per_statement(conn: Connection, columns: int) -> int | None:
+    """Rows a multi-row INSERT may hold on this connection (None: the driver's executemany instead)."""
+    if conn.dialect.paramstyle not in _MARK:
+        return None
+    driver = conn.connection.dbapi_connection
+    if isinstance(driver, sqlite3.Connection):  # 999 parameters before SQLite 3.32, 32,766 since
+        return max(1, min(AT_ONCE, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // columns))
+    return AT_ONCE
+
+
+def _columns(table: Table) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The table's columns in order, and which of them hold JSON."""
+    names = tuple(str(c.name) for c in table.columns)
+    return names, frozenset(str(c.name) for c in table.columns if isinstance(c.type, JSON))
+
+
+@cache
+def _values(table: str, names: tuple[str, ...], paramstyle: str, count: int) -> str:
+    """INSERT INTO table (every column) VALUES (...), ... with `count` rows of positional parameters."""
+    row = "(" + ", ".join([_MARK[paramstyle]] * len(names)) + ")"
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join([row] * count)
+
+
+def _flat(rows: Sequence[Mapping[str, Any]], names: tuple[str, ...], json: frozenset[str]) -> Iterator[Any]:
+    """Each row's value of each column, in order; a JSON column's as its text, as SQLAlchemy's JSON type
+    stores it (None as 'null'), and SQL NULL where the row does not name the column."""
+    for row in rows:
+        for c in names:
+            value = row.get(c, _MISSING)
+            if value is _MISSING:
+                yield None
+            elif c in json:
+                yield orjson.dumps(value).decode()
+            else:
+                yield value
