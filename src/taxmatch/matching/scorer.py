@@ -82,16 +82,17 @@ class _WeightColumns:
     """The per-comparison levels, bits and term-frequency adjustments of every scored row."""
 
     def __init__(self, best: pa.Table, level: dict[str, list[Level]]) -> None:
-        self.level = level
-        self.bits = {g: _floats(best, f"mw_{g}") for g in GAMMAS}
-        self.tf = {g: _floats(best, f"mw_tf_adj_{g}") for g in GAMMAS}
+        # Per comparison: its name, levels, bits and term-frequency adjustments (a row's read together).
+        self.columns = [
+            (g, level[g], _floats(best, f"mw_{g}"), _floats(best, f"mw_tf_adj_{g}")) for g in GAMMAS
+        ]
 
     def row(self, i: int) -> tuple[tuple[str, str, float], ...]:
         parts: list[tuple[str, str, float]] = []
-        for g in GAMMAS:
-            parts.append((g, self.level[g][i], self.bits[g][i]))  # a StrEnum: its own text
-            if self.tf[g][i]:
-                parts.append((g, "frequency of the value", self.tf[g][i]))
+        for g, levels, bits, tf in self.columns:
+            parts.append((g, levels[i], bits[i]))  # a StrEnum: its own text
+            if adjusted := tf[i]:
+                parts.append((g, "frequency of the value", adjusted))
         return tuple(parts)
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS, Manifest
@@ -20,6 +21,7 @@ from taxmatch.reasons import for_requester, join
 from taxmatch.rules import batch_checks
 from taxmatch.rules.decide import Candidate, Decision
 from taxmatch.rules.levels import COLUMNS as LEVELS
+from taxmatch.rules.levels import Levels
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,15 @@ class BatchReport:
 def _levels(decision: Decision) -> dict[str, str]:
     """The subject's four published levels; blank when the row is about nobody."""
     c = decision.subject
-    return dict.fromkeys(LEVELS, "") if c is None else {k: str(v) for k, v in c.levels.columns().items()}
+    return dict(_NOBODY if c is None else _published(c.levels))  # a copy: the cached one stays as it is
+
+
+@lru_cache(maxsize=4096)  # candidates share a few hundred distinct Levels (matching/scorer.py)
+def _published(levels: Levels) -> dict[str, str]:
+    return {k: str(v) for k, v in levels.columns().items()}
+
+
+_NOBODY = dict.fromkeys(LEVELS, "")
 
 
 def _probabilities(d: Decision) -> tuple[float | None, float | None]:
@@ -76,7 +86,7 @@ def decision_row(answer: Answer) -> dict[str, Any]:
     return {
         "request_id": answer.request_id,
         "outcome": d.outcome.value,
-        "reason_codes": join(list(d.reasons)),
+        "reason_codes": join(d.reasons),
         "disclosure_id": answer.disclosure_id,
         "matched_tin": d.chosen.tin if d.chosen else "",
         "candidates": d.candidates,
@@ -92,7 +102,7 @@ def result_row(answer: Answer) -> dict[str, Any]:
     row: dict[str, Any] = {
         "request_id": answer.request_id,
         "outcome": outcome.value,
-        "reason_codes": join(list(codes)),
+        "reason_codes": join(codes),
         "disclosure_id": answer.disclosure_id,
     }
     row.update(zip(DISCLOSED_COLUMNS, answer.disclosed or ("",) * 5, strict=True))
@@ -120,6 +130,9 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
     }
 
 
+_BLANKS = ("",) * len(REQUEST_COLUMNS)  # what a column the request row does not have is stored as
+
+
 def stored_decision(
     bid: str, answer: Answer, row: dict[str, Any], request: Mapping[str, str], prior_bits: float
 ) -> dict[str, Any]:
@@ -134,9 +147,9 @@ def stored_decision(
         "candidates": row["candidates"],
         "match_probability": subject_p,
         "runner_up_probability": runner_p,
-        "levels": {k: row[k] for k in LEVELS},
+        "levels": _levels(answer.decision),
         "disclosure_id": answer.disclosure_id or None,
-        "asked": {c: request.get(c, "") for c in REQUEST_COLUMNS},
+        "asked": dict(zip(REQUEST_COLUMNS, map(request.get, REQUEST_COLUMNS, _BLANKS), strict=True)),
         "official": batch_checks.official_key(request)[:200],
         "case_number": batch_checks.case_key(request)[:200],
         "explanation": {
