@@ -221,7 +221,7 @@ def join(codes: Iterable[Reason]) -> str:
     return _joined(tuple(codes))
 
 
-@lru_cache(maxsize=4096)  # two per row of a batch, of a few dozen lists of codes: 7 s at 1.28M rows
+@lru_cache(maxsize=4096)  # two a row of a batch, of a few dozen distinct lists: 1.0 -> 0.2 µs a join
 def _joined(codes: tuple[Reason, ...]) -> str:
     return ";".join(sorted({c.value for c in codes}, key=_RANK.__getitem__))
 

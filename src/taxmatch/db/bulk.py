@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -58,7 +58,7 @@ def _columns(table: Table) -> tuple[tuple[str, ...], frozenset[str]]:
     return names, frozenset(str(c.name) for c in table.columns if isinstance(c.type, JSON))
 
 
-@cache
+@lru_cache(maxsize=64)  # the full statement, and the last of a few batches' (up to 60 KB each)
 def _values(table: str, names: tuple[str, ...], paramstyle: str, count: int) -> str:
     """INSERT INTO table (every column) VALUES (...), ... with `count` rows of positional parameters."""
     row = "(" + ", ".join([_MARK[paramstyle]] * len(names)) + ")"
