@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -263,3 +264,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     shots = sorted(ARTIFACTS.glob("*.png")) if ARTIFACTS.exists() else []
     if shots:
         terminalreporter.write_line(f"screenshots ({ARTIFACTS}): " + ", ".join(p.name for p in shots))
+
+
+def bench_script(name: str, *args: str, env: Mapping[str, str] | None = None) -> tuple[str, list[list[str]]]:
+    """A script of scripts/ run as docs/benchmarks.md runs it: the first line it prints, and the cells
+    of each row of the Markdown table that follows (after a blank line, its header and its rule)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    return lines[0], [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[4:]]
