@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import Engine, MetaData, create_engine, make_url
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 
 from taxmatch import agreement
 from taxmatch.db.engine import connect
@@ -279,3 +279,19 @@ def bench_script(name: str, *args: str, env: Mapping[str, str] | None = None) ->
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     return lines[0], [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[4:]]
+
+
+@contextmanager
+def inserts_sent(engine: Engine) -> Iterator[list[tuple[str, bool]]]:
+    """Each INSERT the engine sends while inside, with whether it went as an executemany."""
+    sent: list[tuple[str, bool]] = []
+
+    def heard(_: object, __: object, statement: str, ___: object, ____: object, many: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            sent.append((statement, many))
+
+    event.listen(engine, "before_cursor_execute", heard)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", heard)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, event, select, text
 from taxmatch.db import bulk
 from taxmatch.db.engine import connect
 from taxmatch.db.schema import decisions
+from tests.conftest import inserts_sent
 
 
 def _row(rid: str) -> dict[str, object]:
@@ -22,18 +23,10 @@ def _row(rid: str) -> dict[str, object]:
     }
 
 
-def _statements(engine: Engine, work: object) -> list[str]:
-    said: list[str] = []
-
-    def heard(conn: object, cursor: object, statement: str, *rest: object) -> None:
-        if statement.startswith("INSERT"):
-            said.append(statement)
-
-    event.listen(engine, "before_cursor_execute", heard)
-    with engine.begin() as conn:
-        bulk.insert(conn, decisions, work)  # type: ignore[arg-type]
-    event.remove(engine, "before_cursor_execute", heard)
-    return said
+def _statements(engine: Engine, work: list[dict[str, object]]) -> list[str]:
+    with inserts_sent(engine) as sent, engine.begin() as conn:
+        bulk.insert(conn, decisions, work)
+    return [statement for statement, _ in sent]
 
 
 def test_sqlite_before_3_32_allowed_999_parameters_a_statement(tmp_path: Path) -> None:

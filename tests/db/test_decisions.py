@@ -4,13 +4,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from taxmatch.db import bulk
 from taxmatch.db import decisions as stored
 from taxmatch.db.engine import connect
 from taxmatch.db.schema import decisions
 from taxmatch.errors import InputError
+from tests.conftest import inserts_sent
 
 
 def _store(tmp_path: Path, *batch_ids: str) -> Path:
@@ -115,8 +116,8 @@ def _decision(rid: str, **given: object) -> dict[str, object]:
 
 
 def test_decisions_come_back_as_they_were_added(engine: Engine) -> None:
-    """The rows go to the database as JSON that the database unpacks: every column, of every type,
-    comes back as given (floats to the last digit, quotes, backslashes and any script in text)."""
+    """The rows go to the database many to a statement, bound by the driver: every column, of every
+    type, comes back as given (floats to the last digit, quotes, backslashes and any script in text)."""
     given = [
         _decision("R1"),
         _decision("R2", matched_tin=None, match_probability=None, candidates=0, asked=None, explanation=None),
@@ -131,18 +132,9 @@ def test_decisions_go_to_the_database_a_few_statements_at_a_time(
     """Not a driver's executemany, which takes Python's lock back after every row: one statement for
     each AT_ONCE rows, in the order given."""
     monkeypatch.setattr(bulk, "AT_ONCE", 3)
-    inserts: list[bool] = []  # whether each INSERT went as an executemany
-
-    def heard(
-        conn: object, cursor: object, statement: str, params: object, context: object, many: bool
-    ) -> None:
-        if statement.lstrip().upper().startswith("INSERT"):
-            inserts.append(many)
-
-    event.listen(engine, "before_cursor_execute", heard)
-    stored.add(engine, [_decision(f"R{i}") for i in range(7)])
-    event.remove(engine, "before_cursor_execute", heard)
-    assert inserts == [False, False, False]
+    with inserts_sent(engine) as sent:
+        stored.add(engine, [_decision(f"R{i}") for i in range(7)])
+    assert [many for _, many in sent] == [False, False, False]
     order = f"ORDER BY {stored.STORED_ORDER[engine.dialect.name]}"
     with engine.connect() as conn:
         kept = conn.execute(text(f"SELECT request_id FROM decisions {order}")).scalars().all()

@@ -147,7 +147,7 @@ def stored_decision(
         "candidates": row["candidates"],
         "match_probability": subject_p,
         "runner_up_probability": runner_p,
-        "levels": _levels(answer.decision),
+        "levels": {k: row[k] for k in LEVELS},  # the decision row's, worked out once
         "disclosure_id": answer.disclosure_id or None,
         "asked": dict(zip(REQUEST_COLUMNS, map(request.get, REQUEST_COLUMNS, _BLANKS), strict=True)),
         "official": batch_checks.official_key(request)[:200],
