@@ -15,8 +15,9 @@ times the work.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -25,21 +26,53 @@ from sqlalchemy import JSON, Connection, Table
 AT_ONCE = 1_000  # rows a statement, where the driver allows that many parameters
 _MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # a positional parameter, by the driver's style
 _MISSING = object()
+Columns = Mapping[str, Sequence[Any]]  # column name -> its values, one per row, in row order
 
 
 def insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (each a mapping of column name to value, as for table.insert()) in order. A column
     a row does not name is NULL; no Python-side column default applies (the tables given have none)."""
-    per = _per_statement(conn, len(table.columns))
-    if per is None:
-        if rows:
-            conn.execute(table.insert(), list(rows))
-        return
     names, json = _columns(table)
-    for start in range(0, len(rows), per):
-        part = rows[start : start + per]
-        statement = _values(table.name, names, conn.dialect.paramstyle, len(part))
-        conn.exec_driver_sql(statement, tuple(_flat(part, names, json)))
+    given = {c: [r.get(c, _MISSING) for r in rows] if c in json else [r.get(c) for r in rows] for c in names}
+    insert_columns(conn, table, given, len(rows))
+
+
+def insert_columns(conn: Connection, table: Table, columns: Columns, count: int) -> None:
+    """Insert `count` rows given a column at a time (each column's values in row order), as `insert`
+    would the same rows: a column not given is NULL, a JSON column's value is stored as its JSON text.
+    A batch has its rows as columns already; this spares it a dictionary per row."""
+    names, json = _columns(table)
+    per = _per_statement(conn, len(names))
+    if per is None:
+        if count:
+            conn.execute(table.insert(), _as_rows(columns))
+        return
+    values = [_stored(columns.get(c), c in json, count) for c in names]
+    flat = list(chain.from_iterable(zip(*values, strict=True)))  # row by row, by C, not by Python
+    width = len(names)
+    for start in range(0, count, per):
+        rows = min(per, count - start)
+        statement = _values(table.name, names, conn.dialect.paramstyle, rows)
+        conn.exec_driver_sql(statement, tuple(flat[start * width : (start + rows) * width]))
+
+
+def _stored(values: Sequence[Any] | None, json: bool, count: int) -> Sequence[Any]:
+    """A column's values as bound: NULL where not given, a JSON column's as its text (None as 'null',
+    as SQLAlchemy's JSON type stores it)."""
+    if values is None:
+        return [None] * count
+    if json:
+        return [None if v is _MISSING else orjson.dumps(v).decode() for v in values]
+    return values
+
+
+def _as_rows(columns: Columns) -> list[dict[str, Any]]:
+    """The rows for SQLAlchemy's executemany, JSON as given (it encodes it); a value `insert` was not
+    given is left out."""
+    return [
+        {c: v for c, v in zip(columns, values, strict=True) if v is not _MISSING}
+        for values in zip(*columns.values(), strict=True)
+    ]
 
 
 def _per_statement(conn: Connection, columns: int) -> int | None:
@@ -63,17 +96,3 @@ def _values(table: str, names: tuple[str, ...], paramstyle: str, count: int) -> 
     """INSERT INTO table (every column) VALUES (...), ... with `count` rows of positional parameters."""
     row = "(" + ", ".join([_MARK[paramstyle]] * len(names)) + ")"
     return f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join([row] * count)
-
-
-def _flat(rows: Sequence[Mapping[str, Any]], names: tuple[str, ...], json: frozenset[str]) -> Iterator[Any]:
-    """Each row's value of each column, in order; a JSON column's as its text, as SQLAlchemy's JSON type
-    stores it (None as 'null'), and SQL NULL where the row does not name the column."""
-    for row in rows:
-        for c in names:
-            value = row.get(c, _MISSING)
-            if value is _MISSING:
-                yield None
-            elif c in json:
-                yield orjson.dumps(value).decode()
-            else:
-                yield value

@@ -40,8 +40,8 @@ def clear_batch(engine: Engine, batch_id: str) -> None:
         conn.execute(decisions.delete().where(decisions.c.batch_id == batch_id))
 
 
-def add(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    """Record the decisions of the next rows of a started batch.
+def add(engine: Engine, columns: bulk.Columns, count: int) -> None:
+    """Record the decisions of the next `count` rows of a started batch, given a column at a time.
 
     Until finish_batch records the batch itself, its decisions are not read by
     anything (every reader joins the batches table), so a batch stopped part-way
@@ -51,7 +51,7 @@ def add(engine: Engine, rows: list[dict[str, Any]]) -> None:
     main thread, where a driver's executemany waited for Python's lock after every row.
     """
     with engine.begin() as conn:
-        bulk.insert(conn, decisions, rows)
+        bulk.insert_columns(conn, decisions, columns, count)
 
 
 def finish_batch(engine: Engine, batch: Mapping[str, Any]) -> None:

@@ -35,6 +35,7 @@ ANSWER_COLUMNS: tuple[str, ...] = (
     *(f"decision.{c}" for c in DECISION_COLUMNS),
 )
 Rows = Sequence[Mapping[str, object]]
+Columns = Mapping[str, Sequence[object]]  # a file's columns by name, each with a value per row
 
 
 def escape(cell: object) -> str:
@@ -74,13 +75,14 @@ def _text(values: list[object]) -> pa.Array:
     return pc.fill_null(pc.cast(array, pa.string()), "")
 
 
-def _texts(rows: Rows, columns: Sequence[str], prefix: str) -> dict[str, pa.Array]:
-    return {f"{prefix}.{c}": _text([r.get(c) for r in rows]) for c in columns}
+def _by_column(rows: Rows, columns: Sequence[str]) -> dict[str, list[object]]:
+    return {c: [r.get(c) for r in rows] for c in columns}
 
 
-def _answers_table(results: Rows, decisions: Rows) -> pa.Table:
-    columns = _texts(results, RESULT_COLUMNS, "result") | _texts(decisions, DECISION_COLUMNS, "decision")
-    return pa.table(columns, schema=ANSWERS_SCHEMA)
+def _answers_table(results: Columns, decisions: Columns) -> pa.Table:
+    texts = {f"result.{c}": _text(list(results[c])) for c in RESULT_COLUMNS}
+    texts |= {f"decision.{c}": _text(list(decisions[c])) for c in DECISION_COLUMNS}
+    return pa.table(texts, schema=ANSWERS_SCHEMA)
 
 
 def _escaped(column: pa.Array | pa.ChunkedArray) -> list[str]:
@@ -167,7 +169,9 @@ class Writer:
 
     def add(self, results: Rows, decisions: Rows) -> None:
         """The next rows: one result row and one decision row per request."""
-        self.add_table(_answers_table(results, decisions))
+        self.add_table(
+            _answers_table(_by_column(results, RESULT_COLUMNS), _by_column(decisions, DECISION_COLUMNS))
+        )
 
     def add_table(self, given: pa.Table | pa.RecordBatch) -> None:
         """The next rows as an answers table (ANSWERS_SCHEMA's columns): each CSV cell escaped by Arrow."""
@@ -207,6 +211,10 @@ def NOTHING() -> None:
     """No step between writing the files and renaming them."""
 
 
+def _by_row(columns: Columns) -> list[dict[str, object]]:
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
 def _with_id(row: Mapping[str, object], ids: Ids) -> Mapping[str, object]:
     found = ids.get(str(row["request_id"]))
     return {**row, "disclosure_id": found} if found else row
@@ -226,8 +234,8 @@ class Held:
     def __enter__(self) -> Held:
         return self
 
-    def add_at(self, positions: list[int], results: Rows, decisions: Rows) -> None:
-        self.rows += zip(positions, results, decisions, strict=True)
+    def add_at(self, positions: list[int], results: Columns, decisions: Columns) -> None:
+        self.rows += zip(positions, _by_row(results), _by_row(decisions), strict=True)
 
     def finish(self, ids: Ids, before_rename: Callable[[], None] = NOTHING) -> None:
         ordered = sorted(self.rows, key=lambda row: row[0])
@@ -269,8 +277,8 @@ class Staged:
         self.writer = pq.ParquetWriter(self.path, self.schema)
         return self
 
-    def add_at(self, positions: list[int], results: Rows, decisions: Rows) -> None:
-        """Rows answered out of order, with each one's position in the request file."""
+    def add_at(self, positions: list[int], results: Columns, decisions: Columns) -> None:
+        """Rows answered out of order, a column at a time, with each one's position in the request file."""
         table = _answers_table(results, decisions).append_column(self.ROW, pa.array(positions, pa.int64()))
         self.writer.write_table(table)
 

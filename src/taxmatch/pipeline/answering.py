@@ -168,11 +168,8 @@ def record(
     storing: overlap.Behind,
 ) -> None:
     """A chunk's answers into the answer files (at their places in the request file), and to the store
-    by `storing`, which stores them while the next chunk is answered."""
-    decision_rows = [results.decision_row(a) for a in answers]
-    files.add_at(positions, [results.result_row(a) for a in answers], decision_rows)
-    stored = [
-        results.stored_decision(bid, a, r, q, prior_bits)
-        for a, r, q in zip(answers, decision_rows, rows, strict=True)
-    ]
-    storing.hand(lambda: decisions.add(ctx.engine, stored))
+    by `storing`, which stores them while the next chunk is answered. Both a column at a time."""
+    decided = results.Decided(answers)
+    files.add_at(positions, results.result_columns(answers), decided.file_columns())
+    stored = decided.stored(bid, rows, prior_bits)
+    storing.hand(lambda: decisions.add(ctx.engine, stored, len(answers)))
