@@ -1,4 +1,8 @@
-from taxmatch.matching import model
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taxmatch.matching import model, scorer
 
 
 def test_labels_follow_gamma_order() -> None:
@@ -18,3 +22,18 @@ def test_every_blocking_rule_is_equal_columns_and_reaches_what_it_pairs() -> Non
         assert rule == " AND ".join(f"l.{c} = r.{c}" for c in columns), rule
         assert model.reached_by(rule) in model.REACHABLE
     assert model.REACHABLE.count("EXISTS") == len(model.BLOCKING_RULES)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(*[st.integers(0, 12)] * 6), max_size=60), st.booleans())
+def test_rows_of_levels_are_told_apart_only_where_they_differ(
+    rows: list[tuple[int, ...]], wide: bool
+) -> None:
+    """Each candidate's six levels are found among the distinct combinations as one number (or, with
+    more levels than one number holds, as the row itself): the same combination, the same Levels."""
+    scale = 2**12 if wide else 1  # values this far apart take the rows themselves
+    columns = [np.array([r[j] * scale for r in rows], np.int64) for j in range(6)]
+    first, inverse = scorer._distinct(columns)
+    combos = [tuple(int(c[i]) for c in columns) for i in first.tolist()]
+    assert len(set(combos)) == len(combos)
+    assert [combos[k] for k in inverse.reshape(-1).tolist()] == [tuple(v * scale for v in r) for r in rows]
