@@ -1,8 +1,10 @@
 import numpy as np
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taxmatch.matching import model, scorer
+from taxmatch.rules.levels import DISAGREE, EXACT
 
 
 def test_labels_follow_gamma_order() -> None:
@@ -37,3 +39,30 @@ def test_rows_of_levels_are_told_apart_only_where_they_differ(
     combos = [tuple(int(c[i]) for c in columns) for i in first.tolist()]
     assert len(set(combos)) == len(combos)
     assert [combos[k] for k in inverse.reshape(-1).tolist()] == [tuple(v * scale for v in r) for r in rows]
+
+
+def _scored(rows: int) -> pa.Table:
+    """A best_sql table by hand: two levels a comparison, and term frequencies for the surname only."""
+    columns: dict[str, list[object]] = {
+        "request_uid": [i // 3 for i in range(rows)],
+        "tin": [f"9{i:08d}" for i in range(rows)],
+        "match_weight": [float(i) for i in range(rows)],
+        "match_probability": [0.5] * rows,
+    }
+    for j, g in enumerate(scorer.GAMMAS):
+        columns[f"gamma_{g}"] = [-1 if (i + j) % 7 == 0 else (i >> j) & 1 for i in range(rows)]
+        columns[f"mw_{g}"] = [(i * (j + 1)) / 8 - 3 for i in range(rows)]
+    columns["mw_tf_adj_surname"] = [0.0 if i % 2 else i / 16 for i in range(rows)]
+    return pa.table(columns)
+
+
+def test_weights_read_many_at_once_are_those_read_one_at_a_time() -> None:
+    """A chunk reads its explained candidates' weights together (results.Decided.stored)."""
+    labels = {g: [DISAGREE, EXACT] for g in scorer.GAMMAS}
+    alone, together = (scorer.candidates(_scored(40), labels) for _ in range(2))
+    wanted = [c for uid in sorted(together) for c in together[uid]][::2]
+    scorer.read_weights([None, *wanted])
+    read = [tuple(c.weights) for c in wanted]
+    assert read == [tuple(c.weights) for uid in sorted(alone) for c in alone[uid]][::2]
+    assert ("surname", "frequency of the value", 0.125) in read[1]  # row 2: its adjustment, after its level
+    assert read[0][0] == ("surname", "missing", -3.0)  # gamma -1: the null level
