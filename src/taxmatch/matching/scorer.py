@@ -91,7 +91,7 @@ class _WeightColumns:
 
     def rows(self, indices: Sequence[int]) -> list[tuple[tuple[str, str, float], ...]]:
         """The weights of each row asked for, made a comparison at a time for all of them: a chunk
-        explains two candidates a row, and one at a time cost 23 s of the 1.28M batch."""
+        explains two candidates a row (100,000 rows: 0.94-1.20 s one at a time, 0.75 s together)."""
         parts: list[Sequence[tuple[str, str, float] | None]] = []
         for g, levels, bits, adjustments in self.columns:  # a level is a StrEnum: its own text
             parts.append(list(zip(repeat(g), [levels[i] for i in indices], [bits[i] for i in indices])))
