@@ -3,7 +3,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxmatch.matching import model, scorer
+from taxmatch.matching import model, scorer, weights
 from taxmatch.rules.levels import DISAGREE, EXACT
 
 
@@ -61,7 +61,7 @@ def test_weights_read_many_at_once_are_those_read_one_at_a_time() -> None:
     labels = {g: [DISAGREE, EXACT] for g in scorer.GAMMAS}
     alone, together = (scorer.candidates(_scored(40), labels) for _ in range(2))
     wanted = [c for uid in sorted(together) for c in together[uid]][::2]
-    scorer.read_weights([None, *wanted])
+    weights.read([None, *wanted])
     read = [tuple(c.weights) for c in wanted]
     assert read == [tuple(c.weights) for uid in sorted(alone) for c in alone[uid]][::2]
     assert ("surname", "frequency of the value", 0.125) in read[1]  # row 2: its adjustment, after its level

@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from typing import Any, overload
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -24,6 +23,7 @@ from splink import DuckDBAPI, Linker
 from taxmatch.matching import duck, model
 from taxmatch.matching.reference import Reference
 from taxmatch.matching.term_frequencies import TermFrequencies
+from taxmatch.matching.weights import WeightColumns, Weights, floats
 from taxmatch.rules.decide import Candidate
 from taxmatch.rules.levels import MISSING, Level, Levels, name_level
 
@@ -38,86 +38,6 @@ def _levels(best: pa.Table, labels: dict[str, list[Level]], g: str) -> list[Leve
     """The level of comparison `g` for every row (gamma -1 is the null level)."""
     table = labels[g]
     return [MISSING if gamma < 0 else table[gamma] for gamma in best.column(f"gamma_{g}").to_pylist()]
-
-
-def _floats(best: pa.Table, name: str) -> list[float]:
-    if name not in best.column_names:
-        return [0.0] * best.num_rows
-    return [float(v or 0.0) for v in best.column(name).to_pylist()]
-
-
-class _Weights(Sequence[tuple[str, str, float]]):
-    """One candidate's match weight in bits per comparison, with its term-frequency adjustment where it
-    has one, read from the scored columns only when asked: a batch has millions of candidates and only
-    the few a decision is about are ever explained."""
-
-    def __init__(self, columns: _WeightColumns, row: int) -> None:
-        self._columns, self._row = columns, row
-        self._read: tuple[tuple[str, str, float], ...] | None = None
-
-    def _parts(self) -> tuple[tuple[str, str, float], ...]:
-        if self._read is None:
-            self._read = self._columns.rows([self._row])[0]
-        return self._read
-
-    def __iter__(self) -> Iterator[tuple[str, str, float]]:
-        return iter(self._parts())
-
-    def __len__(self) -> int:
-        return len(self._parts())
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, str, float]: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[tuple[str, str, float]]: ...
-    def __getitem__(self, index: int | slice) -> tuple[str, str, float] | Sequence[tuple[str, str, float]]:
-        return self._parts()[index]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(self._parts())
-
-
-class _WeightColumns:
-    """The per-comparison levels, bits and term-frequency adjustments of every scored row."""
-
-    def __init__(self, best: pa.Table, level: dict[str, list[Level]]) -> None:
-        # Per comparison: its name, levels, bits, and term-frequency adjustments where it has them.
-        self.columns = [
-            (g, level[g], _floats(best, f"mw_{g}"), _adjustments(best, f"mw_tf_adj_{g}")) for g in GAMMAS
-        ]
-
-    def rows(self, indices: Sequence[int]) -> list[tuple[tuple[str, str, float], ...]]:
-        """The weights of each row asked for, made a comparison at a time for all of them: a chunk
-        explains two candidates a row (100,000 rows: 0.94-1.20 s one at a time, 0.75 s together)."""
-        parts: list[Sequence[tuple[str, str, float] | None]] = []
-        for g, levels, bits, adjustments in self.columns:  # a level is a StrEnum: its own text
-            parts.append(list(zip(repeat(g), [levels[i] for i in indices], [bits[i] for i in indices])))
-            if adjustments is not None:
-                parts.append([(g, FREQUENCY, a) if (a := adjustments[i]) else None for i in indices])
-        return [tuple(filter(None, row)) for row in zip(*parts, strict=True)]
-
-
-FREQUENCY = "frequency of the value"  # the level of a term-frequency adjustment, as explained
-
-
-def _adjustments(best: pa.Table, name: str) -> list[float] | None:
-    return _floats(best, name) if name in best.column_names else None
-
-
-def read_weights(candidates: Iterable[Candidate | None]) -> None:
-    """Read the weights of many candidates at once (a chunk's explained ones), as each would be read
-    alone when first asked for."""
-    waiting: dict[int, tuple[_WeightColumns, list[_Weights]]] = {}
-    for candidate in candidates:
-        weights = candidate.weights if candidate is not None else None
-        if isinstance(weights, _Weights) and weights._read is None:
-            waiting.setdefault(id(weights._columns), (weights._columns, []))[1].append(weights)
-    for columns, unread in waiting.values():
-        for weights, parts in zip(unread, columns.rows([w._row for w in unread]), strict=True):
-            weights._read = parts
 
 
 class _RecordingAPI(DuckDBAPI):
@@ -310,14 +230,14 @@ def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list
     columns = zip(
         best.column("request_uid").to_pylist(),
         best.column("tin").to_pylist(),
-        _floats(best, "match_weight"),
-        _floats(best, "match_probability"),
+        floats(best, "match_weight"),
+        floats(best, "match_probability"),
         which,
         range(best.num_rows),
         strict=True,
     )
-    weights = _WeightColumns(best, level)
+    weights = WeightColumns(best, level)
     found: dict[int, list[Candidate]] = defaultdict(list)
     for uid, tin, weight, probability, k, i in columns:
-        found[uid].append(Candidate(tin, weight, probability, made[k], _Weights(weights, i)))
+        found[uid].append(Candidate(tin, weight, probability, made[k], Weights(weights, i)))
     return dict(found)

@@ -17,7 +17,7 @@ from itertools import chain
 from typing import Any
 
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS, Manifest
-from taxmatch.matching import scorer
+from taxmatch.matching import weights
 from taxmatch.pipeline import intake
 from taxmatch.reasons import Outcome, Reason, for_requester, join
 from taxmatch.rules import batch_checks
@@ -120,7 +120,7 @@ class Decided:
 
     def stored(self, bid: str, requests: Sequence[Mapping[str, str]], prior_bits: float) -> Columns:
         """The decisions table's columns (db/schema.py), with each row's request as asked."""
-        scorer.read_weights(chain(self.subjects, (d.runner_up for d in self.decisions)))  # all at once
+        weights.read(chain(self.subjects, (d.runner_up for d in self.decisions)))  # all at once
         return {
             "batch_id": [bid] * len(self.answers),
             "request_id": self.request_ids,
