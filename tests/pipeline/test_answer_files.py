@@ -12,24 +12,25 @@ from hypothesis import strategies as st
 from taxmatch.interchange import RESULT_COLUMNS
 from taxmatch.matching import duck
 from taxmatch.pipeline import answer_files as output
+from taxmatch.pipeline import atomic
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
 def test_formula_cells_are_escaped(cell: str) -> None:
-    assert output.escape(cell) == "'" + cell
+    assert atomic.escape(cell) == "'" + cell
 
 
 @pytest.mark.parametrize("cell", ["Smith", "12", "", "a=b"])
 def test_plain_cells_are_left_alone(cell: str) -> None:
-    assert output.escape(cell) == cell
+    assert atomic.escape(cell) == cell
 
 
 def test_files_appear_together_and_round_trip(tmp_path: Path) -> None:
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    output.write_atomically(
+    atomic.write_atomically(
         {
-            a: output.csv_writer(["x", "y"], [{"x": "1", "y": "=2"}]),
-            b: output.csv_writer(["z"], [{"z": "q,r"}]),
+            a: atomic.csv_writer(["x", "y"], [{"x": "1", "y": "=2"}]),
+            b: atomic.csv_writer(["z"], [{"z": "q,r"}]),
         }
     )
     assert list(csv.reader(a.read_text().splitlines())) == [["x", "y"], ["1", "'=2"]]
@@ -42,10 +43,10 @@ def test_a_failure_leaves_no_file(tmp_path: Path) -> None:
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        output.write_atomically(
+        atomic.write_atomically(
             {
-                tmp_path / "a.csv": output.csv_writer(["x"], [{"x": 1}]),
-                tmp_path / "b.csv": output.csv_writer(["x"], (r for r in rows())),
+                tmp_path / "a.csv": atomic.csv_writer(["x"], [{"x": 1}]),
+                tmp_path / "b.csv": atomic.csv_writer(["x"], (r for r in rows())),
             }
         )
     assert list(tmp_path.iterdir()) == []
@@ -94,7 +95,7 @@ def test_the_files_columns_are_escaped_and_quoted_as_the_one_row_writer_does(cel
         output.write(Path(folder), results, [{"request_id": r["request_id"]} for r in results])
         written = (Path(folder) / output.RESULTS).read_bytes()
     expected = io.StringIO(newline="")
-    output.write_csv(expected, RESULT_COLUMNS, results)
+    atomic.write_csv(expected, RESULT_COLUMNS, results)
     assert written == expected.getvalue().encode()
 
 

@@ -1,23 +1,18 @@
 """A batch's answer files: results.csv and decisions.csv for people, answers.parquet for taxmatch.
 
-The CSV files are for spreadsheets, so a cell that begins like a formula is
-escaped (spec/interchange.md). Escaping belongs to writing alone: nothing ever
-reads those files back. When a release completes a batch's answers (disclosure
-ids, reviewers' verdicts) it reads answers.parquet, which holds the same rows
-as they are, and writes all three again. All three appear together or not at
-all: each is written to a temporary name and renamed only once every one is
-complete.
+The CSV files are for spreadsheets, their formula cells escaped (atomic.py).
+When a release completes a batch's answers (disclosure ids, reviewers'
+verdicts) it reads answers.parquet, which holds the same rows as they are, and
+writes all three again. All three appear together or not at all: each is
+written to a temporary name and renamed only once every one is complete.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,9 +20,9 @@ import pyarrow.parquet as pq
 
 from taxmatch.interchange import DECISION_COLUMNS, RESULT_COLUMNS
 from taxmatch.matching import duck
+from taxmatch.pipeline import atomic
 
 RESULTS, DECISIONS, ANSWERS = "results.csv", "decisions.csv", "answers.parquet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Both files' columns as taxmatch keeps them, apart: a column both files have (outcome, reason codes)
 # may differ between them (an internal code the requester reads as its public face).
 ANSWER_COLUMNS: tuple[str, ...] = (
@@ -36,29 +31,6 @@ ANSWER_COLUMNS: tuple[str, ...] = (
 )
 Rows = Sequence[Mapping[str, object]]
 Columns = Mapping[str, Sequence[object]]  # a file's columns by name, each with a value per row
-
-
-def escape(cell: object) -> str:
-    """A cell a spreadsheet will show as text, never evaluate (spec/interchange.md)."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_writer(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Callable[[Path], None]:
-    """A writer of one interchange CSV (RFC 4180, CRLF, formula cells escaped), for write_atomically."""
-
-    def write(path: Path) -> None:
-        with path.open("w", newline="", encoding="utf-8") as out:
-            write_csv(out, columns, rows)
-
-    return write
-
-
-def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
-    """An interchange CSV to an open text stream: RFC 4180, CRLF, formula cells escaped."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([escape(row.get(c)) for c in columns] for row in rows)
 
 
 def _text(values: list[object]) -> pa.Array:
@@ -92,7 +64,7 @@ def _escaped(column: pa.Array | pa.ChunkedArray) -> list[str]:
     return escaped
 
 
-_FORMULA = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
+_FORMULA = "^[" + "".join(re.escape(c) for c in atomic.FORMULA_STARTS) + "]"
 
 
 def _split(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -111,40 +83,6 @@ def _split(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[dict[
 ANSWERS_SCHEMA = pa.schema([(c, pa.string()) for c in ANSWER_COLUMNS])
 
 
-def _stage(path: Path) -> Path:
-    """A temporary name beside `path`, after clearing what a writer killed mid-write left there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for orphan in path.parent.glob(f".{path.name}.*.tmp"):
-        orphan.unlink(missing_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    return Path(temp_name)
-
-
-def text(content: str) -> Callable[[Path], None]:
-    """A writer of this text (UTF-8), for write_atomically."""
-
-    def write(path: Path) -> None:
-        path.write_text(content, encoding="utf-8")
-
-    return write
-
-
-def write_atomically(files: Mapping[Path, Callable[[Path], None]]) -> None:
-    """Write every file to a temporary name first and rename them only when all are written."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, write in files.items():
-            staged.append((_stage(path), path))
-            write(staged[-1][0])
-    except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise
-    for temp, path in staged:
-        temp.replace(path)
-
-
 class Writer:
     """A batch's three answer files written a chunk at a time, in request order.
 
@@ -159,7 +97,7 @@ class Writer:
         self.before_rename = before_rename or NOTHING  # the ledger's commit: files appear only after it
 
     def __enter__(self) -> Writer:
-        self.temps = [_stage(p) for p in self.paths]
+        self.temps = [atomic.staging_name(p) for p in self.paths]
         self.handles = [t.open("w", newline="", encoding="utf-8") for t in self.temps[:2]]
         self.csv = [csv.writer(h, lineterminator="\r\n") for h in self.handles]
         self.csv[0].writerow(RESULT_COLUMNS)

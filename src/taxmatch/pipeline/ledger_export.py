@@ -18,7 +18,7 @@ from taxmatch import audit
 from taxmatch.db import checkpoints, ledger
 from taxmatch.errors import InputError, Location
 from taxmatch.pipeline import transparency
-from taxmatch.pipeline.answer_files import text, write_atomically
+from taxmatch.pipeline.atomic import text, write_atomically
 from taxmatch.pipeline.context import Context
 
 PAGE = 10_000  # entries read from the store at a time: memory follows the page, not the ledger

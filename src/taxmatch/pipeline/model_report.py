@@ -8,7 +8,7 @@ from pathlib import Path
 
 from taxmatch.matching import model_charts, reference
 from taxmatch.pipeline import charts
-from taxmatch.pipeline.answer_files import csv_writer, text, write_atomically
+from taxmatch.pipeline.atomic import csv_writer, text, write_atomically
 from taxmatch.pipeline.context import Context
 
 FILES = ("match-weights.svg", "m-u-parameters.svg", "parameters.csv", "model.html")

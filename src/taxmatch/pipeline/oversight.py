@@ -23,7 +23,7 @@ from taxmatch.agreement import Agreement
 from taxmatch.db import oversight
 from taxmatch.db.oversight import Period
 from taxmatch.pipeline import charts, transparency
-from taxmatch.pipeline.answer_files import text, write_atomically
+from taxmatch.pipeline.atomic import text, write_atomically
 from taxmatch.pipeline.context import Context
 from taxmatch.reasons import DESCRIPTION, Reason
 

@@ -27,7 +27,7 @@ from taxmatch.db.retractions import Selection
 from taxmatch.errors import AccessDenied, Conflict, InputError, Location, NotFound
 from taxmatch.interchange import RETRACTION_NOTICE_COLUMNS
 from taxmatch.pipeline import transparency
-from taxmatch.pipeline.answer_files import csv_writer, write_atomically
+from taxmatch.pipeline.atomic import csv_writer, write_atomically
 from taxmatch.pipeline.context import Context
 from taxmatch.reasons import Reason
 

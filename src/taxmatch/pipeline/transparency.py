@@ -37,7 +37,7 @@ from taxmatch.checkpoint import Checkpoint
 from taxmatch.db import checkpoints, ledger, retractions
 from taxmatch.errors import InputError, LedgerError, Location
 from taxmatch.layout import Layout
-from taxmatch.pipeline.answer_files import text, write_atomically
+from taxmatch.pipeline.atomic import text, write_atomically
 from taxmatch.pipeline.context import Context
 
 CHECKPOINT_FILE, RECEIPTS_FILE = receipts_file.CHECKPOINT_FILE, receipts_file.RECEIPTS_FILE

@@ -17,7 +17,7 @@ from taxmatch.db.clients import Client, Role
 from taxmatch.errors import NotFound
 from taxmatch.interchange import RETRACTION_NOTICE_COLUMNS
 from taxmatch.pipeline import retraction
-from taxmatch.pipeline.answer_files import write_csv
+from taxmatch.pipeline.atomic import write_csv
 from taxmatch.pipeline.context import Context
 
 router = APIRouter(prefix="/retractions", tags=["retractions"])
