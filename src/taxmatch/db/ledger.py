@@ -13,7 +13,6 @@ a second entry for a row.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -21,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from taxmatch import audit
+from taxmatch import audit, canonical
 from taxmatch.agreement import Agreement
 from taxmatch.db import bulk
 from taxmatch.db.schema import ledger
@@ -31,6 +30,7 @@ from taxmatch.interchange import DISCLOSED_COLUMNS
 APPEND_ATTEMPTS = 50
 T = TypeVar("T")
 GENESIS, FIELDS, entry_hash = audit.GENESIS, audit.FIELDS, audit.entry_hash
+ASKED = ("request_id", "statute", "official_name", "official_title", "case_number")  # of the request row
 
 
 @dataclass(frozen=True)
@@ -58,19 +58,44 @@ class Disclosure:
         address: Sequence[str],
     ) -> Disclosure:
         """The disclosure of `tin`'s last known `address` in answer to this request row."""
-        values = dict(zip(DISCLOSED_COLUMNS, address or ("",) * len(DISCLOSED_COLUMNS), strict=True))
-        return cls(
+        values = address or ("",) * len(DISCLOSED_COLUMNS)
+        asked = {c: [request[c]] for c in ASKED}
+        one = disclosures(
             batch_id,
-            request["request_id"],
-            tin,
-            ";".join(agreement.disclosable_fields),
-            request["statute"],
-            request["official_name"],
-            request["official_title"],
-            request["case_number"],
-            agreement.recipient,
-            json.dumps(values, sort_keys=True, separators=(",", ":")),
+            asked,
+            [tin],
+            agreement,
+            {c: [v] for c, v in zip(DISCLOSED_COLUMNS, values, strict=True)},
         )
+        return cls(**{k: str(v[0]) for k, v in one.items()})
+
+
+Disclosures = Mapping[str, Sequence[str]]  # Disclosure's fields, a column each: many disclosures at once
+
+
+def disclosures(
+    batch_id: str, asked: Disclosures, tins: Sequence[str], agreement: Agreement, addresses: Disclosures
+) -> dict[str, Sequence[str]]:
+    """Disclosure.of for many rows, a column at a time: `asked` holds the request rows' columns (request
+    id, statute, the official and the case), `addresses` the DISCLOSED_COLUMNS of what leaves."""
+    count = len(tins)
+    return {
+        "batch_id": [batch_id] * count,
+        "request_id": asked["request_id"],
+        "tin": tins,
+        "fields": [";".join(agreement.disclosable_fields)] * count,
+        **{c: asked[c] for c in ASKED if c != "request_id"},
+        "recipient": [agreement.recipient] * count,
+        "disclosed": disclosed(addresses),
+    }
+
+
+def disclosed(addresses: Disclosures) -> list[str]:
+    """The canonical JSON of each row's disclosed values (interchange.md §3), column by column."""
+    return canonical.objects({c: addresses[c] for c in DISCLOSED_COLUMNS})
+
+
+FIELDS_OF_DISCLOSURE = tuple(Disclosure.__dataclass_fields__)
 
 
 def disclosure_id(seq: int) -> str:
@@ -83,8 +108,10 @@ def append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dic
     def attempt(conn: Connection) -> dict[str, str]:
         known = _existing(conn, items)
         fresh = [i for i in items if i.request_id not in known]
-        made = chain_onto(conn, [_entry(i, now) for i in fresh])
-        return known | {i.request_id: str(e["disclosure_id"]) for i, e in zip(fresh, made, strict=True)}
+        columns = _stamped({f: [getattr(i, f) for i in fresh] for f in FIELDS_OF_DISCLOSURE}, now)
+        seq, prev = _head(conn)
+        _chain(conn, columns, len(fresh), seq, prev)
+        return known | {i.request_id: disclosure_id(seq + n) for n, i in enumerate(fresh, start=1)}
 
     return retrying(engine, attempt)
 
@@ -114,27 +141,38 @@ def _head(conn: Connection) -> tuple[int, str]:
     return (int(head.seq), str(head.entry_hash)) if head else (0, GENESIS)
 
 
-def _chain(conn: Connection, entries: list[dict[str, object]], seq: int, prev: str) -> tuple[int, str]:
-    """Place each entry after (seq, prev): its sequence, id, previous hash and own hash; insert them."""
-    for entry in entries:
-        seq += 1
-        entry.update(seq=seq, disclosure_id=disclosure_id(seq), prev_hash=prev)
-        entry["entry_hash"] = prev = entry_hash(entry)
-    bulk.insert(conn, ledger, entries)  # a national batch's are hundreds of thousands
-    return seq, prev
+def _chain(
+    conn: Connection, columns: dict[str, Sequence[object]], count: int, seq: int, prev: str
+) -> tuple[int, str]:
+    """Place `count` entries, given a column at a time, after (seq, prev): their sequence numbers, ids,
+    previous hashes and own hashes; insert them. The new head."""
+    numbers = range(seq + 1, seq + count + 1)
+    columns |= {"seq": list(numbers), "disclosure_id": [disclosure_id(n) for n in numbers]}
+    hashes = audit.entry_hashes(columns, count, prev)
+    columns |= {"prev_hash": [prev, *hashes[:-1]], "entry_hash": hashes}
+    bulk.insert_columns(conn, ledger, columns, count)  # a national batch's are hundreds of thousands
+    return (seq + count, hashes[-1]) if hashes else (seq, prev)
 
 
 def chain_onto(conn: Connection, entries: list[dict[str, object]]) -> list[dict[str, object]]:
     """Give each new entry its place after the head (sequence, id, previous hash, own hash) and insert."""
-    _chain(conn, entries, *_head(conn))
+    columns: dict[str, Sequence[object]] = {
+        k: [e.get(k) for e in entries] for k in {k for e in entries for k in e}
+    }
+    _chain(conn, columns, len(entries), *_head(conn))
+    placed = ("seq", "disclosure_id", "prev_hash", "entry_hash")
+    for n, entry in enumerate(entries):
+        entry.update({k: columns[k][n] for k in placed})
     return entries
 
 
-def _entry(item: Disclosure, now: dt.datetime) -> dict[str, object]:
+def _stamped(disclosures: Disclosures, now: dt.datetime) -> dict[str, Sequence[object]]:
+    """Disclosures as entries: when they were disclosed, and the digest of what was."""
+    count = len(disclosures["request_id"])
     return {
-        **item.__dict__,
-        "disclosed_at": now.isoformat(),
-        "disclosed_sha256": audit.disclosed_digest(item.disclosed),
+        **disclosures,
+        "disclosed_at": [now.isoformat()] * count,
+        "disclosed_sha256": [audit.disclosed_digest(d) for d in disclosures["disclosed"]],
     }
 
 
@@ -156,8 +194,9 @@ def place(engine: Engine, batch_id: str, request_ids: Sequence[str]) -> Placing:
     return Placing(seq, prev, known | {r: disclosure_id(seq + n) for n, r in enumerate(new, start=1)}, new)
 
 
-def commit(engine: Engine, placing: Placing, pages: Iterable[Sequence[Disclosure]], now: dt.datetime) -> None:
-    """Append the placed entries (pages of them, in the order placed) in one transaction.
+def commit(engine: Engine, placing: Placing, pages: Iterable[Disclosures], now: dt.datetime) -> None:
+    """Append the placed entries (pages of them, a column at a time, in the order placed) in one
+    transaction.
 
     LogContended when another writer extended the log after `place`: nothing is
     appended then, and the batch places its entries again after the new head."""
@@ -169,7 +208,7 @@ def commit(engine: Engine, placing: Placing, pages: Iterable[Sequence[Disclosure
                 )
             seq, prev = placing.seq, placing.prev
             for page in pages:
-                seq, prev = _chain(conn, [_entry(i, now) for i in page], seq, prev)
+                seq, prev = _chain(conn, _stamped(page, now), len(page["request_id"]), seq, prev)
             if seq != placing.seq + len(placing.new):
                 raise LedgerError(
                     f"{seq - placing.seq:,} entries appended where {len(placing.new):,} were placed"

@@ -36,10 +36,9 @@ from taxmatch.pipeline.results import Answer
 log = logging.getLogger(__name__)
 ATTEMPTS = 5
 PAGE = 20_000  # entries built and inserted at a time: memory follows the page, not the batch
-ASKED = ("request_id", "statute", "official_name", "official_title", "case_number")
 SCHEMA = pa.schema(
     [pa.field("position", pa.int64()), pa.field("tin", pa.string())]
-    + [pa.field(c, pa.string()) for c in (*ASKED, *DISCLOSED_COLUMNS)]
+    + [pa.field(c, pa.string()) for c in (*ledger.ASKED, *DISCLOSED_COLUMNS)]
 )
 
 
@@ -59,7 +58,7 @@ class Pending:
             "position": [p for p, _, _ in chosen],
             "tin": [a.decision.chosen.tin for _, _, a in chosen if a.decision.chosen],
         }
-        columns |= {c: [r[c] for _, r, _ in chosen] for c in ASKED}
+        columns |= {c: [r[c] for _, r, _ in chosen] for c in ledger.ASKED}
         for n, c in enumerate(DISCLOSED_COLUMNS):
             columns[c] = [a.disclosed[n] if a.disclosed else "" for _, _, a in chosen]
         self.tables.append(pa.table(columns, schema=SCHEMA))
@@ -75,17 +74,15 @@ class Pending:
 
 def _pages(
     bid: str, table: pa.Table, new: Sequence[str], agreement: Agreement
-) -> Iterator[list[ledger.Disclosure]]:
+) -> Iterator[ledger.Disclosures]:
     """The disclosures that get new entries, in the order placed, a page at a time."""
     # On a first run every disclosure is new: the table itself, not a second copy of every one noted.
     every = len(new) == table.num_rows
     fresh = table if every else table.filter(pc.is_in(table["request_id"], pa.array(new, pa.string())))
     for start in range(0, fresh.num_rows, PAGE):
-        page = fresh.slice(start, PAGE).to_pylist()
-        yield [
-            ledger.Disclosure.of(bid, r, str(r["tin"]), agreement, [str(r[c]) for c in DISCLOSED_COLUMNS])
-            for r in page
-        ]
+        page = fresh.slice(start, PAGE)
+        columns = {c: page[c].to_pylist() for c in (*ledger.ASKED, *DISCLOSED_COLUMNS)}
+        yield ledger.disclosures(bid, columns, page["tin"].to_pylist(), agreement, columns)
 
 
 def account(
