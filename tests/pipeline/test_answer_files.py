@@ -119,3 +119,15 @@ def test_a_whole_number_past_64_bits_is_written_as_its_digits(tmp_path: Path) ->
     """Arrow refuses it with OverflowError, not ArrowInvalid (hypothesis found it: cells=[2**64])."""
     output.write(tmp_path, [{"request_id": "R1", "reason_codes": 2**64}], [{"request_id": "R1"}])
     assert b"18446744073709551616" in (tmp_path / output.RESULTS).read_bytes()
+
+
+@settings(max_examples=50, deadline=None)
+@given(cells=st.lists(st.text(max_size=6), min_size=2, max_size=8), cut=st.integers(0, 2))
+def test_rows_of_a_slice_or_of_several_chunks_are_those_rows_alone(cells: list[str], cut: int) -> None:
+    """The CSV bytes are read from each chunk's buffers: a slice (an offset into them) and a column
+    in chunks give the rows they hold, as the csv module writes them, and no others."""
+    column = pa.array(cells, pa.string())
+    given_columns = [column.slice(cut), pa.chunked_array([column.slice(cut, 1), column.slice(cut + 1)])]
+    expected = io.StringIO(newline="")
+    csv.writer(expected, lineterminator="\r\n").writerows([atomic.escape(c)] * 2 for c in cells[cut:])
+    assert b"".join(bytes(b) for b in output._csv_rows(given_columns)) == expected.getvalue().encode()

@@ -9,11 +9,11 @@ written to a temporary name and renamed only once every one is complete.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -57,11 +57,26 @@ def _answers_table(results: Columns, decisions: Columns) -> pa.Table:
     return pa.table(texts, schema=ANSWERS_SCHEMA)
 
 
-def _escaped(column: pa.Array | pa.ChunkedArray) -> list[str]:
-    """escape() of every cell of a text column, done by Arrow."""
-    formula = pc.match_substring_regex(column, _FORMULA)
-    escaped: list[str] = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column).to_pylist()
-    return escaped
+def _cells(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Each cell of a text column as the CSV holds it: escaped (atomic.escape), then quoted where it
+    holds a quote, a comma or a line break, as Python's csv module quotes (QUOTE_MINIMAL, CRLF)."""
+    text = pc.fill_null(column, "")
+    formula = pc.match_substring_regex(text, _FORMULA)
+    escaped = pc.if_else(formula, pc.binary_join_element_wise("'", text, ""), text)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(escaped, '"', '""'), '"', "")
+    return pc.if_else(pc.match_substring_regex(escaped, '[",\r\n]'), quoted, escaped)
+
+
+def _csv_rows(columns: Sequence[pa.Array | pa.ChunkedArray]) -> Iterator[pa.Buffer]:
+    """The rows of these text columns as CSV bytes (cells joined by commas, each row ended by CRLF),
+    made by Arrow a column at a time rather than by the csv module a cell at a time."""
+    joined = pc.binary_join_element_wise(*(_cells(c) for c in columns), ",")
+    lines = pc.binary_join_element_wise(joined, pa.scalar("\r\n"), "")
+    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+        if len(chunk):  # the rows' bytes lie one after another in the chunk's data buffer
+            _, offsets, data = chunk.buffers()  # `string`: 32-bit offsets (ANSWERS_SCHEMA's type)
+            bounds = np.frombuffer(offsets, np.int32, count=len(chunk) + 1, offset=4 * chunk.offset)
+            yield data[int(bounds[0]) : int(bounds[-1])]
 
 
 _FORMULA = "^[" + "".join(re.escape(c) for c in atomic.FORMULA_STARTS) + "]"
@@ -98,10 +113,9 @@ class Writer:
 
     def __enter__(self) -> Writer:
         self.temps = [atomic.staging_name(p) for p in self.paths]
-        self.handles = [t.open("w", newline="", encoding="utf-8") for t in self.temps[:2]]
-        self.csv = [csv.writer(h, lineterminator="\r\n") for h in self.handles]
-        self.csv[0].writerow(RESULT_COLUMNS)
-        self.csv[1].writerow(DECISION_COLUMNS)
+        self.handles = [t.open("wb") for t in self.temps[:2]]
+        for handle, header in zip(self.handles, (RESULT_COLUMNS, DECISION_COLUMNS), strict=True):
+            handle.write((",".join(header) + "\r\n").encode())  # plain names: nothing to quote
         self.parquet = pq.ParquetWriter(self.temps[2], ANSWERS_SCHEMA)
         return self
 
@@ -115,11 +129,12 @@ class Writer:
         """The next rows as an answers table (ANSWERS_SCHEMA's columns): each CSV cell escaped by Arrow."""
         answers = pa.Table.from_batches([given]) if isinstance(given, pa.RecordBatch) else given
         answers = answers.select(ANSWER_COLUMNS).cast(ANSWERS_SCHEMA)
-        for writer, prefix, columns in (
-            (self.csv[0], "result", RESULT_COLUMNS),
-            (self.csv[1], "decision", DECISION_COLUMNS),
+        for handle, prefix, columns in (
+            (self.handles[0], "result", RESULT_COLUMNS),
+            (self.handles[1], "decision", DECISION_COLUMNS),
         ):
-            writer.writerows(zip(*(_escaped(answers.column(f"{prefix}.{c}")) for c in columns), strict=True))
+            for data in _csv_rows([answers.column(f"{prefix}.{c}") for c in columns]):
+                handle.write(data)
         self.parquet.write_table(answers)
         self.rows += answers.num_rows
 
