@@ -12,14 +12,13 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
+from taxmatch import combinations
 from taxmatch.matching import duck, model
 from taxmatch.matching.reference import Reference
 from taxmatch.matching.term_frequencies import TermFrequencies
@@ -30,7 +29,6 @@ from taxmatch.rules.levels import MISSING, Level, Levels, name_level
 log = logging.getLogger(__name__)
 # Splink orders a pair's sides by dataset name: requests sort first, so they are "_l".
 REQUESTS = "a_requests"
-Ints = np.ndarray[Any, np.dtype[np.int64]]
 GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
 
 
@@ -187,8 +185,8 @@ def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:
 def _distinct_levels(best: pa.Table, level: dict[str, list[Level]]) -> tuple[list[Levels], list[int]]:
     """The few distinct combinations of the six levels among the rows, and each row's among them: a
     batch has millions of candidates but a few hundred combinations, so each Levels is made once."""
-    gammas = [pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy().astype(np.int64) + 1 for g in GAMMAS]
-    first, inverse = _distinct(gammas)
+    gammas = [pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy() for g in GAMMAS]
+    first, inverse = combinations.distinct(gammas)
     made = []
     for i in first.tolist():
         surname, first_name = level["surname"][i], level["first_name"][i]
@@ -203,23 +201,6 @@ def _distinct_levels(best: pa.Table, level: dict[str, list[Level]]) -> tuple[lis
             )
         )
     return made, inverse.reshape(-1).tolist()
-
-
-def _distinct(columns: list[Ints]) -> tuple[Ints, Ints]:
-    """The first row of each distinct combination of the columns' values (each 0 or more), and each
-    row's combination among them. The six levels as one number per row: numpy finds the distinct ones
-    among 292,988 numbers in a few milliseconds, and took about a second over rows of six."""
-    base = max((int(c.max()) for c in columns if c.size), default=0) + 1
-    if base ** len(columns) < 2**63:
-        combined = np.zeros(columns[0].shape, np.int64)
-        for column in columns:
-            combined = combined * base + column
-        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    else:  # more levels than one number holds: the rows themselves
-        _, first, inverse = np.unique(
-            np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True
-        )
-    return first, inverse
 
 
 def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list[Candidate]]:

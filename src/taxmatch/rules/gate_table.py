@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from taxmatch import combinations
 from taxmatch.agreement import Agreement
 from taxmatch.reasons import Reason
 from taxmatch.rules import gate
@@ -40,15 +41,9 @@ def check_rows(
 
 def _distinct(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of these integer columns side by side, in lexicographic order, and the index
-    of each row's among them: np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True), but
-    over one int64 key a column at a time (a key is the rank of its row's prefix, so it stays below
-    the row count squared). NumPy's unique over rows sorts records: 10% of a national batch's gate."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        values = column.astype(np.int64)
-        _, key = np.unique(key * (int(values.max()) + 1) + values, return_inverse=True)
-    _, first = np.unique(key, return_index=True)
-    return np.stack(columns, axis=1)[first], key.reshape(-1)
+    of each row's among them (np.unique over rows, without sorting records: combinations.py)."""
+    first, inverse = combinations.distinct(columns)
+    return np.stack(columns, axis=1)[first], inverse
 
 
 def _fields(table: pa.Table, agreement: Agreement) -> tuple[list[list[Reason]], np.ndarray]:
