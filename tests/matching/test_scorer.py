@@ -1,7 +1,7 @@
-import numpy as np
+import math
+
+import orjson
 import pyarrow as pa
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from taxmatch.matching import model, scorer, weights
 from taxmatch.rules.levels import DISAGREE, EXACT
@@ -26,21 +26,6 @@ def test_every_blocking_rule_is_equal_columns_and_reaches_what_it_pairs() -> Non
     assert model.REACHABLE.count("EXISTS") == len(model.BLOCKING_RULES)
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(*[st.integers(0, 12)] * 6), max_size=60), st.booleans())
-def test_rows_of_levels_are_told_apart_only_where_they_differ(
-    rows: list[tuple[int, ...]], wide: bool
-) -> None:
-    """Each candidate's six levels are found among the distinct combinations as one number (or, with
-    more levels than one number holds, as the row itself): the same combination, the same Levels."""
-    scale = 2**12 if wide else 1  # values this far apart take the rows themselves
-    columns = [np.array([r[j] * scale for r in rows], np.int64) for j in range(6)]
-    first, inverse = scorer._distinct(columns)
-    combos = [tuple(int(c[i]) for c in columns) for i in first.tolist()]
-    assert len(set(combos)) == len(combos)
-    assert [combos[k] for k in inverse.reshape(-1).tolist()] == [tuple(v * scale for v in r) for r in rows]
-
-
 def _scored(rows: int) -> pa.Table:
     """A best_sql table by hand: two levels a comparison, and term frequencies for the surname only."""
     columns: dict[str, list[object]] = {
@@ -51,18 +36,23 @@ def _scored(rows: int) -> pa.Table:
     }
     for j, g in enumerate(scorer.GAMMAS):
         columns[f"gamma_{g}"] = [-1 if (i + j) % 7 == 0 else (i >> j) & 1 for i in range(rows)]
-        columns[f"mw_{g}"] = [(i * (j + 1)) / 8 - 3 for i in range(rows)]
-    columns["mw_tf_adj_surname"] = [0.0 if i % 2 else i / 16 for i in range(rows)]
+        columns[f"mw_{g}"] = [None if i % 11 == 5 else ((i % 4) * (j + 1)) / 8 - 3 for i in range(rows)]
+    odd = [None, -0.0, math.nan]  # none, and the values floats() and numpy's unique tell apart or not
+    columns["mw_tf_adj_surname"] = [odd[i % 3] if i % 2 else i / 16 for i in range(rows)]
     return pa.table(columns)
 
 
-def test_weights_read_many_at_once_are_those_read_one_at_a_time() -> None:
-    """A chunk reads its explained candidates' weights together (results.Decided.stored)."""
+def test_the_json_of_a_chunk_s_weights_is_orjson_s_of_each_candidate_s_read_alone() -> None:
+    """The store keeps each explained candidate's weights as the JSON made for its chunk at once
+    (results.Decided.stored): the same bytes as orjson makes of the triples, nulls, -0.0 and NaN too."""
     labels = {g: [DISAGREE, EXACT] for g in scorer.GAMMAS}
-    alone, together = (scorer.candidates(_scored(40), labels) for _ in range(2))
-    wanted = [c for uid in sorted(together) for c in together[uid]][::2]
-    weights.read([None, *wanted])
-    read = [tuple(c.weights) for c in wanted]
-    assert read == [tuple(c.weights) for uid in sorted(alone) for c in alone[uid]][::2]
-    assert ("surname", "frequency of the value", 0.125) in read[1]  # row 2: its adjustment, after its level
+    found = scorer.candidates(_scored(40), labels)
+    every = [c for uid in sorted(found) for c in found[uid]]
+    assert isinstance(every[0].weights, weights.Weights)
+    made = [c.weights.json for c in every if isinstance(c.weights, weights.Weights)]
+    read = [tuple(c.weights) for c in every]
+    assert made == [orjson.dumps(r) for r in read]
+    assert ("surname", "frequency of the value", 0.125) in read[2]  # row 2: its adjustment, after its level
     assert read[0][0] == ("surname", "missing", -3.0)  # gamma -1: the null level
+    assert orjson.dumps({"w": weights.stored(every[2].weights)}) == b'{"w":' + made[2] + b"}"
+    assert weights.stored([("tin", "exact", 1.5)]) == (("tin", "exact", 1.5),)

@@ -2,19 +2,24 @@
 
 Only the candidates a decision is about are ever explained, and a batch scores
 millions, so each candidate keeps a place in its chunk's scored columns and its
-weights are read from them when asked; a chunk's explained ones are read
-together (`read`).
+weights are read from them when asked. What the store keeps of them is their
+JSON, made for the whole chunk at once from the few distinct values of each
+comparison (`WeightColumns.json`), never a tuple per candidate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property, partial
 from itertools import repeat
 from typing import overload
 
+import numpy as np
+import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from taxmatch.rules.decide import Candidate
+from taxmatch import combinations
 from taxmatch.rules.levels import Level
 
 
@@ -37,6 +42,11 @@ class Weights(Sequence[tuple[str, str, float]]):
         if self._read is None:
             self._read = self._columns.rows([self._row])[0]
         return self._read
+
+    @property
+    def json(self) -> bytes:
+        """orjson.dumps of these weights, as made for the whole chunk at once."""
+        return self._columns.json[self._row]
 
     def __iter__(self) -> Iterator[tuple[str, str, float]]:
         return iter(self._parts())
@@ -66,6 +76,31 @@ class WeightColumns:
         self.columns = [
             (g, level[g], floats(best, f"mw_{g}"), _adjustments(best, f"mw_tf_adj_{g}")) for g in level
         ]
+        # The same as numbers, to find the distinct ones (a level by its gamma, a float by its value).
+        self._keys = [
+            (pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy(), _numbers(best, f"mw_{g}"))
+            + ((_numbers(best, f"mw_tf_adj_{g}"),) if f"mw_tf_adj_{g}" in best.column_names else ())
+            for g in level
+        ]
+
+    @cached_property
+    def json(self) -> list[bytes]:
+        """Each row's weights as orjson writes them (`rows`, as a JSON array of arrays): each part made
+        once per distinct level and bits of its comparison, since a chunk's 292,988 rows hold a few
+        thousand, and a tuple per row and part took 22 s of the 1.28M-row batch (docs/benchmarks.md)."""
+        parts: list[pa.Array | pa.Scalar] = [pa.scalar(b"[")]
+        for n, ((g, levels, bits, adjustments), keys) in enumerate(
+            zip(self.columns, self._keys, strict=True)
+        ):
+            parts += [
+                pa.scalar(b"," if n else b""),
+                _once(keys[:2], partial(_part, g, levels, bits)),
+            ]
+            if adjustments is not None:
+                parts.append(_once(keys[2:], partial(_adjusted, g, adjustments)))
+        parts.append(pa.scalar(b"]"))
+        made: list[bytes] = pc.binary_join_element_wise(*parts, b"").to_pylist()
+        return made
 
     def rows(self, indices: Sequence[int]) -> list[tuple[tuple[str, str, float], ...]]:
         """The weights of each row asked for, made a comparison at a time for all of them: a chunk
@@ -81,18 +116,31 @@ class WeightColumns:
 FREQUENCY = "frequency of the value"  # the level of a term-frequency adjustment, as explained
 
 
+def _part(g: str, levels: Sequence[Level], bits: Sequence[float], row: int) -> bytes:
+    """A comparison's part of a row's weights: (comparison, level, bits)."""
+    return orjson.dumps((g, levels[row], bits[row]))
+
+
+def _adjusted(g: str, adjustments: Sequence[float], row: int) -> bytes:
+    """A term-frequency adjustment's part, after the one before it; none where there is none."""
+    return b"," + orjson.dumps((g, FREQUENCY, adjustments[row])) if adjustments[row] else b""
+
+
+def _once(keys: Sequence[np.ndarray], text: Callable[[int], bytes]) -> pa.Array:
+    """text(row) for every row, made at the first row of each distinct combination of `keys` only."""
+    first, inverse = combinations.distinct(keys)
+    return pa.array([text(i) for i in first.tolist()], pa.binary()).take(pa.array(inverse))
+
+
+def _numbers(best: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(pc.fill_null(best.column(name), 0.0).to_numpy())
+
+
 def _adjustments(best: pa.Table, name: str) -> list[float] | None:
     return floats(best, name) if name in best.column_names else None
 
 
-def read(candidates: Iterable[Candidate | None]) -> None:
-    """Read the weights of many candidates at once (a chunk's explained ones), as each would be read
-    alone when first asked for."""
-    waiting: dict[int, tuple[WeightColumns, list[Weights]]] = {}
-    for candidate in candidates:
-        weights = candidate.weights if candidate is not None else None
-        if isinstance(weights, Weights) and weights._read is None:
-            waiting.setdefault(id(weights._columns), (weights._columns, []))[1].append(weights)
-    for columns, unread in waiting.values():
-        for weights, parts in zip(unread, columns.rows([w._row for w in unread]), strict=True):
-            weights._read = parts
+def stored(weights: Sequence[tuple[str, str, float]]) -> object:
+    """Weights as the decisions table stores them, in a candidate's explanation: a scored candidate's
+    as the JSON made for its whole chunk at once (WeightColumns.json), any other's as its triples."""
+    return orjson.Fragment(weights.json) if isinstance(weights, Weights) else tuple(weights)

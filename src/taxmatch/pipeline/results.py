@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 from typing import Any
 
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS, Manifest
@@ -120,7 +119,6 @@ class Decided:
 
     def stored(self, bid: str, requests: Sequence[Mapping[str, str]], prior_bits: float) -> Columns:
         """The decisions table's columns (db/schema.py), with each row's request as asked."""
-        weights.read(chain(self.subjects, (d.runner_up for d in self.decisions)))  # all at once
         return {
             "batch_id": [bid] * len(self.answers),
             "request_id": self.request_ids,
@@ -210,7 +208,7 @@ def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
         "tin": candidate.tin,
         "match_weight": candidate.match_weight,
         "match_probability": candidate.match_probability,
-        "weights": tuple(candidate.weights),  # (comparison, level, bits) triples: JSON arrays, as stored
+        "weights": weights.stored(candidate.weights),  # (comparison, level, bits) triples: JSON arrays
     }
 
 
