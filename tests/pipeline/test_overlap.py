@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -88,3 +89,22 @@ def test_a_failure_behind_reaches_the_caller_at_the_next_hand_off() -> None:
         behind.hand(fails)
         with pytest.raises(RuntimeError, match="full"):
             behind.wait()
+
+
+def test_work_beside_the_caller_runs_in_another_thread_and_has_ended_when_the_caller_leaves() -> None:
+    started, ended = threading.Event(), threading.Event()
+
+    def work() -> str:
+        started.set()
+        time.sleep(0.05)
+        ended.set()
+        return threading.current_thread().name
+
+    with pytest.raises(KeyError, match="the caller's own"), overlap.beside(work):
+        started.wait()
+        raise KeyError("the caller's own")
+    assert ended.is_set()  # begun, so not cancelled: over before the block was left
+    with overlap.beside(work) as counted:
+        assert counted.result().startswith("taxmatch-beside")
+    with overlap.beside(lambda: 1 // 0) as failed, pytest.raises(ZeroDivisionError):
+        failed.result()

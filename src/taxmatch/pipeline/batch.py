@@ -18,7 +18,6 @@ import pyarrow as pa
 from taxmatch import runtime
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, protected
-from taxmatch.db.oversight import Period
 from taxmatch.errors import Location, ManifestError
 from taxmatch.interchange import Manifest
 from taxmatch.matching import reference
@@ -206,8 +205,7 @@ def process(
         log.info("batch %s: answer files written at %.1f s", bid, time.perf_counter() - started)
         step("signing the disclosure log's checkpoint")
         if receipts:  # a batch's files: its receipts, and its report for the disclosure office
-            transparency.write_receipts(ctx, bid, out_dir)
-            oversight.write(ctx, Period(batch=bid), out_dir / oversight.REPORT)
+            oversight.write_released(ctx, bid, out_dir)
         else:
             transparency.make(ctx)
     log.info(

@@ -64,6 +64,18 @@ def _pipelined(
         yield waiting[0], waiting[1], waiting[2].result()
 
 
+@contextmanager
+def beside(work: Callable[[], Scored]) -> Iterator[Future[Scored]]:
+    """`work` in one background thread while the caller does something else (a released batch's report
+    counted by the database while its receipts are made in Python); as a context manager, so that the
+    work has ended before the caller goes on, however it leaves."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taxmatch-beside")
+    try:
+        yield pool.submit(work)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 class Behind:
     """Work handed off to one background thread, a piece at a time: storing a chunk's decisions while
     the next chunk is answered (SQLite and PostgreSQL's drivers leave Python's lock while the database

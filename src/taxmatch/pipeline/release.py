@@ -19,11 +19,10 @@ import pyarrow.compute as pc
 
 from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, ledger, protected, verdicts
-from taxmatch.db.oversight import Period
 from taxmatch.errors import Conflict
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS
 from taxmatch.matching import reference
-from taxmatch.pipeline import answer_files, intake, oversight, transparency
+from taxmatch.pipeline import answer_files, intake, oversight
 from taxmatch.pipeline.context import Context
 from taxmatch.reasons import Outcome, Reason, for_requester, join
 from taxmatch.rules.decide import Authority
@@ -100,6 +99,5 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     ids = ledger.append(ctx.engine, items, now)
     decisions.record_disclosure_ids(ctx.engine, batch_id, ids, settled)
     _complete_files(ctx.layout.results(batch_id), ids, settled, withheld, addresses)
-    transparency.write_receipts(ctx, batch_id, ctx.layout.results(batch_id))
-    oversight.write(ctx, Period(batch=batch_id), ctx.layout.results(batch_id) / oversight.REPORT)
+    oversight.write_released(ctx, batch_id, ctx.layout.results(batch_id))
     return ids
