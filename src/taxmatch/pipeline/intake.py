@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from taxmatch.errors import InputError, Location
 from taxmatch.interchange import REQUEST_COLUMNS, parquet_rows, read_text_parquet
-from taxmatch.pipeline import request_csv
+from taxmatch.pipeline import plain_csv, request_csv
 from taxmatch.pipeline.request_csv import LINE, READ_BYTES, SCHEMA, compact, too_many
 from taxmatch.standardise.table import plain
 
@@ -98,6 +98,14 @@ def check_suffix(name: str, where: str) -> str:
     return suffix
 
 
+def _read_csv(path: Path, max_rows: int | None) -> tuple[pa.Table, str]:
+    """A CSV request file by Arrow where it holds nothing to unquote (plain_csv.py), else by the strict
+    reader, which also locates whatever Arrow would not take."""
+    digest, plain = plain_csv.scan(path)
+    table = plain_csv.read(path, max_rows) if plain else None
+    return (table, digest) if table is not None else request_csv.read(path, max_rows)
+
+
 def read_requests(path: Path, max_rows: int | None = None) -> RequestFile:
     """Read a request file (CSV or Parquet) and refuse it whole if any row is unusable.
 
@@ -109,7 +117,7 @@ def read_requests(path: Path, max_rows: int | None = None) -> RequestFile:
         if path.suffix.lower() == ".parquet":
             table, digest = _read_parquet(path, max_rows)
         else:
-            table, digest = request_csv.read(path, max_rows)
+            table, digest = _read_csv(path, max_rows)
     except OSError as exc:
         raise InputError(
             f"cannot read the request file: {exc.strerror}",
