@@ -123,3 +123,10 @@ def test_more_rows_than_allowed_are_refused_as_the_strict_reader_refuses_them(tm
         request_csv.read(path, 4)
     assert str(fast.value) == str(strict.value)
     assert len(plain_csv.read(path, 5) or []) == 5
+
+
+def test_a_first_line_past_the_bound_is_not_read_whole_but_left_to_the_strict_reader(tmp_path: Path) -> None:
+    """A hostile file may be one line of gigabytes: the header is read up to a bound, not to its end."""
+    path = written(tmp_path, b"x" * (plain_csv.HEADER_BYTES * 2))
+    assert plain_csv.scan(path)[1] and plain_csv.read(path, None) is None
+    assert plain_csv.read(written(tmp_path, HEADER.encode()), None) is None  # a header and no row

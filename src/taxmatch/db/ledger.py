@@ -145,7 +145,8 @@ def _chain(
     conn: Connection, columns: dict[str, Sequence[object]], count: int, seq: int, prev: str
 ) -> tuple[int, str]:
     """Place `count` entries, given a column at a time, after (seq, prev): their sequence numbers, ids,
-    previous hashes and own hashes; insert them. The new head."""
+    previous hashes and own hashes, added to `columns` (chain_onto reads them there); insert them.
+    The new head."""
     numbers = range(seq + 1, seq + count + 1)
     columns |= {"seq": list(numbers), "disclosure_id": [disclosure_id(n) for n in numbers]}
     hashes = audit.entry_hashes(columns, count, prev)

@@ -26,6 +26,7 @@ import pyarrow.csv as pcsv
 from taxmatch.interchange import REQUEST_COLUMNS
 from taxmatch.pipeline import request_csv
 
+HEADER_BYTES = 1 << 16  # the header's names take a few hundred bytes
 BLOCK_BYTES = 16 << 20  # Arrow parses a block at a time (on every core): a record is far shorter
 _NOT_PLAIN = (b'"', b"\x00")
 _LINE_ENDS = re.compile(rb"\r(?!\n)|\n\n|\n\r")  # a lone CR, or an empty line
@@ -52,10 +53,12 @@ def read(path: Path, limit: int | None) -> pa.Table | None:
     """The rows of a plain request file (scan said so) as request_csv.STORED, each with its line; None
     when Arrow does not take the file as it is (request_csv.read then reads it, or refuses it)."""
     with path.open("rb") as raw:
-        first = raw.readline()
+        first = raw.readline(HEADER_BYTES)  # a hostile file's first line may be all of it
     try:
         header = first.decode("utf-8")
     except UnicodeDecodeError:
+        return None
+    if not first.endswith(b"\n"):  # no header line within the bound, or no row after it
         return None
     request_csv.header(path, csv.reader([header]), REQUEST_COLUMNS)  # a wrong header is refused as ever
     options = (
