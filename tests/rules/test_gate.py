@@ -215,7 +215,10 @@ def test_a_batch_checked_in_chunks_gets_the_reasons_of_the_whole(
     seen, found, start = batch_checks.Duplicates(), {}, 0
     for end in [*sorted(set(cuts)), len(rows)]:
         if start < end <= len(rows):
-            part = batch_checks.check_chunk(rows[start:end], overloaded, seen.flags(rows[start:end]))
+            flags = seen.flags(rows[start:end])
+            part = batch_checks.check_chunk(rows[start:end], overloaded, flags)
+            read = [{c: r[c] for c in batch_checks.CHUNK_COLUMNS} for r in rows[start:end]]
+            assert batch_checks.check_chunk(read, overloaded, flags) == part  # all it reads of a row
             found.update({start + i: r for i, r in part.items()})
             start = end
     assert found == whole

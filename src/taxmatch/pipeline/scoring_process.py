@@ -35,6 +35,7 @@ from taxmatch.matching import model, reference, scorer
 from taxmatch.matching.duck import Budget
 from taxmatch.pipeline.answering import Answering, Chunk, Found, Step, gated, quiet
 from taxmatch.reasons import Reason
+from taxmatch.rules import batch_checks
 
 log = logging.getLogger(__name__)
 # Below this many rows a batch is gated and scored in its own process (see the module's docstring): at
@@ -72,7 +73,8 @@ def _start(plan: Plan) -> None:
 def _gate_and_score(table: pa.Table, repeated: list[bool]) -> tuple[list[list[Reason]], pa.Table | None]:
     """In the second process: the gate's reasons for a chunk, and the scored rows of its lawful ones."""
     worker = _worker[0]
-    plan, rows = worker.plan, table.to_pylist()
+    # Only what the batch-wide checks read: a chunk's every column as dictionaries took 0.5 s here.
+    plan, rows = worker.plan, table.select(batch_checks.CHUNK_COLUMNS).to_pylist()
     reasons, standard = gated(
         rows, table, plan.agreement, plan.signed_on, plan.today, quiet, plan.overloaded, repeated
     )

@@ -117,13 +117,17 @@ class Duplicates:
         return [self.repeated(row) for row in rows]
 
 
+CHUNK_COLUMNS = ("official_name",)  # all that check_chunk reads of a row: the rest is carried in
+
+
 def check_chunk(
     rows: Sequence[Row], overloaded: Set[str], repeated: Sequence[bool]
 ) -> dict[int, list[Reason]]:
     """Reasons that need the whole batch, for some of its rows: duplicates and implausible caseloads.
 
     `overloaded`: the officials `overloaded` names for the whole batch; `repeated`:
-    each row's Duplicates flag, made over the whole file in its order.
+    each row's Duplicates flag, made over the whole file in its order. Of each row only its
+    CHUNK_COLUMNS are read (a second process sends no more of them).
     """
     found: dict[int, list[Reason]] = defaultdict(list)
     for index, (row, again) in enumerate(zip(rows, repeated, strict=True)):
