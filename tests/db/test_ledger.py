@@ -40,6 +40,8 @@ def test_reprocessing_a_row_adds_no_second_entry(engine: Engine) -> None:
     assert again["r1"] == first["r1"]
     assert ledger.count(engine) == 2
     assert ledger.append(engine, [item("r1", batch="B2")], NOW)["r1"] == "TXM-0000000003"
+    assert ledger.append(engine, [item("r1"), item("r2")], NOW) == again  # every one known: none added
+    assert ledger.count(engine) == 3 and ledger.verify(engine).count == 3
 
 
 def test_a_changed_entry_is_named(engine: Engine) -> None:

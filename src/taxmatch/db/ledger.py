@@ -147,12 +147,14 @@ def _chain(
     """Place `count` entries, given a column at a time, after (seq, prev): their sequence numbers, ids,
     previous hashes and own hashes, added to `columns` (chain_onto reads them there); insert them.
     The new head."""
+    if not count:  # every one the log held already (a release again)
+        return seq, prev
     numbers = range(seq + 1, seq + count + 1)
     columns |= {"seq": list(numbers), "disclosure_id": [disclosure_id(n) for n in numbers]}
     hashes = audit.entry_hashes(columns, count, prev)
     columns |= {"prev_hash": [prev, *hashes[:-1]], "entry_hash": hashes}
     bulk.insert_columns(conn, ledger, columns, count)  # a national batch's are hundreds of thousands
-    return (seq + count, hashes[-1]) if hashes else (seq, prev)
+    return seq + count, hashes[-1]
 
 
 def chain_onto(conn: Connection, entries: list[dict[str, object]]) -> list[dict[str, object]]:
