@@ -36,7 +36,9 @@ def _scored(rows: int) -> pa.Table:
     }
     for j, g in enumerate(scorer.GAMMAS):
         columns[f"gamma_{g}"] = [-1 if (i + j) % 7 == 0 else (i >> j) & 1 for i in range(rows)]
-        columns[f"mw_{g}"] = [None if i % 11 == 5 else ((i % 4) * (j + 1)) / 8 - 3 for i in range(rows)]
+        columns[f"mw_{g}"] = [
+            None if i % 11 == 5 else -0.0 if i == 7 else ((i % 4) * (j + 1)) / 8 - 3 for i in range(rows)
+        ]
     odd = [None, -0.0, math.nan]  # none, and the values floats() and numpy's unique tell apart or not
     columns["mw_tf_adj_surname"] = [odd[i % 3] if i % 2 else i / 16 for i in range(rows)]
     return pa.table(columns)
@@ -54,5 +56,8 @@ def test_the_json_of_a_chunk_s_weights_is_orjson_s_of_each_candidate_s_read_alon
     assert made == [orjson.dumps(r) for r in read]
     assert ("surname", "frequency of the value", 0.125) in read[2]  # row 2: its adjustment, after its level
     assert read[0][0] == ("surname", "missing", -3.0)  # gamma -1: the null level
+    bits = [{c: b for c, level, b in r if level != weights.FREQUENCY} for r in read]
+    assert bits[5]["first_name"] == 0.0 and math.copysign(1.0, bits[7]["first_name"]) == 1.0  # null, -0.0
+    assert b"-0.0" not in made[7] and b'"first_name","exact",0.0]' in made[7]
     assert orjson.dumps({"w": weights.stored(every[2].weights)}) == b'{"w":' + made[2] + b"}"
     assert weights.stored([("tin", "exact", 1.5)]) == (("tin", "exact", 1.5),)

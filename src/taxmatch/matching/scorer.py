@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
@@ -32,10 +33,15 @@ REQUESTS = "a_requests"
 GAMMAS = ("surname", "first_name", "address", "tin", "dob", "suffix")
 
 
-def _levels(best: pa.Table, labels: dict[str, list[Level]], g: str) -> list[Level]:
-    """The level of comparison `g` for every row (gamma -1 is the null level)."""
-    table = labels[g]
-    return [MISSING if gamma < 0 else table[gamma] for gamma in best.column(f"gamma_{g}").to_pylist()]
+def _gammas(best: pa.Table) -> dict[str, np.ndarray]:
+    """Each comparison's gamma for every row, as numbers (null as -1, the null level): read once, for
+    the levels, their distinct combinations and the weights' JSON."""
+    return {g: np.asarray(pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy()) for g in GAMMAS}
+
+
+def _levels(gammas: np.ndarray, table: list[Level]) -> list[Level]:
+    """The level of every row, from its gamma (-1 is the null level)."""
+    return [MISSING if gamma < 0 else table[gamma] for gamma in gammas.tolist()]
 
 
 class _RecordingAPI(DuckDBAPI):
@@ -182,11 +188,12 @@ def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:
     """
 
 
-def _distinct_levels(best: pa.Table, level: dict[str, list[Level]]) -> tuple[list[Levels], list[int]]:
+def _distinct_levels(
+    gammas: dict[str, np.ndarray], level: dict[str, list[Level]]
+) -> tuple[list[Levels], list[int]]:
     """The few distinct combinations of the six levels among the rows, and each row's among them: a
     batch has millions of candidates but a few hundred combinations, so each Levels is made once."""
-    gammas = [pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy() for g in GAMMAS]
-    first, inverse = combinations.distinct(gammas)
+    first, inverse = combinations.distinct([gammas[g] for g in GAMMAS])
     made = []
     for i in first.tolist():
         surname, first_name = level["surname"][i], level["first_name"][i]
@@ -206,8 +213,9 @@ def _distinct_levels(best: pa.Table, level: dict[str, list[Level]]) -> tuple[lis
 def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list[Candidate]]:
     """The rows of best_sql as candidates, by request uid: built a column at a time, since a batch
     has millions of candidate rows and a dictionary per row cost most of the time."""
-    level = {g: _levels(best, labels, g) for g in GAMMAS}
-    made, which = _distinct_levels(best, level)
+    gammas = _gammas(best)
+    level = {g: _levels(gammas[g], labels[g]) for g in GAMMAS}
+    made, which = _distinct_levels(gammas, level)
     columns = zip(
         best.column("request_uid").to_pylist(),
         best.column("tin").to_pylist(),
@@ -217,7 +225,7 @@ def candidates(best: pa.Table, labels: dict[str, list[Level]]) -> dict[int, list
         range(best.num_rows),
         strict=True,
     )
-    weights = WeightColumns(best, level)
+    weights = WeightColumns(best, level, gammas)
     found: dict[int, list[Candidate]] = defaultdict(list)
     for uid, tin, weight, probability, k, i in columns:
         found[uid].append(Candidate(tin, weight, probability, made[k], Weights(weights, i)))

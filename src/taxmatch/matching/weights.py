@@ -9,7 +9,7 @@ comparison (`WeightColumns.json`), never a tuple per candidate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property, partial
 from itertools import repeat
 from typing import overload
@@ -69,17 +69,15 @@ class Weights(Sequence[tuple[str, str, float]]):
 
 
 class WeightColumns:
-    """The per-comparison levels, bits and term-frequency adjustments of every scored row."""
+    """The per-comparison levels, bits and term-frequency adjustments of every scored row; the bits and
+    adjustments as numbers, read once (null and -0.0 as 0.0, as `floats` reads a column)."""
 
-    def __init__(self, best: pa.Table, level: dict[str, list[Level]]) -> None:
-        # Per comparison: its name, levels, bits, and term-frequency adjustments where it has them.
+    def __init__(
+        self, best: pa.Table, level: dict[str, list[Level]], gammas: Mapping[str, np.ndarray]
+    ) -> None:
+        # Per comparison: its name, levels, gammas, bits, and term-frequency adjustments where it has them.
         self.columns = [
-            (g, level[g], floats(best, f"mw_{g}"), _adjustments(best, f"mw_tf_adj_{g}")) for g in level
-        ]
-        # The same as numbers, to find the distinct ones (a level by its gamma, a float by its value).
-        self._keys = [
-            (pc.fill_null(best.column(f"gamma_{g}"), -1).to_numpy(), _numbers(best, f"mw_{g}"))
-            + ((_numbers(best, f"mw_tf_adj_{g}"),) if f"mw_tf_adj_{g}" in best.column_names else ())
+            (g, level[g], gammas[g], _numbers(best, f"mw_{g}"), _adjustments(best, f"mw_tf_adj_{g}"))
             for g in level
         ]
 
@@ -89,41 +87,37 @@ class WeightColumns:
         once per distinct level and bits of its comparison, since a chunk's 292,988 rows hold a few
         thousand, and a tuple per row and part took 22 s of the 1.28M-row batch (docs/benchmarks.md)."""
         parts: list[pa.Array | pa.Scalar] = [pa.scalar(b"[")]
-        for n, ((g, levels, bits, adjustments), keys) in enumerate(
-            zip(self.columns, self._keys, strict=True)
-        ):
-            parts += [
-                pa.scalar(b"," if n else b""),
-                _once(keys[:2], partial(_part, g, levels, bits)),
-            ]
+        for n, (g, levels, gammas, bits, adjustments) in enumerate(self.columns):
+            parts += [pa.scalar(b"," if n else b""), _once([gammas, bits], partial(_part, g, levels, bits))]
             if adjustments is not None:
-                parts.append(_once(keys[2:], partial(_adjusted, g, adjustments)))
+                parts.append(_once([adjustments], partial(_adjusted, g, adjustments)))
         parts.append(pa.scalar(b"]"))
         made: list[bytes] = pc.binary_join_element_wise(*parts, b"").to_pylist()
         return made
 
     def rows(self, indices: Sequence[int]) -> list[tuple[tuple[str, str, float], ...]]:
-        """The weights of each row asked for, made a comparison at a time for all of them: a chunk
-        explains two candidates a row (100,000 rows: 0.94-1.20 s one at a time, 0.75 s together)."""
+        """The weights of each row asked for, made a comparison at a time for all of them."""
+        at = np.asarray(indices, np.int64)
         parts: list[Sequence[tuple[str, str, float] | None]] = []
-        for g, levels, bits, adjustments in self.columns:  # a level is a StrEnum: its own text
-            parts.append(list(zip(repeat(g), [levels[i] for i in indices], [bits[i] for i in indices])))
+        for g, levels, _, bits, adjustments in self.columns:  # a level is a StrEnum: its own text
+            parts.append(list(zip(repeat(g), [levels[i] for i in indices], bits[at].tolist())))
             if adjustments is not None:
-                parts.append([(g, FREQUENCY, a) if (a := adjustments[i]) else None for i in indices])
+                parts.append([(g, FREQUENCY, a) if a else None for a in adjustments[at].tolist()])
         return [tuple(filter(None, row)) for row in zip(*parts, strict=True)]
 
 
 FREQUENCY = "frequency of the value"  # the level of a term-frequency adjustment, as explained
 
 
-def _part(g: str, levels: Sequence[Level], bits: Sequence[float], row: int) -> bytes:
+def _part(g: str, levels: Sequence[Level], bits: np.ndarray, row: int) -> bytes:
     """A comparison's part of a row's weights: (comparison, level, bits)."""
-    return orjson.dumps((g, levels[row], bits[row]))
+    return orjson.dumps((g, levels[row], float(bits[row])))
 
 
-def _adjusted(g: str, adjustments: Sequence[float], row: int) -> bytes:
+def _adjusted(g: str, adjustments: np.ndarray, row: int) -> bytes:
     """A term-frequency adjustment's part, after the one before it; none where there is none."""
-    return b"," + orjson.dumps((g, FREQUENCY, adjustments[row])) if adjustments[row] else b""
+    adjustment = float(adjustments[row])
+    return b"," + orjson.dumps((g, FREQUENCY, adjustment)) if adjustment else b""
 
 
 def _once(keys: Sequence[np.ndarray], text: Callable[[int], bytes]) -> pa.Array:
@@ -133,11 +127,14 @@ def _once(keys: Sequence[np.ndarray], text: Callable[[int], bytes]) -> pa.Array:
 
 
 def _numbers(best: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(pc.fill_null(best.column(name), 0.0).to_numpy())
+    """A float column as `floats` reads it (a missing one as zeros), as numbers: + 0.0 makes -0.0 0.0."""
+    if name not in best.column_names:
+        return np.zeros(best.num_rows)
+    return np.asarray(pc.fill_null(best.column(name), 0.0).to_numpy()) + 0.0
 
 
-def _adjustments(best: pa.Table, name: str) -> list[float] | None:
-    return floats(best, name) if name in best.column_names else None
+def _adjustments(best: pa.Table, name: str) -> np.ndarray | None:
+    return _numbers(best, name) if name in best.column_names else None
 
 
 def stored(weights: Sequence[tuple[str, str, float]]) -> object:
