@@ -123,7 +123,7 @@ def header(path: Path, reader: Iterator[list[str]], expected: Sequence[str]) -> 
 class _Columns:
     """Records gathered a block at a time and turned into Arrow columns."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self) -> None:
         self.blocks: list[pa.Table] = []
         self.records: list[list[str]] = []
         self.lines: list[int] = []
@@ -149,7 +149,7 @@ class _Columns:
 def _csv_table(path: Path, text: IO[str], expected: Sequence[str], limit: int | None) -> pa.Table:
     reader = csv.reader(_physical_lines(path, text), strict=True)
     header(path, reader, expected)
-    columns = _Columns(len(expected))
+    columns = _Columns()
     start = reader.line_num + 1
     try:
         for record in reader:
