@@ -28,6 +28,7 @@ from taxmatch.matching.duck import UNLIMITED, Budget
 from taxmatch.matching.search import IndexedMaster
 from taxmatch.pipeline import batch, intake, manifests, results
 from taxmatch.pipeline.context import Context
+from taxmatch.standardise.table import load_tables
 
 MAX_REQUESTS = 25
 KIND = "call"
@@ -75,6 +76,7 @@ class Verifier:
             if self._master is not None:
                 self._master.close()
             self._master = IndexedMaster(ref)
+            load_tables()  # what a call's standardising reads, settled with the rest
             runtime.settle_heap()
         return self._master
 

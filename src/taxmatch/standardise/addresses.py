@@ -224,7 +224,7 @@ def city(value: str | None) -> str:
 
 
 @cache
-def _zip_cities() -> dict[str, tuple[str, frozenset[str]]]:
+def zip_cities() -> dict[str, tuple[str, frozenset[str]]]:
     """Per ZIP, its USPS city and every other name people use for it (from the `zipcodes` data)."""
     table = {}
     every: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]
@@ -237,7 +237,7 @@ def _zip_cities() -> dict[str, tuple[str, frozenset[str]]]:
 def canonical_city(name: str | None, zip_code: str | None) -> str:
     """The ZIP's USPS city when `name` is one of its known aliases ('Hollywood' in 90028); else the name."""
     cleaned = city(name)
-    known = _zip_cities().get(zip5(zip_code))
+    known = zip_cities().get(zip5(zip_code))
     return known[0] if known and cleaned in known[1] else cleaned
 
 

@@ -136,7 +136,7 @@ def name_control(value: str | None) -> str:
 
 
 @cache
-def _hypocorisms() -> dict[str, frozenset[str]]:
+def hypocorisms() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     source = resources.files("taxmatch") / "data" / "hypocorisms.csv"
     with source.open(encoding="utf-8") as handle:
@@ -148,7 +148,7 @@ def _hypocorisms() -> dict[str, frozenset[str]]:
 
 
 @cache
-def _namer() -> NickNamer:
+def namer() -> NickNamer:
     return NickNamer()
 
 
@@ -158,8 +158,8 @@ def given_name_forms(first: str) -> frozenset[str]:
     if not first:
         return frozenset()
     forms = {first}
-    forms |= _hypocorisms().get(first, frozenset())
-    forms |= {clean(n) for n in _namer().canonicals_of(first.lower())}
+    forms |= hypocorisms().get(first, frozenset())
+    forms |= {clean(n) for n in namer().canonicals_of(first.lower())}
     return frozenset(forms)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxmatch.standardise import addresses, identifiers, names
+from taxmatch.standardise import addresses, census, identifiers, names, usps_words
 
 STANDARD_COLUMNS: tuple[str, ...] = (
     "first_std",
@@ -140,6 +140,21 @@ def _dob(today: dt.date) -> Callable[[str], str]:
         return day.isoformat() if day else ""
 
     return parse
+
+
+def load_tables() -> None:
+    """Read the reference tables the rules consult (ZIP cities, USPS misspellings, given-name forms,
+    census surnames) now, not at the first value that needs one.
+
+    A long-lived service loads them before it exempts its start-up heap from collection
+    (runtime.settle_heap): loaded by its first call instead, their 262,000 objects were rescanned
+    by every later full collection, a 140-190 ms stall about one call in fifty (docs/benchmarks.md).
+    """
+    addresses.zip_cities()
+    usps_words.typo_table()
+    names.hypocorisms()
+    names.namer()
+    census.surnames()
 
 
 def standardise(table: pa.Table, today: dt.date) -> pa.Table:

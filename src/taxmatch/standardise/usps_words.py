@@ -50,7 +50,7 @@ def _one_edit_away(word: str) -> set[str]:
 
 
 @cache
-def _typo_table() -> dict[str, str]:
+def typo_table() -> dict[str, str]:
     """Misspellings one edit away from a USPS word of five letters or more, when unambiguous."""
     standard = {**UNIT_OF, **ORDINALS, **DIRECTION_OF, **SUFFIX_OF}
     vocabulary = {w for w in standard if len(w) >= 5 and w.isalpha()}
@@ -89,7 +89,7 @@ def correct_typo(token: str, kinds: frozenset[Word] = frozenset(Word)) -> str:
     Only into a word of one of `kinds`: a street's own name one edit from a USPS word (`Forbes`,
     `Perry`, `Dines`) is not a misspelt `Forges`, `Ferry` or `Pines` where a name stands.
     """
-    word = _typo_table().get(token) if len(token) >= 5 else None
+    word = typo_table().get(token) if len(token) >= 5 else None
     return word if word and any(word in _KIND_TABLES[k] for k in kinds) else token
 
 
