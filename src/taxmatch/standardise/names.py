@@ -137,6 +137,7 @@ def name_control(value: str | None) -> str:
 
 @cache
 def hypocorisms() -> dict[str, frozenset[str]]:
+    """Each name in data/hypocorisms.csv with the names it is short for or shortened to, read once."""
     table: dict[str, set[str]] = {}
     source = resources.files("taxmatch") / "data" / "hypocorisms.csv"
     with source.open(encoding="utf-8") as handle:
@@ -149,6 +150,7 @@ def hypocorisms() -> dict[str, frozenset[str]]:
 
 @cache
 def namer() -> NickNamer:
+    """The `nicknames` package's table of given names and their nicknames, read once."""
     return NickNamer()
 
 
