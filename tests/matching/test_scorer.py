@@ -61,3 +61,13 @@ def test_the_json_of_a_chunk_s_weights_is_orjson_s_of_each_candidate_s_read_alon
     assert b"-0.0" not in made[7] and b'"first_name","exact",0.0]' in made[7]
     assert orjson.dumps({"w": weights.stored(every[2].weights)}) == b'{"w":' + made[2] + b"}"
     assert weights.stored([("tin", "exact", 1.5)]) == (("tin", "exact", 1.5),)
+
+
+def test_a_candidate_s_weight_and_probability_read_null_and_minus_zero_as_zero() -> None:
+    """floats, which the candidates' match weight and probability are read by: Python floats, null and
+    a column the table lacks as 0.0, -0.0 as 0.0, NaN as itself."""
+    best = pa.table({"match_weight": pa.array([None, -0.0, 1.5, math.nan], pa.float64())})
+    read = weights.floats(best, "match_weight")
+    assert read[:3] == [0.0, 0.0, 1.5] and math.isnan(read[3])
+    assert math.copysign(1.0, read[1]) == 1.0 and all(type(v) is float for v in read)
+    assert weights.floats(best, "match_probability") == [0.0] * 4

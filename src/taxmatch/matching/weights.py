@@ -24,9 +24,9 @@ from taxmatch.rules.levels import Level
 
 
 def floats(best: pa.Table, name: str) -> list[float]:
-    if name not in best.column_names:
-        return [0.0] * best.num_rows
-    return [float(v or 0.0) for v in best.column(name).to_pylist()]
+    """A float column as Python floats, read as `_numbers` reads it."""
+    values: list[float] = _numbers(best, name).tolist()
+    return values
 
 
 class Weights(Sequence[tuple[str, str, float]]):
@@ -70,7 +70,7 @@ class Weights(Sequence[tuple[str, str, float]]):
 
 class WeightColumns:
     """The per-comparison levels, bits and term-frequency adjustments of every scored row; the bits and
-    adjustments as numbers, read once (null and -0.0 as 0.0, as `floats` reads a column)."""
+    adjustments as numbers, read once (null and -0.0 as 0.0, by `_numbers`)."""
 
     def __init__(
         self, best: pa.Table, level: dict[str, list[Level]], gammas: Mapping[str, np.ndarray]
@@ -127,7 +127,7 @@ def _once(keys: Sequence[np.ndarray], text: Callable[[int], bytes]) -> pa.Array:
 
 
 def _numbers(best: pa.Table, name: str) -> np.ndarray:
-    """A float column as `floats` reads it (a missing one as zeros), as numbers: + 0.0 makes -0.0 0.0."""
+    """A float column as numbers: null, and a column the table lacks, as 0.0; + 0.0 makes -0.0 0.0."""
     if name not in best.column_names:
         return np.zeros(best.num_rows)
     return np.asarray(pc.fill_null(best.column(name), 0.0).to_numpy()) + 0.0
