@@ -64,6 +64,29 @@ def test_the_report_counts_what_the_log_and_the_decisions_hold(store: Store, tmp
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
 
 
+def test_a_batch_report_counts_its_own_disclosures_and_the_retractions_of_them(
+    store: Store, tmp_path: Path
+) -> None:
+    """A batch's report (beside its results) counts the batch's entries and the retractions of them,
+    and nothing of another batch, however the log orders them."""
+    _, _, entries = reported(store, tmp_path)
+    retracted = sum(1 for e in entries if e["official_name"] == entries[0]["official_name"])
+    other = ledger.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
+    ledger.append(store.ctx.engine, [other], NOW)
+    ours = oversight.gather(store.ctx, Period(batch=str(entries[0]["batch_id"])))
+    assert ours.totals | {"batches": 0, "rows": 0} == {
+        "batches": 0,
+        "rows": 0,
+        "disclosures": len(entries),
+        "retracted": retracted,
+        "officials": len({e["official_name"] for e in entries}),
+    }
+    assert [r["entries"] for r in ours.retractions] == [retracted]
+    assert sum(r["entries"] for r in ours.by_day) == len(entries) + retracted
+    theirs = oversight.gather(store.ctx, Period(batch="OTHER"))
+    assert (theirs.totals["disclosures"], theirs.totals["retracted"], theirs.retractions) == (1, 0, [])
+
+
 def test_a_period_with_nothing_in_it_says_so(store: Store, tmp_path: Path) -> None:
     reported(store, tmp_path)
     earlier = oversight.gather(store.ctx, Period(DAY - dt.timedelta(days=30), DAY - dt.timedelta(days=1)))
