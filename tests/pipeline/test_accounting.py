@@ -123,11 +123,8 @@ def test_a_log_that_never_stops_moving_refuses_the_batch_and_writes_nothing(
     assert accounting.ATTEMPTS > 1
 
 
-def test_disclosure_ids_are_written_on_the_decisions_in_the_order_they_were_stored(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Issue 13: the decisions are stored in ZIP order, chunk by chunk; their disclosure ids are then
-    written in that order, as in any other the store rewrites a page per row (22x slower at 400k rows)."""
+def spied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The request ids whose disclosure ids are written on stored decisions, in the order written."""
     written: list[str] = []
     real = decisions.record_disclosure_ids
 
@@ -136,8 +133,47 @@ def test_disclosure_ids_are_written_on_the_decisions_in_the_order_they_were_stor
         real(engine, bid, ids, confirmed)
 
     monkeypatch.setattr(decisions, "record_disclosure_ids", spy)
-    report, out = store.answered(store.rows, "zip-order")
+    return written
+
+
+def in_zip_order(store: Store, request_ids: list[str]) -> list[str]:
+    """As the batch answers and stores its rows: ZIP order (first five characters), file order within."""
     place = {r["request_id"]: (r["zip"].strip()[:5], n) for n, r in enumerate(store.rows)}
-    disclosed = sorted(results_of(out), key=lambda rid: place[rid][1])  # in request order
-    assert written == sorted(disclosed, key=place.__getitem__) != disclosed
+    return sorted(request_ids, key=place.__getitem__)
+
+
+def test_a_first_run_numbers_its_disclosures_as_it_stores_them_and_rewrites_none(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: each disclosure is numbered as its chunk is answered (ZIP order), so the decisions are
+    stored with their ids and, the log not having moved, none is written again afterwards."""
+    written = spied(monkeypatch)
+    report, out = store.answered(store.rows, "zip-order")
+    by_place = [str(e["request_id"]) for e in ledger.entries(store.ctx.engine, 0, 10**6)]
+    in_file = list(results_of(out))  # request order
+    assert by_place == in_zip_order(store, in_file) != in_file and len(by_place) > 50
+    assert written == []
     assert {d["request_id"]: d["disclosure_id"] for d in decided(store, report.batch_id)} == results_of(out)
+    assert results_of(out) == entries_of(store)
+
+
+def test_ids_the_log_moved_are_written_on_the_decisions_in_the_order_they_were_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer took the places the batch numbered: every id moves, and is written on its decision
+    in the order stored, as in any other the store rewrites a page per row (22x slower at 400k rows)."""
+    other = ledger.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
+    real = accounting.Pending.begin
+
+    def begun(ctx: Any, bid: str) -> accounting.Pending:
+        numbering = real(ctx, bid)
+        ledger.append(ctx.engine, [other], ctx.now())  # after the batch read the head
+        return numbering
+
+    monkeypatch.setattr(accounting.Pending, "begin", begun)
+    written = spied(monkeypatch)
+    report, out = store.answered(store.rows, "moved")
+    ours = results_of(out)
+    assert written == in_zip_order(store, list(ours)) and "TXM-0000000001" not in ours.values()
+    assert {d["request_id"]: d["disclosure_id"] for d in decided(store, report.batch_id)} == ours
+    assert ours == {k: v for k, v in entries_of(store).items() if k != "r1"}

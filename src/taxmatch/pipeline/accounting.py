@@ -1,18 +1,24 @@
 """Accounting a batch's disclosures at the moment its answers leave (the CLI and interactive calls).
 
-While the rows are answered, a disclosure is only noted (`Pending`, as Arrow
-columns). Once every row is answered, the disclosures are given their places
-after the log's head, the answer files are written under temporary names with
-those ids, the entries are committed in one transaction, and only then do the
-files take their names. So:
+While the rows are answered, each disclosure is numbered as it is noted (`Pending`,
+as Arrow columns): the places after the log's head as the batch began, in the order
+the rows are answered, or the id the log already holds for it (a re-run). The
+answer files and the stored decisions carry those ids from the start. Once every
+row is answered, the disclosures are placed after the log's head as it is now;
+the answer files are completed under temporary names, the entries are committed in
+one transaction, and only then do the files take their names. So:
 
-- a run stopped before the commit leaves neither entries nor files;
+- a run stopped before the commit leaves neither entries nor files (its decisions
+  count for nothing until the batch is recorded, and a re-run clears them);
 - one stopped between the commit and the renames leaves entries whose files
   the re-run writes with the very same ids (the log keeps one entry per batch
   and row, and `place` reuses it);
-- if another writer extended the log meanwhile, the commit refuses as a whole
-  and the files are written again after the new head.
+- if another writer extended the log meanwhile, the ids noted are not the places:
+  the files and the decisions take the new ones, and a commit refused because
+  the log moved on is placed and written again after the new head.
 
+Numbered as noted, a first run whose log did not move rewrites nothing: writing
+1.28M decisions' ids afterwards cost SQLite 13.6 s (docs/benchmarks.md, 2026-12-06f).
 A service batch is accounted at release instead (release.py).
 """
 
@@ -37,39 +43,55 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 5
 PAGE = 20_000  # entries built and inserted at a time: memory follows the page, not the batch
 SCHEMA = pa.schema(
-    [pa.field("position", pa.int64()), pa.field("tin", pa.string())]
+    [pa.field("position", pa.int64()), pa.field("tin", pa.string()), pa.field("disclosure_id", pa.string())]
     + [pa.field(c, pa.string()) for c in (*ledger.ASKED, *DISCLOSED_COLUMNS)]
 )
 
 
 class Pending:
-    """A batch's disclosures as its chunks are answered: who asked, about whom, what would leave."""
+    """A batch's disclosures as its chunks are answered: who asked, about whom, what would leave, and
+    the id each was numbered with as it was noted."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: ledger.Placing) -> None:
         self.tables: list[pa.Table] = []
+        self.known, self.after, self.count = start.ids, start.seq, 0
+
+    @classmethod
+    def begin(cls, ctx: Context, bid: str) -> Pending:
+        """Numbering after the log's head as the batch begins (and the ids it holds for the batch)."""
+        return cls(ledger.place(ctx.engine, bid, ()))
 
     def note(
         self, positions: Sequence[int], rows: Sequence[dict[str, str]], answers: Sequence[Answer]
-    ) -> None:
-        chosen = [(p, r, a) for p, r, a in zip(positions, rows, answers, strict=True) if a.decision.chosen]
+    ) -> list[Answer]:
+        """Note a chunk's disclosures and number them; the answers, each disclosure with its id."""
+        numbered = list(answers)
+        chosen = [n for n, a in enumerate(answers) if a.decision.chosen]
         if not chosen:
-            return
+            return numbered
+        for n in chosen:
+            a = answers[n]
+            if not (given := self.known.get(a.request_id, "")):
+                self.count += 1
+                given = ledger.disclosure_id(self.after + self.count)
+            numbered[n] = Answer(a.request_id, a.decision, given, a.disclosed)
         columns: dict[str, list[object]] = {
-            "position": [p for p, _, _ in chosen],
-            "tin": [a.decision.chosen.tin for _, _, a in chosen if a.decision.chosen],
+            "position": [positions[n] for n in chosen],
+            "tin": [a.decision.chosen.tin for n in chosen if (a := answers[n]).decision.chosen],
+            "disclosure_id": [numbered[n].disclosure_id for n in chosen],
         }
-        columns |= {c: [r[c] for _, r, _ in chosen] for c in ledger.ASKED}
-        for n, c in enumerate(DISCLOSED_COLUMNS):
-            columns[c] = [a.disclosed[n] if a.disclosed else "" for _, _, a in chosen]
+        columns |= {c: [rows[n][c] for n in chosen] for c in ledger.ASKED}
+        for i, c in enumerate(DISCLOSED_COLUMNS):
+            columns[c] = [d[i] if (d := answers[n].disclosed) else "" for n in chosen]
         self.tables.append(pa.table(columns, schema=SCHEMA))
+        return numbered
 
-    def in_request_order(self) -> tuple[pa.Table, pa.Array]:
-        """Every disclosure noted, in request order, and where each stands in it, in the order noted
-        (the order their decisions were stored in); the notes themselves are let go (not held twice)."""
+    def taken(self) -> pa.Table:
+        """Every disclosure noted, in the order noted (the order numbered, and their decisions stored);
+        the notes themselves are let go (not held twice)."""
         table = pa.concat_tables(self.tables) if self.tables else SCHEMA.empty_table()
         self.tables = []
-        by_request = pc.sort_indices(table["position"])
-        return table.take(by_request), pc.sort_indices(by_request)
+        return table
 
 
 def _pages(
@@ -92,27 +114,33 @@ def account(
     files: answer_files.Held | answer_files.Staged,
     now: dt.datetime,
 ) -> dict[str, str]:
-    """Write the answer files with their disclosure ids, committing the entries just before they take
+    """Complete the answer files with their disclosure ids, committing the entries just before they take
     their names; request id -> disclosure id."""
-    table, as_stored = pending.in_request_order()
+    table = pending.taken()
     asked = [str(r) for r in table["request_id"].to_pylist()]
+    noted = dict(zip(asked, table["disclosure_id"].to_pylist(), strict=True))
     for attempt in range(1, ATTEMPTS + 1):
         placing = ledger.place(ctx.engine, bid, asked)
+        moved = _moved(noted, placing.ids)
 
         def commit(placing: ledger.Placing = placing) -> None:
             ledger.commit(ctx.engine, placing, _pages(bid, table, placing.new, ctx.agreement), now)
 
         try:
-            files.finish(placing.ids, commit)
+            files.finish(moved, commit)
             break
         except LogContended:
             log.info("batch %s: the log moved on while its answers were written (attempt %d)", bid, attempt)
             if attempt == ATTEMPTS:
                 raise
-    # Written on the decisions in the order they were stored (ZIP order, not request order), so that the
-    # store visits each page of them once, in sequence (db/decisions.record_disclosure_ids).
-    stored = {asked[i]: placing.ids[asked[i]] for i in as_stored.to_pylist()}
-    stored.update(placing.ids)  # any the log held from an earlier run, after them
-    del as_stored
-    decisions.record_disclosure_ids(ctx.engine, bid, stored, ())
+    # Only ids that differ from those noted (the log moved, or holds rows of an earlier run), in the order
+    # noted, which is the order the decisions were stored (db/decisions.record_disclosure_ids).
+    decisions.record_disclosure_ids(ctx.engine, bid, moved, ())
     return placing.ids
+
+
+def _moved(noted: dict[str, str], placed: dict[str, str]) -> dict[str, str]:
+    """The placed ids that are not the ones noted: those of rows noted first, in the order noted, then
+    any the log holds for rows not noted now (as the files and decisions of an earlier run had them)."""
+    moved = {r: placed[r] for r, given in noted.items() if placed[r] != given}
+    return moved | {r: i for r, i in placed.items() if r not in noted}

@@ -158,7 +158,7 @@ def process(
         size = min(size, -(-len(requests) // 2))
     repeated = chunking.repeated(requests)  # the first row about a person stands, in file order
     kept: list[tuple[int, Answer]] = []
-    pending = accounting.Pending()
+    pending = accounting.Pending.begin(ctx, bid) if released else None
     # A batch of one chunk (an interactive call) is sorted back in memory; a larger one through DuckDB.
     files: answer_files.Held | answer_files.Staged = (
         answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
@@ -175,12 +175,12 @@ def process(
                 for positions, chunk, found in chunks:
                     step("deciding")
                     answers = job.answer(chunk, found)
+                    if pending is not None:  # numbered now: the files and the store carry their ids
+                        answers = pending.note(positions, chunk.rows, answers)
                     step("writing results")
                     answering.record(ctx, bid, prior_bits, files, positions, chunk.rows, answers, storing)
                     report.add(answers)
                     kept += zip(positions, answers, strict=True) if keep_answers else []
-                    if released:
-                        pending.note(positions, chunk.rows, answers)
                     advance(report.rows, len(requests))
             storing.wait()  # every decision stored before the batch that makes them count
             log.info("batch %s: every row answered at %.1f s", bid, time.perf_counter() - started)
@@ -189,7 +189,7 @@ def process(
             )
             step("writing the answer files in request order")
             # Accounted as they leave: committed once the files are written, before they take their names.
-            ids = accounting.account(ctx, bid, pending, files, now) if released else {}
+            ids = accounting.account(ctx, bid, pending, files, now) if pending is not None else {}
         ordered = [a for _, a in sorted(kept, key=lambda pair: pair[0])]
         report.answers = [
             replace(a, disclosure_id=ids.get(a.request_id, "")) if a.decision.chosen else a for a in ordered
