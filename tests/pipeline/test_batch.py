@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -207,6 +209,12 @@ def test_a_tight_memory_budget_gives_the_same_answers(batch: Batch) -> None:
         assert (batch.root / "tight" / name).read_bytes() == (batch.out / name).read_bytes()
 
 
+def stored(store: Path) -> list[tuple[object, ...]]:
+    """Every stored decision, every column, as SQLite holds it."""
+    with closing(sqlite3.connect(store / "taxmatch.db")) as con:
+        return con.execute("SELECT * FROM decisions ORDER BY batch_id, request_id").fetchall()
+
+
 def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch, tmp_path: Path) -> None:
     """Issue 13: rows are answered in chunks, in ZIP order; duplicates (the first row in the file stands)
     and caseloads still see the whole batch, and the files come out in request order."""
@@ -233,6 +241,9 @@ def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch, tmp
         whole = (tmp_path / "whole" / file).read_bytes()
         assert (tmp_path / "chunked" / file).read_bytes() == whole, file
         assert (tmp_path / "second" / file).read_bytes() == whole, file
+    # What the store keeps of each row too: its explanation's weights are made by the second process.
+    kept = [stored(tmp_path / f"store-{name}") for name in ("whole", "chunked", "second")]
+    assert kept[0] == kept[1] == kept[2] and len(kept[0]) >= len(rows) + len(again)
     whole, chunked = answered["whole"], answered["chunked"]
     assert (chunked.rows, chunked.outcomes, chunked.reasons) == (whole.rows, whole.outcomes, whole.reasons)
     assert chunked.answers == []  # a large batch keeps its counts, not its rows
