@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from taxmatch.db import decisions, ledger, schema
 from taxmatch.errors import LogContended
-from taxmatch.pipeline import accounting
+from taxmatch.pipeline import accounting, answer_files, batch
 from tests.pipeline.conftest import Store
 
 
@@ -107,6 +107,37 @@ def test_a_log_extended_meanwhile_is_placed_again_after_its_new_head(
     ours = {k: v for k, v in entries_of(store).items() if k != "r1"}
     assert results_of(out) == ours and "TXM-0000000001" not in ours.values()
     assert ledger.verify(store.ctx.engine).count == len(ours) + 1
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 40])  # one chunk (held in memory), or several (staged)
+def test_files_that_fail_while_the_entries_are_made_leave_no_entry_and_no_file(
+    store: Store, monkeypatch: pytest.MonkeyPatch, chunk_rows: int | None
+) -> None:
+    """The entries are made and inserted beside the files, in a transaction of their own that commits
+    only once the files are complete: a disk that fills part-way rolls them back."""
+    inserted: list[int] = []
+    real = ledger.commit
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        ready = kwargs.pop("ready", args[4] if len(args) > 4 else None)
+
+        def seen() -> bool:
+            inserted.append(ledger.count(store.ctx.engine))  # another connection: nothing committed yet
+            return bool(ready())
+
+        real(*args[:4], ready=seen)
+
+    def full(*_: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ledger, "commit", counted)
+    monkeypatch.setattr(answer_files.Writer, "add", full)
+    monkeypatch.setattr(answer_files.Writer, "add_table", full)
+    monkeypatch.setattr(batch, "CHUNK_ROWS", chunk_rows or batch.CHUNK_ROWS)
+    with pytest.raises(OSError, match="No space"):
+        store.answered(store.rows, "full")
+    assert inserted == [0] and ledger.count(store.ctx.engine) == 0
+    assert not any((store.ctx.layout.root / "full" / "out").glob("*.csv*"))
 
 
 def test_a_log_that_never_stops_moving_refuses_the_batch_and_writes_nothing(

@@ -197,14 +197,24 @@ def place(engine: Engine, batch_id: str, request_ids: Sequence[str]) -> Placing:
     return Placing(seq, prev, known | {r: disclosure_id(seq + n) for n, r in enumerate(new, start=1)}, new)
 
 
-def commit(engine: Engine, placing: Placing, pages: Iterable[Disclosures], now: dt.datetime) -> None:
+def commit(
+    engine: Engine,
+    placing: Placing,
+    pages: Iterable[Disclosures],
+    now: dt.datetime,
+    ready: Callable[[], bool] = lambda: True,
+) -> None:
     """Append the placed entries (pages of them, a column at a time, in the order placed) in one
     transaction.
+
+    `ready` runs inside the transaction once every entry is in, just before it commits: the answer
+    files being completed meanwhile (pipeline/accounting.py), it says whether they are; when it says
+    not, the transaction is rolled back and nothing is appended.
 
     LogContended when another writer extended the log after `place`: nothing is
     appended then, and the batch places its entries again after the new head."""
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, conn.begin() as transaction:
             if _head(conn) != (placing.seq, placing.prev):
                 raise LogContended(
                     "another writer extended the disclosure log while the answers were written"
@@ -216,6 +226,8 @@ def commit(engine: Engine, placing: Placing, pages: Iterable[Disclosures], now: 
                 raise LedgerError(
                     f"{seq - placing.seq:,} entries appended where {len(placing.new):,} were placed"
                 )
+            if not ready():
+                transaction.rollback()
     except IntegrityError as exc:  # another writer took the same places at the same moment
         raise LogContended("another writer took the disclosure log's next places") from exc
 
