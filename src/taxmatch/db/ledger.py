@@ -186,7 +186,7 @@ class Placing:
     seq: int  # the new entries follow this one
     prev: str  # its hash
     ids: dict[str, str]  # request id -> disclosure id: those the log holds already (a re-run), and the new
-    new: list[str]  # the request ids that get a new entry, in request order
+    new: list[str]  # the request ids that get a new entry, in the order given
 
 
 def place(engine: Engine, batch_id: str, request_ids: Sequence[str]) -> Placing:
