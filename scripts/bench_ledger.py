@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark import stage
 
-from taxmatch.db import ledger
+from taxmatch.db import disclosure, ledger
 from taxmatch.pipeline import transparency
 from taxmatch.pipeline.context import Context
 from taxmatch.settings import Settings
@@ -37,7 +37,7 @@ def fill(store: Path, entries: int) -> str:
     for start in range(0, entries, PAGE):
         batch = f"BENCH:{start // PAGE:06d}"
         items = [
-            ledger.Disclosure(
+            disclosure.Disclosure(
                 batch,
                 f"R{n}",
                 f"{n % 10**9:09d}",

@@ -6,15 +6,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine, update
 
-from taxmatch.db import ledger
+from taxmatch.db import disclosure, ledger
 from taxmatch.db.schema import ledger as table
 from taxmatch.errors import LedgerError
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
-def item(rid: str, batch: str = "B1") -> ledger.Disclosure:
-    return ledger.Disclosure(
+def item(rid: str, batch: str = "B1") -> disclosure.Disclosure:
+    return disclosure.Disclosure(
         batch,
         rid,
         "123456789",
@@ -42,6 +42,19 @@ def test_reprocessing_a_row_adds_no_second_entry(engine: Engine) -> None:
     assert ledger.append(engine, [item("r1", batch="B2")], NOW)["r1"] == "TXM-0000000003"
     assert ledger.append(engine, [item("r1"), item("r2")], NOW) == again  # every one known: none added
     assert ledger.count(engine) == 3 and ledger.verify(engine).count == 3
+
+
+def test_numbering_keeps_the_ids_the_log_holds_and_gives_new_rows_the_next_places() -> None:
+    numbering = ledger.Numbering({"r2": "TXM-0000000003"}, after=7)
+    given = [numbering.id_of(r) for r in ("r1", "r2", "r3")]
+    assert given == ["TXM-0000000008", "TXM-0000000003", "TXM-0000000009"]
+
+
+def test_a_batch_is_placed_as_numbering_numbers_it(engine: Engine) -> None:
+    ledger.append(engine, [item("r2"), item("x", batch="OTHER")], NOW)
+    placing = ledger.place(engine, "B1", ["r1", "r2", "r3"])
+    assert placing.ids == {"r1": "TXM-0000000003", "r2": "TXM-0000000001", "r3": "TXM-0000000004"}
+    assert (placing.seq, placing.new) == (2, ["r1", "r3"])
 
 
 def test_a_changed_entry_is_named(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from taxmatch.db import decisions, ledger, schema
+from taxmatch.db import decisions, disclosure, ledger, schema
 from taxmatch.errors import LogContended
 from taxmatch.pipeline import accounting, answer_files, batch
 from tests.pipeline.conftest import Store
@@ -92,7 +92,7 @@ def test_a_log_extended_meanwhile_is_placed_again_after_its_new_head(
 ) -> None:
     """Another writer (a call, a release) appends while the files are written: the commit refuses whole,
     and the files are written again with the places after the new head."""
-    other = ledger.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
+    other = disclosure.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
     times = {"n": 0}
 
     def interrupted(commit: Callable[[], None], _: Any) -> None:
@@ -193,7 +193,7 @@ def test_ids_the_log_moved_are_written_on_the_decisions_in_the_order_they_were_s
 ) -> None:
     """Another writer took the places the batch numbered: every id moves, and is written on its decision
     in the order stored, as in any other the store rewrites a page per row (22x slower at 400k rows)."""
-    other = ledger.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
+    other = disclosure.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
     real = accounting.Pending.begin
 
     def begun(ctx: Any, bid: str) -> accounting.Pending:

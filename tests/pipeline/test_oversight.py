@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from taxmatch.db import ledger
+from taxmatch.db import disclosure, ledger
 from taxmatch.db.oversight import Period
 from taxmatch.pipeline import oversight, retraction
 from tests.conftest import ARTIFACTS, offline_page
@@ -71,7 +71,7 @@ def test_a_batch_report_counts_its_own_disclosures_and_the_retractions_of_them(
     and nothing of another batch, however the log orders them."""
     _, _, entries = reported(store, tmp_path)
     retracted = sum(1 for e in entries if e["official_name"] == entries[0]["official_name"])
-    other = ledger.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
+    other = disclosure.Disclosure("OTHER", "r1", "123456789", "f", "s", "o", "t", "c", "DHS/ICE", "{}")
     ledger.append(store.ctx.engine, [other], NOW)
     ours = oversight.gather(store.ctx, Period(batch=str(entries[0]["batch_id"])))
     assert ours.totals | {"batches": 0, "rows": 0} == {

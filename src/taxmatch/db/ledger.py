@@ -5,7 +5,7 @@ overseer holding any later hash can detect a changed, removed or reordered
 entry without trusting the operator (the hashing and the check are
 taxmatch.audit's, shared with the overseer's verifier). A disclosure entry
 records who asked, under what authority, about whom, and the digest of what
-was disclosed; the values themselves are kept beside it (`disclosed`).
+was disclosed (db/disclosure.py shapes it); the values themselves are kept beside it.
 Appending is idempotent per (batch, request): re-processing a batch never adds
 a second entry for a row.
 """
@@ -20,79 +20,15 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from taxmatch import audit, canonical
-from taxmatch.agreement import Agreement
+from taxmatch import audit
 from taxmatch.db import bulk
+from taxmatch.db.disclosure import Disclosure, Disclosures
 from taxmatch.db.schema import ledger
 from taxmatch.errors import LedgerError, LogContended
-from taxmatch.interchange import DISCLOSED_COLUMNS
 
 APPEND_ATTEMPTS = 50
 T = TypeVar("T")
 GENESIS, FIELDS, entry_hash = audit.GENESIS, audit.FIELDS, audit.entry_hash
-ASKED = ("request_id", "statute", "official_name", "official_title", "case_number")  # of the request row
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    """What is about to be disclosed, before it has a place in the chain."""
-
-    batch_id: str
-    request_id: str
-    tin: str
-    fields: str
-    statute: str
-    official_name: str
-    official_title: str
-    case_number: str
-    recipient: str
-    disclosed: str  # canonical JSON of the values that leave, column by column (interchange.md §3)
-
-    @classmethod
-    def of(
-        cls,
-        batch_id: str,
-        request: Mapping[str, str],
-        tin: str,
-        agreement: Agreement,
-        address: Sequence[str],
-    ) -> Disclosure:
-        """The disclosure of `tin`'s last known `address` in answer to this request row."""
-        values = address or ("",) * len(DISCLOSED_COLUMNS)
-        asked = {c: [request[c]] for c in ASKED}
-        one = disclosures(
-            batch_id,
-            asked,
-            [tin],
-            agreement,
-            {c: [v] for c, v in zip(DISCLOSED_COLUMNS, values, strict=True)},
-        )
-        return cls(**{k: str(v[0]) for k, v in one.items()})
-
-
-Disclosures = Mapping[str, Sequence[str]]  # Disclosure's fields, a column each: many disclosures at once
-
-
-def disclosures(
-    batch_id: str, asked: Disclosures, tins: Sequence[str], agreement: Agreement, addresses: Disclosures
-) -> dict[str, Sequence[str]]:
-    """Disclosure.of for many rows, a column at a time: `asked` holds the request rows' columns (request
-    id, statute, the official and the case), `addresses` the DISCLOSED_COLUMNS of what leaves."""
-    count = len(tins)
-    return {
-        "batch_id": [batch_id] * count,
-        "request_id": asked["request_id"],
-        "tin": tins,
-        "fields": [";".join(agreement.disclosable_fields)] * count,
-        **{c: asked[c] for c in ASKED if c != "request_id"},
-        "recipient": [agreement.recipient] * count,
-        "disclosed": disclosed(addresses),
-    }
-
-
-def disclosed(addresses: Disclosures) -> list[str]:
-    """The canonical JSON of each row's disclosed values (interchange.md §3), column by column."""
-    return canonical.objects({c: addresses[c] for c in DISCLOSED_COLUMNS})
 
 
 FIELDS_OF_DISCLOSURE = tuple(Disclosure.__dataclass_fields__)
@@ -100,6 +36,22 @@ FIELDS_OF_DISCLOSURE = tuple(Disclosure.__dataclass_fields__)
 
 def disclosure_id(seq: int) -> str:
     return f"TXM-{seq:010d}"
+
+
+class Numbering:
+    """Disclosure ids after a head, given one at a time: a row the log holds for the batch keeps its id
+    (a re-run), a new one takes the next place. Placing a batch (`place`) and noting its disclosures as
+    they are answered (pipeline/accounting.py) number by this one rule, so the ids noted are the ids
+    placed unless the log moved."""
+
+    def __init__(self, known: Mapping[str, str], after: int) -> None:
+        self.known, self.after, self.count = known, after, 0
+
+    def id_of(self, request_id: str) -> str:
+        if given := self.known.get(request_id):
+            return given
+        self.count += 1
+        return disclosure_id(self.after + self.count)
 
 
 def append(engine: Engine, items: Sequence[Disclosure], now: dt.datetime) -> dict[str, str]:
@@ -193,8 +145,9 @@ def place(engine: Engine, batch_id: str, request_ids: Sequence[str]) -> Placing:
     """The places after today's head for the rows of this batch that the log does not hold yet."""
     with engine.connect() as conn:
         known, (seq, prev) = _of_batch_ids(conn, batch_id), _head(conn)
-    new = [r for r in request_ids if r not in known]
-    return Placing(seq, prev, known | {r: disclosure_id(seq + n) for n, r in enumerate(new, start=1)}, new)
+    numbering = Numbering(known, seq)
+    ids = known | {r: numbering.id_of(r) for r in request_ids}
+    return Placing(seq, prev, ids, [r for r in request_ids if r not in known])
 
 
 def commit(

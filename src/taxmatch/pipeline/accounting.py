@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxmatch.agreement import Agreement
-from taxmatch.db import decisions, ledger
+from taxmatch.db import decisions, disclosure, ledger
 from taxmatch.errors import LogContended
 from taxmatch.interchange import DISCLOSED_COLUMNS
 from taxmatch.pipeline import answer_files, overlap
@@ -47,7 +47,7 @@ ATTEMPTS = 5
 PAGE = 20_000  # entries built and inserted at a time: memory follows the page, not the batch
 SCHEMA = pa.schema(
     [pa.field("position", pa.int64()), pa.field("tin", pa.string()), pa.field("disclosure_id", pa.string())]
-    + [pa.field(c, pa.string()) for c in (*ledger.ASKED, *DISCLOSED_COLUMNS)]
+    + [pa.field(c, pa.string()) for c in (*disclosure.ASKED, *DISCLOSED_COLUMNS)]
 )
 
 
@@ -57,7 +57,7 @@ class Pending:
 
     def __init__(self, start: ledger.Placing) -> None:
         self.tables: list[pa.Table] = []
-        self.known, self.after, self.count = start.ids, start.seq, 0
+        self.numbering = ledger.Numbering(start.ids, start.seq)
 
     @classmethod
     def begin(cls, ctx: Context, bid: str) -> Pending:
@@ -74,16 +74,13 @@ class Pending:
             return numbered
         for n in chosen:
             a = answers[n]
-            if not (given := self.known.get(a.request_id, "")):
-                self.count += 1
-                given = ledger.disclosure_id(self.after + self.count)
-            numbered[n] = Answer(a.request_id, a.decision, given, a.disclosed)
+            numbered[n] = Answer(a.request_id, a.decision, self.numbering.id_of(a.request_id), a.disclosed)
         columns: dict[str, list[object]] = {
             "position": [positions[n] for n in chosen],
             "tin": [a.decision.chosen.tin for n in chosen if (a := answers[n]).decision.chosen],
             "disclosure_id": [numbered[n].disclosure_id for n in chosen],
         }
-        columns |= {c: [rows[n][c] for n in chosen] for c in ledger.ASKED}
+        columns |= {c: [rows[n][c] for n in chosen] for c in disclosure.ASKED}
         for i, c in enumerate(DISCLOSED_COLUMNS):
             columns[c] = [d[i] if (d := answers[n].disclosed) else "" for n in chosen]
         self.tables.append(pa.table(columns, schema=SCHEMA))
@@ -99,15 +96,15 @@ class Pending:
 
 def _pages(
     bid: str, table: pa.Table, new: Sequence[str], agreement: Agreement
-) -> Iterator[ledger.Disclosures]:
+) -> Iterator[disclosure.Disclosures]:
     """The disclosures that get new entries, in the order placed, a page at a time."""
     # On a first run every disclosure is new: the table itself, not a second copy of every one noted.
     every = len(new) == table.num_rows
     fresh = table if every else table.filter(pc.is_in(table["request_id"], pa.array(new, pa.string())))
     for start in range(0, fresh.num_rows, PAGE):
         page = fresh.slice(start, PAGE)
-        columns = {c: page[c].to_pylist() for c in (*ledger.ASKED, *DISCLOSED_COLUMNS)}
-        yield ledger.disclosures(bid, columns, page["tin"].to_pylist(), agreement, columns)
+        columns = {c: page[c].to_pylist() for c in (*disclosure.ASKED, *DISCLOSED_COLUMNS)}
+        yield disclosure.disclosures(bid, columns, page["tin"].to_pylist(), agreement, columns)
 
 
 def account(
@@ -168,7 +165,7 @@ def _files_and_entries(
     files: answer_files.Held | answer_files.Staged,
     moved: dict[str, str],
     placing: ledger.Placing,
-    pages: Iterator[ledger.Disclosures],
+    pages: Iterator[disclosure.Disclosures],
     now: dt.datetime,
 ) -> None:
     """The files written in request order while the ledger's entries are made and inserted beside them

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxmatch.agreement import Agreement
-from taxmatch.db import decisions, ledger, protected, verdicts
+from taxmatch.db import decisions, disclosure, ledger, protected, verdicts
 from taxmatch.errors import Conflict
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS
 from taxmatch.matching import reference
@@ -92,7 +92,7 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     found = reference.open_reference(ctx.layout, ctx.budget)
     addresses = reference.last_known(found, tins) if tins else {}  # what leaves, as its entry records it
     items = [
-        ledger.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement, addresses.get(tin, ()))
+        disclosure.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement, addresses.get(tin, ()))
         for rid, tin in verified
         if rid not in withheld
     ]
