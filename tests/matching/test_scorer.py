@@ -51,7 +51,8 @@ def test_the_json_of_a_chunk_s_weights_is_orjson_s_of_each_candidate_s_read_alon
     found = scorer.candidates(_scored(40), labels)
     every = [c for uid in sorted(found) for c in found[uid]]
     assert isinstance(every[0].weights, weights.Weights)
-    made = [c.weights.json for c in every if isinstance(c.weights, weights.Weights)]
+    scored = [c.weights for c in every if isinstance(c.weights, weights.Weights)]
+    made = scored[0].columns.json([w.row for w in scored])
     read = [tuple(c.weights) for c in every]
     assert made == [orjson.dumps(r) for r in read]
     assert ("surname", "frequency of the value", 0.125) in read[2]  # row 2: its adjustment, after its level
@@ -59,8 +60,13 @@ def test_the_json_of_a_chunk_s_weights_is_orjson_s_of_each_candidate_s_read_alon
     bits = [{c: b for c, level, b in r if level != weights.FREQUENCY} for r in read]
     assert bits[5]["first_name"] == 0.0 and math.copysign(1.0, bits[7]["first_name"]) == 1.0  # null, -0.0
     assert b"-0.0" not in made[7] and b'"first_name","exact",0.0]' in made[7]
-    assert orjson.dumps({"w": weights.stored(every[2].weights)}) == b'{"w":' + made[2] + b"}"
-    assert weights.stored([("tin", "exact", 1.5)]) == (("tin", "exact", 1.5),)
+    some = [3, 2, 17, 2, 39]  # a few, in any order, again: each the JSON of its own row
+    assert scored[0].columns.json(some) == [made[n] for n in some]
+    assert scored[0].columns.json([]) == []
+    stored = weights.stored([every[2].weights, None, [("tin", "exact", 1.5)], every[9].weights])
+    assert orjson.dumps({"w": stored[0]}) == b'{"w":' + made[2] + b"}"
+    assert orjson.dumps(stored[3]) == made[9]
+    assert stored[1:3] == [None, (("tin", "exact", 1.5),)]
 
 
 def test_a_candidate_s_weight_and_probability_read_null_and_minus_zero_as_zero() -> None:

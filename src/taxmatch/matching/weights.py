@@ -4,13 +4,13 @@ Only the candidates a decision is about are ever explained, and a batch scores
 millions, so each candidate keeps a place in its chunk's scored columns and its
 weights are read from them when asked. What the store keeps of them is their
 JSON, made for the whole chunk at once from the few distinct values of each
-comparison (`WeightColumns.json`), never a tuple per candidate.
+comparison among the candidates stored (`WeightColumns.json`), never a tuple per candidate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import cached_property, partial
+from functools import partial
 from itertools import repeat
 from typing import overload
 
@@ -35,18 +35,13 @@ class Weights(Sequence[tuple[str, str, float]]):
     the few a decision is about are ever explained."""
 
     def __init__(self, columns: WeightColumns, row: int) -> None:
-        self._columns, self._row = columns, row
+        self.columns, self.row = columns, row
         self._read: tuple[tuple[str, str, float], ...] | None = None
 
     def _parts(self) -> tuple[tuple[str, str, float], ...]:
         if self._read is None:
-            self._read = self._columns.rows([self._row])[0]
+            self._read = self.columns.rows([self.row])[0]
         return self._read
-
-    @property
-    def json(self) -> bytes:
-        """orjson.dumps of these weights, as made for the whole chunk at once."""
-        return self._columns.json[self._row]
 
     def __iter__(self) -> Iterator[tuple[str, str, float]]:
         return iter(self._parts())
@@ -81,16 +76,21 @@ class WeightColumns:
             for g in level
         ]
 
-    @cached_property
-    def json(self) -> list[bytes]:
-        """Each row's weights as orjson writes them (`rows`, as a JSON array of arrays): each part made
-        once per distinct level and bits of its comparison, since a chunk's 292,988 rows hold a few
-        thousand, and a tuple per row and part took 22 s of the 1.28M-row batch (docs/benchmarks.md)."""
+    def json(self, indices: Sequence[int]) -> list[bytes]:
+        """The weights of each row asked for as orjson writes them (`rows`, as a JSON array of arrays):
+        each part made once per distinct level and bits of its comparison among them, since a chunk's
+        rows hold a few thousand, and a tuple per row and part took 22 s of the 1.28M-row batch; and
+        only for the rows asked (the candidates a decision stores), not every row scored
+        (docs/benchmarks.md)."""
+        if not indices:
+            return []
+        at = np.asarray(indices, np.int64)
         parts: list[pa.Array | pa.Scalar] = [pa.scalar(b"[")]
         for n, (g, levels, gammas, bits, adjustments) in enumerate(self.columns):
-            parts += [pa.scalar(b"," if n else b""), _once([gammas, bits], partial(_part, g, levels, bits))]
+            part = _of(at, partial(_part, g, levels, bits))
+            parts += [pa.scalar(b"," if n else b""), _once([gammas[at], bits[at]], part)]
             if adjustments is not None:
-                parts.append(_once([adjustments], partial(_adjusted, g, adjustments)))
+                parts.append(_once([adjustments[at]], _of(at, partial(_adjusted, g, adjustments))))
         parts.append(pa.scalar(b"]"))
         made: list[bytes] = pc.binary_join_element_wise(*parts, b"").to_pylist()
         return made
@@ -120,6 +120,11 @@ def _adjusted(g: str, adjustments: np.ndarray, row: int) -> bytes:
     return b"," + orjson.dumps((g, FREQUENCY, adjustment)) if adjustment else b""
 
 
+def _of(at: np.ndarray, text: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """text of a scored row, given its place among the rows asked for."""
+    return lambda n: text(int(at[n]))
+
+
 def _once(keys: Sequence[np.ndarray], text: Callable[[int], bytes]) -> pa.Array:
     """text(row) for every row, made at the first row of each distinct combination of `keys` only."""
     first, inverse = combinations.distinct(keys)
@@ -137,7 +142,20 @@ def _adjustments(best: pa.Table, name: str) -> np.ndarray | None:
     return _numbers(best, name) if name in best.column_names else None
 
 
-def stored(weights: Sequence[tuple[str, str, float]]) -> object:
-    """Weights as the decisions table stores them, in a candidate's explanation: a scored candidate's
-    as the JSON made for its whole chunk at once (WeightColumns.json), any other's as its triples."""
-    return orjson.Fragment(weights.json) if isinstance(weights, Weights) else tuple(weights)
+def stored(many: Sequence[Sequence[tuple[str, str, float]] | None]) -> list[object]:
+    """Weights as the decisions table stores them, in candidates' explanations (None where there is no
+    candidate): a scored candidate's as JSON made with the others of its chunk at once
+    (WeightColumns.json), any other's as its triples."""
+    made: list[object] = [None] * len(many)
+    scored: dict[int, tuple[WeightColumns, list[int], list[int]]] = {}
+    for n, w in enumerate(many):
+        if isinstance(w, Weights):
+            _, at, rows = scored.setdefault(id(w.columns), (w.columns, [], []))
+            at.append(n)
+            rows.append(w.row)
+        elif w is not None:
+            made[n] = tuple(w)
+    for columns, at, rows in scored.values():
+        for n, text in zip(at, columns.json(rows), strict=True):
+            made[n] = orjson.Fragment(text)
+    return made

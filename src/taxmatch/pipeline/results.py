@@ -137,11 +137,20 @@ class Decided:
             ],
             "official": [_official(r.get("official_name", "")) for r in requests],
             "case_number": [_case(r.get("case_number", "")) for r in requests],
-            "explanation": [
-                {"prior_bits": prior_bits, "subject": _explained(c), "runner_up": _explained(d.runner_up)}
-                for c, d in zip(self.subjects, self.decisions, strict=True)
-            ],
+            "explanation": self._explanations(prior_bits),
         }
+
+    def _explanations(self, prior_bits: float) -> list[dict[str, Any]]:
+        """Each row's subject and runner-up as explained, their weights' JSON made all at once."""
+        runners = [d.runner_up for d in self.decisions]
+        every = [*self.subjects, *runners]
+        made = weights.stored([c.weights if c else None for c in every])
+        explained = list(map(_explained, every, made))
+        count = len(runners)
+        return [
+            {"prior_bits": prior_bits, "subject": explained[n], "runner_up": explained[count + n]}
+            for n in range(count)
+        ]
 
 
 def result_columns(answers: Sequence[Answer]) -> Columns:
@@ -201,14 +210,14 @@ def batch_id(manifest: Manifest, kind: str = "") -> str:
     return f"{manifest.agreement_id}:{kind}-{digest}" if kind else f"{manifest.agreement_id}:{digest}"
 
 
-def _explained(candidate: Candidate | None) -> dict[str, Any] | None:
+def _explained(candidate: Candidate | None, stored_weights: object) -> dict[str, Any] | None:
     if candidate is None:
         return None
     return {
         "tin": candidate.tin,
         "match_weight": candidate.match_weight,
         "match_probability": candidate.match_probability,
-        "weights": weights.stored(candidate.weights),  # (comparison, level, bits) triples: JSON arrays
+        "weights": stored_weights,  # (comparison, level, bits) triples: JSON arrays (weights.stored)
     }
 
 
