@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 LEAF, NODE = b"\x00", b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+HASH_SIZE = len(EMPTY_ROOT)  # bytes of every leaf and node hash
 
 
 class ProofError(ValueError):
@@ -196,6 +197,10 @@ class Tree:
                 self._hash(start, start + k), self._hash(start + k, end)
             )
         return known
+
+    def subtree(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]): a whole aligned subtree's kept hash, or a ragged one's, made once."""
+        return self._hash(start, end)
 
     def _size(self, size: int | None) -> int:
         size = self.size if size is None else size

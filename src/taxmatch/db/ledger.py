@@ -226,7 +226,7 @@ def entry_hashes(engine: Engine, after: int = 0, upto: int | None = None) -> lis
     if upto is not None:
         query = query.where(ledger.c.seq <= upto)
     with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+        return list(conn.execute(query).scalars().all())  # fetched at once: a log holds millions
 
 
 def sequence_of(engine: Engine, disclosure: str) -> int | None:
