@@ -198,10 +198,6 @@ class Tree:
             )
         return known
 
-    def subtree(self, start: int, end: int) -> bytes:
-        """MTH(D[start:end]): a whole aligned subtree's kept hash, or a ragged one's, made once."""
-        return self._hash(start, end)
-
     def _size(self, size: int | None) -> int:
         size = self.size if size is None else size
         if not 0 <= size <= self.size:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, select, update
 
 from taxmatch import audit, checkpoint, merkle, receipts
-from taxmatch.db import ledger
+from taxmatch.db import checkpoints, ledger
 from taxmatch.db.schema import checkpoints as checkpoints_table
 from taxmatch.db.schema import ledger as ledger_table
 from taxmatch.errors import InputError, LedgerError
@@ -62,6 +62,29 @@ def test_a_later_release_extends_the_log_and_a_proof_is_printed_for_any_disclosu
     assert proof["tree_size"] == found.entries and proof["root_hash"] == found.root.hex()
     with pytest.raises(InputError, match="no disclosure"):
         transparency.prove(store.ctx, "TXM-9999999999")
+
+
+def test_a_batch_s_receipts_hold_in_the_log_as_it_stands_whichever_checkpoints_lie_around_it(
+    store: Store, tmp_path: Path
+) -> None:
+    """A batch's receipts are made from the log's frontier before its first entry (the newest checkpoint
+    of no more entries, and the entries since) and the entries from there on, not from the whole log.
+    A batch released again after two others, with checkpoints before and after its entries, gets
+    receipts that verify against the log's head as it then stands (taxmatch.receipts, as a recipient)."""
+    thirds = [store.rows[:50], store.rows[50:100], store.rows[100:]]
+    for n, rows in enumerate(thirds):
+        released(store, rows, f"batch-{n}")
+    sizes = [c["size"] for c in checkpoints.every(store.ctx.engine)]
+    _, again = released(store, thirds[1], "again")
+    found = receipts.check(again, transparency.signer(store.ctx.layout).verifier_key)
+    middle = [
+        r
+        for r in ledger.entries(store.ctx.engine, 0, 10_000)
+        if r["request_id"] in {row["request_id"] for row in thirds[1]}
+    ]
+    assert found.receipts == len(middle) > 0 and found.tree_size == ledger.count(store.ctx.engine)
+    first = min(int(str(r["seq"])) for r in middle) - 1
+    assert any(0 < s <= first for s in sizes) and any(s > first for s in sizes)
 
 
 def _rehash_from(conn: Connection, first: int) -> None:

@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from taxmatch.db.schema import checkpoints
 
 
-def latest(engine: Engine) -> dict[str, Any] | None:
-    """The checkpoint of the largest size, or None before the first."""
+def latest(engine: Engine, at_most: int | None = None) -> dict[str, Any] | None:
+    """The checkpoint of the largest size (of no more than `at_most` entries), or None before the first."""
     query = select(checkpoints).order_by(checkpoints.c.size.desc()).limit(1)
+    if at_most is not None:
+        query = query.where(checkpoints.c.size <= at_most)
     with engine.connect() as conn:
         row = conn.execute(query).mappings().first()
     return dict(row) if row is not None else None

@@ -7,10 +7,9 @@ joined by Arrow, a page at a time: never a dictionary per receipt. One at a
 time, 614,908 receipts took 12.3 s of the 1.28M-row batch (docs/benchmarks.md).
 
 At level l of a tree of n leaves, leaf m's proof holds the sibling of its
-ancestor, (m >> l) ^ 1, when that sibling starts inside the tree; the sibling
-is a whole subtree (kept in `Tree.levels`) unless it is the ragged one on the
-right edge, which is the same for every receipt of that level. Bottom up, these
-are RFC 9162's PATH(m, D[n]).
+ancestor, (m >> l) ^ 1, when that sibling starts inside the tree: a whole
+subtree, or the ragged one on the right edge (an unpaired node rises to the
+level above unchanged). Bottom up, these are RFC 9162's PATH(m, D[n]).
 """
 
 from __future__ import annotations
@@ -31,21 +30,38 @@ _ESCAPED = r'["\\\x00-\x1f]'  # what orjson escapes in a string; the rest it wri
 
 
 class Levels:
-    """A tree's levels as arrays of 32-byte nodes, made from `Tree.levels` as a receipt first needs one."""
+    """The nodes of a tree of `size` leaves that the receipts of its leaves from `first` on can need, made
+    from the frontier of the `first` leaves before them (`merkle.Frontier.nodes`) and those leaves.
 
-    def __init__(self, tree: merkle.Tree) -> None:
-        self.tree = tree
-        self._made: dict[int, npt.NDArray[np.uint8]] = {}
+    At each level they run from the subtree that holds leaf `first` to the right edge (its ragged node
+    last): a sibling of an ancestor of such a leaf lies there, or is the frontier's subtree just before.
+    So a batch's receipts cost its own entries and those after it, not the whole log: rebuilding the
+    log's tree for every batch grew with every batch before it (docs/benchmarks.md).
+    """
 
-    def nodes(self, level: int) -> npt.NDArray[np.uint8]:
-        """The level's whole subtrees, then its ragged right one where it has one: (count, 32) bytes."""
-        if level not in self._made:
-            size, whole = self.tree.size, self.tree.size >> level
-            kept = b"".join(self.tree.levels[level]) if whole else b""
-            if whole << level < size:  # the leaves past the last whole subtree: one ragged node
-                kept += self.tree.subtree(whole << level, size)
-            self._made[level] = np.frombuffer(kept, np.uint8).reshape(-1, merkle.HASH_SIZE)
-        return self._made[level]
+    def __init__(self, first: int, before: Sequence[bytes], leaves: Sequence[bytes]) -> None:
+        self.size = first + len(leaves)
+        on_left = dict(zip(_bits(first), before, strict=True))  # level -> the frontier's subtree there
+        self.starts: list[int] = []  # the index, at each level, of its first node here
+        self._levels: list[npt.NDArray[np.uint8]] = []
+        nodes, start = list(leaves), first
+        for level in range(max(max(self.size - 1, 0).bit_length(), 1)):
+            if start & 1:  # the subtree that holds leaf `first` pairs with the frontier's, on its left
+                nodes.insert(0, on_left[level])
+                start -= 1
+            self.starts.append(start)
+            self._levels.append(np.frombuffer(b"".join(nodes), np.uint8).reshape(-1, merkle.HASH_SIZE))
+            paired = [merkle.node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
+            nodes, start = paired + nodes[len(paired) * 2 :], start >> 1  # a node left unpaired rises
+
+    def nodes(self, level: int, indices: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+        """The nodes at these indices of the level: (count, 32) bytes."""
+        return self._levels[level][indices - self.starts[level]]
+
+
+def _bits(size: int) -> list[int]:
+    """The levels of a frontier's subtrees, left to right (largest first): the set bits of its size."""
+    return [level for level in reversed(range(size.bit_length())) if size >> level & 1]
 
 
 def _hex(nodes: npt.NDArray[np.uint8]) -> pa.Array:
@@ -59,12 +75,12 @@ def _hex(nodes: npt.NDArray[np.uint8]) -> pa.Array:
 
 def proofs(levels: Levels, leaves: npt.NDArray[np.int64]) -> pa.Array:
     """Each leaf's inclusion proof as the inside of its JSON array: "hex","hex",... bottom up."""
-    size = levels.tree.size
+    size = levels.size
     parts: list[pa.Array | pa.Scalar] = []
     for level in range(max(size - 1, 0).bit_length()):
         sibling = (leaves >> level) ^ 1
         present = (sibling << level) < size
-        nodes = _hex(levels.nodes(level)[np.where(present, sibling, 0)])
+        nodes = _hex(levels.nodes(level, np.where(present, sibling, levels.starts[level])))
         quoted = pc.binary_join_element_wise(b'"', nodes, b'",', b"")
         parts.append(pc.if_else(pa.array(present), quoted, b""))
     if not parts:  # a tree of one leaf: its proof is empty
@@ -97,12 +113,12 @@ def lines(
         b',"inclusion_proof":[',
         proofs(levels, leaves),
         b'],"leaf_hash":"',
-        _hex(levels.nodes(0)[leaves]) if len(leaves) else pa.array([], pa.binary()),
+        _hex(levels.nodes(0, leaves)),
         b'","leaf_index":',
         pc.cast(pc.cast(pa.array(leaves), pa.string()), pa.binary()),
         b',"request_id":',
         quoted(pa.array(requests, pa.string())),
-        f',"tree_size":{levels.tree.size}}}\n'.encode(),
+        f',"tree_size":{levels.size}}}\n'.encode(),
         b"",
     )
     return _joined(made)
@@ -116,10 +132,9 @@ def _joined(lines: pa.Array) -> pa.Buffer:
     return lines.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
 
 
-def pages(tree: merkle.Tree, entries: Sequence[tuple[int, str, str]]) -> Iterator[pa.Buffer]:
-    """The receipts of these entries ((sequence, disclosure id, request id), each in the tree), PAGE at a
-    time."""
-    levels = Levels(tree)
+def pages(levels: Levels, entries: Sequence[tuple[int, str, str]]) -> Iterator[pa.Buffer]:
+    """The receipts of these entries ((sequence, disclosure id, request id), each a leaf from the levels'
+    `first` on), PAGE at a time."""
     for start in range(0, len(entries), PAGE):
         page = entries[start : start + PAGE]
         yield lines(levels, [e[0] for e in page], [e[1] for e in page], [e[2] for e in page])

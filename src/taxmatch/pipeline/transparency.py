@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
@@ -78,14 +79,21 @@ def signer(layout: Layout) -> Signer:
     return Signer(layout.ledger_origin.read_text(encoding="utf-8").strip(), key)
 
 
-def make(ctx: Context) -> str:
-    """A signed checkpoint of the log as it is now (the latest one again if nothing was appended)."""
-    last = checkpoints.latest(ctx.engine)
+def _frontier(ctx: Context, upto: int | None = None) -> tuple[merkle.Frontier, dict[str, Any] | None]:
+    """The frontier of the log's first `upto` entries (all of them by default): the newest checkpoint's
+    of no more, extended by the entries after it; and that checkpoint."""
+    last = checkpoints.latest(ctx.engine, at_most=upto)
     size = last["size"] if last else 0
     frontier = merkle.Frontier(size, [bytes.fromhex(h) for h in last["frontier"]] if last else [])
-    for entry_hash in ledger.entry_hashes(ctx.engine, after=size):
+    for entry_hash in ledger.entry_hashes(ctx.engine, after=size, upto=upto):
         frontier.append(audit.leaf(entry_hash))
-    if last is not None and frontier.size == size:
+    return frontier, last
+
+
+def make(ctx: Context) -> str:
+    """A signed checkpoint of the log as it is now (the latest one again if nothing was appended)."""
+    frontier, last = _frontier(ctx)
+    if last is not None and frontier.size == last["size"]:
         return str(last["note"])
     sign = signer(ctx.layout)
     note = checkpoint.sign(Checkpoint(sign.origin, frontier.size, frontier.root()), sign.origin, sign.key)
@@ -117,8 +125,11 @@ def write_receipts(ctx: Context, batch_id: str, folder: Path) -> None:
 
     def lines(path: Path) -> None:
         entries = [e for e in ledger.of_batch(ctx.engine, batch_id) if e[0] <= head.size]
+        first = entries[0][0] - 1 if entries else head.size  # the batch's first leaf
+        leaves = [audit.leaf(h) for h in ledger.entry_hashes(ctx.engine, after=first, upto=head.size)]
+        levels = receipt_lines.Levels(first, _frontier(ctx, first)[0].nodes, leaves)
         with path.open("wb") as handle:
-            for page in receipt_lines.pages(_tree(ctx, head.size), entries):
+            for page in receipt_lines.pages(levels, entries):
                 handle.write(page)
 
     write_atomically({folder / CHECKPOINT_FILE: text(note), folder / RECEIPTS_FILE: lines})
