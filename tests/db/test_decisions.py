@@ -4,14 +4,28 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
-from taxmatch.db import bulk
+from taxmatch.db import bulk, oversight
 from taxmatch.db import decisions as stored
 from taxmatch.db.engine import connect
-from taxmatch.db.schema import decisions
+from taxmatch.db.schema import HELD_ROWS, batches, decisions
 from taxmatch.errors import InputError
+from taxmatch.reasons import Outcome
 from tests.conftest import inserts_sent
+
+_BATCH = {
+    "agreement_id": "A",
+    "requesting_agency": "DHS/ICE",
+    "signer_name": "S",
+    "signer_title": "T",
+    "signed_on": dt.date(2026, 11, 1),
+    "request_file": "requests.csv",
+    "request_file_sha256": "0" * 64,
+    "rows": 4,
+    "outcomes": {},
+    "processed_at": dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
+}
 
 
 def _store(tmp_path: Path, *batch_ids: str) -> Path:
@@ -53,22 +67,7 @@ def test_prefix_is_not_a_pattern(tmp_path: Path) -> None:
 def test_the_rows_to_disclose_come_in_the_order_they_were_stored(engine: Engine) -> None:
     """Release writes the disclosure ids in this order: in request id order (the primary key's), every
     update of a large batch landed on a page of its own (docs/benchmarks.md, update order)."""
-    stored.finish_batch(
-        engine,
-        {
-            "batch_id": "B",
-            "agreement_id": "A",
-            "requesting_agency": "DHS/ICE",
-            "signer_name": "S",
-            "signer_title": "T",
-            "signed_on": dt.date(2026, 11, 1),
-            "request_file": "requests.csv",
-            "request_file_sha256": "0" * 64,
-            "rows": 4,
-            "outcomes": {},
-            "processed_at": dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
-        },
-    )
+    stored.finish_batch(engine, {"batch_id": "B", **_BATCH})
     as_stored = ["R3", "R1", "R4", "R2"]  # ZIP order, as a batch stores its chunks
     _add(
         engine,
@@ -144,3 +143,28 @@ def test_decisions_go_to_the_database_a_few_statements_at_a_time(
     with engine.connect() as conn:
         kept = conn.execute(text(f"SELECT request_id FROM decisions {order}")).scalars().all()
     assert kept == [f"R{i}" for i in range(7)]
+
+
+def test_the_review_queue_and_its_backlog_read_the_held_rows_from_their_index(tmp_path: Path) -> None:
+    """Neither scans every batch's decisions: SQLite's plan for each names the partial index of REVIEW
+    rows (schema.HELD_ROWS, the outcome's own value), and they find the held row."""
+    engine = connect(_store(tmp_path, "IRS:abc123"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE decisions SET outcome = :held"), {"held": Outcome.REVIEW.value})
+        conn.execute(batches.insert(), [{"batch_id": "IRS:abc123", **_BATCH}])
+    assert f"outcome = '{Outcome.REVIEW.value}'" == HELD_ROWS
+    sent: list[tuple[str, object]] = []
+
+    def heard(_: object, __: object, statement: str, params: object, ___: object, ____: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", heard)
+    assert [r["request_id"] for r in stored.held(engine, None, 10)] == ["R1"]
+    assert oversight.review_backlog(engine) == 1
+    event.remove(engine, "before_cursor_execute", heard)
+    with engine.connect() as conn:
+        plans = [
+            " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {q}", p)) for q, p in sent
+        ]
+    assert len(plans) == 2 and all("decisions_held" in plan for plan in plans), plans
