@@ -236,6 +236,14 @@ def sequence_of(engine: Engine, disclosure: str) -> int | None:
     return int(found) if found is not None else None
 
 
+def first_of_batch(engine: Engine, batch_id: str, upto: int) -> int | None:
+    """The sequence number of the batch's first entry of no more than `upto`, if it has one."""
+    query = select(func.min(ledger.c.seq)).where(ledger.c.batch_id == batch_id, ledger.c.seq <= upto)
+    with engine.connect() as conn:
+        found = conn.execute(query).scalar()
+    return int(found) if found is not None else None
+
+
 def of_batch(engine: Engine, batch_id: str) -> list[tuple[int, str, str]]:
     """(sequence, disclosure id, request id) of every entry of a batch, in sequence order."""
     query = (

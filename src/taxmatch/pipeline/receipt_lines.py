@@ -3,8 +3,9 @@ as the JSON lines that orjson writes of `transparency._receipt`'s one at a time 
 
 A national batch has millions of disclosures, and a proof is a hash a level, so
 the proofs are taken a level at a time for every receipt (numpy) and the lines
-joined by Arrow, a page at a time: never a dictionary per receipt. One at a
-time, 614,908 receipts took 12.3 s of the 1.28M-row batch (docs/benchmarks.md).
+joined by Arrow, a page at a time: never a dictionary per receipt. The 7.6M-row
+batch's 3,641,719 receipts (6.1 GB): 84.9 s one at a time over the whole log's
+tree, 61.3 s so, the same bytes (docs/benchmarks.md, 2026-12-06g).
 
 At level l of a tree of n leaves, leaf m's proof holds the sibling of its
 ancestor, (m >> l) ^ 1, when that sibling starts inside the tree: a whole
@@ -39,12 +40,14 @@ class Levels:
     log's tree for every batch grew with every batch before it (docs/benchmarks.md).
     """
 
-    def __init__(self, first: int, before: Sequence[bytes], leaves: Sequence[bytes]) -> None:
+    def __init__(self, first: int, before: Sequence[bytes], leaves: list[bytes]) -> None:
+        """`leaves` is taken over (and emptied): each level's nodes replace those below once kept."""
         self.size = first + len(leaves)
         on_left = dict(zip(_bits(first), before, strict=True))  # level -> the frontier's subtree there
         self.starts: list[int] = []  # the index, at each level, of its first node here
         self._levels: list[npt.NDArray[np.uint8]] = []
-        nodes, start = list(leaves), first
+        nodes, start = leaves[:], first
+        leaves.clear()
         for level in range(max(max(self.size - 1, 0).bit_length(), 1)):
             if start & 1:  # the subtree that holds leaf `first` pairs with the frontier's, on its left
                 nodes.insert(0, on_left[level])
