@@ -108,26 +108,3 @@ def test_work_beside_the_caller_runs_in_another_thread_and_has_ended_when_the_ca
         assert counted.result().startswith("taxmatch-beside")
     with overlap.beside(lambda: 1 // 0) as failed, pytest.raises(ZeroDivisionError):
         failed.result()
-
-
-def test_works_at_once_run_two_together_give_each_result_by_name_and_raise_a_failure_after_all_end() -> None:
-    both_in, ended = threading.Barrier(2, timeout=5), []
-
-    def meet(name: str) -> str:
-        both_in.wait()  # returns only when two works run together
-        ended.append(name)
-        return name.upper()
-
-    assert overlap.at_once({"a": lambda: meet("a"), "b": lambda: meet("b")}, 2) == {"a": "A", "b": "B"}
-
-    def fails() -> str:
-        raise ValueError("no figure")
-
-    def slow() -> str:
-        time.sleep(0.2)
-        ended.append("slow")
-        return "done"
-
-    with pytest.raises(ValueError, match="no figure"):
-        overlap.at_once({"fails": fails, "slow": slow}, 2)
-    assert ended[-1] == "slow"  # the failure came out only once the other work had ended

@@ -11,7 +11,7 @@ answers, and the answers themselves, are as if the chunks were done one at a tim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
@@ -74,14 +74,6 @@ def beside(work: Callable[[], Scored]) -> Iterator[Future[Scored]]:
         yield pool.submit(work)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def at_once(works: Mapping[str, Callable[[], Scored]], workers: int) -> dict[str, Scored]:
-    """Each work's result, by name, `workers` of them running at a time (queries the database answers
-    outside Python's lock); the first failure is raised once every work has ended."""
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taxmatch-at-once") as pool:
-        running = {name: pool.submit(work) for name, work in works.items()}
-        return {name: done.result() for name, done in running.items()}
 
 
 class Behind:

@@ -15,7 +15,6 @@ import html
 import json
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ from taxmatch.pipeline.context import Context
 from taxmatch.reasons import DESCRIPTION, Reason
 
 TOP_CASES = TOP_OFFICIALS = 30
-FIGURES_AT_ONCE = 2  # more did not help on two cores (three: 10.0 s), and a batch makes its receipts beside
 REPORT = "report.html"  # a released batch's report, beside its results (for the office, not the requester)
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
@@ -58,10 +56,9 @@ class Oversight:
 
 def gather(ctx: Context, period: Period) -> Oversight:
     """Every figure of the period (or batch), counted in the store, and the log's signed head as it is now."""
-    counted = _counted(ctx, period)
     outcomes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    for row in counted["decided"]:
+    for row in oversight.decided(ctx.engine, period):
         outcomes[row["outcome"]] += row["rows"]
         for code in str(row["reason_codes"]).split(";"):
             if code:
@@ -77,35 +74,15 @@ def gather(ctx: Context, period: Period) -> Oversight:
         str(loaded.get("master_sha256", "no master file loaded")),
         checkpoint.verify(note, sign.origin, sign.public),
         note,
-        counted["totals"],
-        counted["by_day"],
-        counted["officials"],
-        counted["cases"],
+        oversight.totals(ctx.engine, period),
+        oversight.entries_by_day(ctx.engine, period),
+        oversight.by_official(ctx.engine, period, TOP_OFFICIALS),
+        oversight.by_case(ctx.engine, period, TOP_CASES),
         outcomes,
         reasons,
-        counted["backlog"],
-        counted["verdicts"],
-        counted["retractions"],
-    )
-
-
-def _counted(ctx: Context, period: Period) -> dict[str, Any]:
-    """The store's figures, FIGURES_AT_ONCE queries at a time: each reads the period's entries or
-    decisions again (a 7.6M-row batch's: 11-54 s each), and the database counts outside Python's lock.
-    At 1.28M rows, 12.2 s one after the other, 9.4-9.7 s two at a time (docs/benchmarks.md)."""
-    engine = ctx.engine
-    return overlap.at_once(
-        {
-            "decided": partial(oversight.decided, engine, period),
-            "totals": partial(oversight.totals, engine, period),
-            "by_day": partial(oversight.entries_by_day, engine, period),
-            "officials": partial(oversight.by_official, engine, period, TOP_OFFICIALS),
-            "cases": partial(oversight.by_case, engine, period, TOP_CASES),
-            "backlog": partial(oversight.review_backlog, engine),
-            "verdicts": partial(oversight.verdicts_given, engine, period),
-            "retractions": partial(oversight.retractions_done, engine, period),
-        },
-        FIGURES_AT_ONCE,
+        oversight.review_backlog(ctx.engine),
+        oversight.verdicts_given(ctx.engine, period),
+        oversight.retractions_done(ctx.engine, period),
     )
 
 
