@@ -65,7 +65,7 @@ def test_a_later_release_extends_the_log_and_a_proof_is_printed_for_any_disclosu
 
 
 def test_a_batch_s_receipts_hold_in_the_log_as_it_stands_whichever_checkpoints_lie_around_it(
-    store: Store, tmp_path: Path
+    store: Store,
 ) -> None:
     """A batch's receipts are made from the log's frontier before its first entry (the newest checkpoint
     of no more entries, and the entries since) and the entries from there on, not from the whole log.

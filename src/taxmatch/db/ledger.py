@@ -244,12 +244,15 @@ def first_of_batch(engine: Engine, batch_id: str, upto: int) -> int | None:
     return int(found) if found is not None else None
 
 
-def of_batch(engine: Engine, batch_id: str) -> list[tuple[int, str, str]]:
-    """(sequence, disclosure id, request id) of every entry of a batch, in sequence order."""
+def of_batch(engine: Engine, batch_id: str, upto: int | None = None) -> list[tuple[int, str, str]]:
+    """(sequence, disclosure id, request id) of every entry of a batch (of no more than `upto`), in
+    sequence order."""
     query = (
         select(ledger.c.seq, ledger.c.disclosure_id, ledger.c.request_id)
         .where(ledger.c.batch_id == batch_id)
         .order_by(ledger.c.seq)
     )
+    if upto is not None:
+        query = query.where(ledger.c.seq <= upto)
     with engine.connect() as conn:
         return [(int(r.seq), r.disclosure_id, r.request_id) for r in conn.execute(query)]

@@ -85,8 +85,8 @@ def _frontier(ctx: Context, upto: int | None = None) -> tuple[merkle.Frontier, d
     last = checkpoints.latest(ctx.engine, at_most=upto)
     size = last["size"] if last else 0
     frontier = merkle.Frontier(size, [bytes.fromhex(h) for h in last["frontier"]] if last else [])
-    for entry_hash in ledger.entry_hashes(ctx.engine, after=size, upto=upto):
-        frontier.append(audit.leaf(entry_hash))
+    for leaf in _leaves(ctx, size, upto):
+        frontier.append(leaf)
     return frontier, last
 
 
@@ -101,8 +101,8 @@ def make(ctx: Context) -> str:
     return checkpoints.record(ctx.engine, frontier.size, frontier.root().hex(), nodes, note, ctx.now())
 
 
-def _leaves(ctx: Context, after: int, upto: int) -> list[bytes]:
-    """The Merkle leaves of the log's entries after `after`, up to `upto`."""
+def _leaves(ctx: Context, after: int, upto: int | None) -> list[bytes]:
+    """The Merkle leaves of the log's entries after `after`, up to `upto` (to the end by default)."""
     return [audit.leaf(h) for h in ledger.entry_hashes(ctx.engine, after=after, upto=upto)]
 
 
@@ -134,7 +134,7 @@ def write_receipts(ctx: Context, batch_id: str, folder: Path) -> None:
         seq = ledger.first_of_batch(ctx.engine, batch_id, head.size)
         first = head.size if seq is None else seq - 1  # the batch's first leaf
         levels = receipt_lines.Levels(first, _frontier(ctx, first)[0].nodes, _leaves(ctx, first, head.size))
-        entries = [e for e in ledger.of_batch(ctx.engine, batch_id) if e[0] <= head.size]
+        entries = ledger.of_batch(ctx.engine, batch_id, upto=head.size)
         with path.open("wb") as handle:
             for page in receipt_lines.pages(levels, entries):
                 handle.write(page)
