@@ -21,6 +21,7 @@ from splink import DuckDBAPI, Linker
 
 from taxmatch import combinations
 from taxmatch.matching import duck, model
+from taxmatch.matching.prepared import Prepared
 from taxmatch.matching.reference import Reference
 from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.matching.weights import WeightColumns, Weights, floats
@@ -87,6 +88,7 @@ class Matcher:
         self.con = duck.connect(reference.budget.but(threads) if threads else reference.budget)
         self.db = _RecordingAPI(self.con)
         self._script: _Script | None = None
+        self._prepared: Prepared | None = None  # a kept-open session's, once its script is recorded
         self.frequencies = frequencies
         for column in model.TF_COLUMNS if frequencies is None else ():
             duck.run(
@@ -110,6 +112,8 @@ class Matcher:
     def best(self, requests: pa.Table, master: pa.Table | None = None) -> pa.Table:
         """The rows of best_sql for these requests (see score): columns only, which a worker process
         can send back whole; `candidates` makes them the decision's objects."""
+        if self._prepared is not None and master is not None:
+            return self._prepared.best(self._inputs(requests, master))
         con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
         con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
         duck.run(con, "CREATE OR REPLACE TABLE requests_std AS SELECT * FROM requests_arrow")
@@ -126,7 +130,10 @@ class Matcher:
             for name, rows in self.frequencies.for_rows(requests, master).items() if self.frequencies else ():
                 con.register(name, rows)
         if self._script is None:
-            return self._first()
+            found = self._first()
+            if self.frequencies is not None and master is not None:
+                self._prepared = self._prepare(requests, master)
+            return found
         for statement in self._script.statements:
             duck.run(con, statement)
         try:
@@ -153,6 +160,27 @@ class Matcher:
             self.db.recorded = None
             linker.table_management.invalidate_cache()  # type: ignore[no-untyped-call]
 
+    def _inputs(self, requests: pa.Table, master: pa.Table) -> dict[str, pa.Table]:
+        """A kept-open session's input tables, by name: the requests, their master rows, and the term
+        frequencies of their values."""
+        assert self.frequencies is not None
+        return {
+            "requests_std": requests.select([model.UID, *model.COMPARED_COLUMNS]),
+            "master_std": master.select([model.UID, "tin", *model.COMPARED_COLUMNS]),
+            **self.frequencies.for_rows(requests, master),
+        }
+
+    def _prepare(self, requests: pa.Table, master: pa.Table) -> Prepared:
+        """The recorded script prepared over tables that stay (prepared.py), in place of those it was
+        recorded over: the tables made for the first scoring, the lookups' registered rows."""
+        assert self._script is not None
+        inputs = {name: rows.slice(0, 0) for name, rows in self._inputs(requests, master).items()}
+        for name in inputs:
+            self.con.unregister(name)  # a view registered by name, if one is
+            duck.run(self.con, f"DROP TABLE IF EXISTS {name}")
+        script = self._script.statements
+        return Prepared(self.con, inputs, script, lambda p, columns: pairs_sql(p, "master_std", columns))
+
     def _linker(self) -> Linker:
         """A Linker over the session's fixed tables, with the master's term frequencies (needed once)."""
         tables = [
@@ -172,12 +200,29 @@ class Matcher:
         return self.con.sql(best_sql(predictions, "master_std", available)).to_arrow_table()
 
 
+def _scored_columns(available: Sequence[str]) -> str:
+    """The gammas and match weights (and the term frequencies' adjustments, where the model has them)
+    that the decision and its explanation read, of the predictions `p`."""
+    wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
+    wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
+    return ", ".join(f"p.{c}" for c in wanted)
+
+
+def pairs_sql(predictions: str, master: str, available: Sequence[str]) -> str:
+    """SQL for every scored pair of a request and a master row, with its taxpayer, the master row
+    (`uid_r`), and the columns of best_sql: what prepared.best_rows picks each taxpayer's best from."""
+    return f"""
+        SELECT p.uid_l AS request_uid, p.uid_r, m.tin, p.match_weight, p.match_probability,
+            {_scored_columns(available)}
+        FROM {predictions} AS p JOIN {master} AS m ON m.uid = p.uid_r
+        WHERE p.source_dataset_l = '{REQUESTS}'
+    """
+
+
 def best_sql(predictions: str, master: str, available: Sequence[str]) -> str:
     """SQL (the same on DuckDB and Spark) for each request's best-scoring row per taxpayer, with the
     gammas and match weights the decision and its explanation read."""
-    wanted = [f"gamma_{g}" for g in GAMMAS] + [f"mw_{g}" for g in GAMMAS]
-    wanted += [c for c in (f"mw_tf_adj_{g}" for g in GAMMAS) if c in available]
-    gammas = ", ".join(f"p.{c}" for c in wanted)
+    gammas = _scored_columns(available)
     return f"""
         SELECT * FROM (
             SELECT p.uid_l AS request_uid, m.tin, p.match_weight, p.match_probability, {gammas},

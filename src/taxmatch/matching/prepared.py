@@ -1,0 +1,89 @@
+"""An interactive session's prediction, planned once and executed for every call.
+
+Replaying Splink's recorded statements makes DuckDB parse, bind and optimise
+them again on every call: at 25 requests and ~70 pairs that planning, not the
+pairs, was most of the prediction (26 ms of a call), and the window that keeps
+each taxpayer's best row cost 7 ms more over those few rows (docs/benchmarks.md,
+2026-12-07). Here the session's tables are made once and never dropped, so the
+recorded statements can be prepared once: a call empties the tables, fills them
+with its own rows, and executes. Each request's best row per taxpayer is then
+picked in Arrow, by the batch's own order (scorer.best_sql): highest match
+weight, then the lowest master row. tests/matching/test_candidate_index.py holds
+the result to the batch path's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from taxmatch.matching import duck
+
+_CREATE = re.compile(r"CREATE TABLE (\S+) AS\s")
+# A taxpayer's rows by the batch's order: best weight first, then the lowest master row.
+BEST_FIRST = [
+    ("request_uid", "ascending"),
+    ("tin", "ascending"),
+    ("match_weight", "descending"),
+    ("uid_r", "ascending"),
+]
+
+
+def best_rows(pairs: pa.Table) -> pa.Table:
+    """Each request's best-scoring row per taxpayer (scorer.best_sql, in Arrow), in request and TIN order."""
+    ranked = pairs.take(pc.sort_indices(pairs, BEST_FIRST))
+    request = ranked.column("request_uid").to_numpy()
+    tin = np.asarray(ranked.column("tin").to_numpy(zero_copy_only=False))
+    first = np.ones(len(request), dtype=bool)
+    first[1:] = (request[1:] != request[:-1]) | (tin[1:] != tin[:-1])
+    return ranked.filter(pa.array(first))
+
+
+class Prepared:
+    """A kept-open session's tables and its prediction, prepared once from a recorded script.
+
+    `inputs`: each input table's name and an empty table of its schema (the rows a call fills);
+    `statements`: the recorded statements, each `CREATE TABLE name AS query`, the last the
+    predictions; `pairs`: the SQL of the scored pairs, given the predictions' query and its columns.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        inputs: Mapping[str, pa.Table],
+        statements: Sequence[str],
+        pairs: Callable[[str, Sequence[str]], str],
+    ) -> None:
+        self.con, self.inputs = con, list(inputs)
+        for name, empty in inputs.items():
+            con.from_arrow(empty).create(name)
+        made = [_made(s) for s in statements if _CREATE.match(s)]
+        *steps, (_, predictions) = made
+        self.steps = [name for name, _ in steps]
+        for n, (name, query) in enumerate(steps):
+            duck.run(con, f"CREATE TABLE {name} AS SELECT * FROM ({query}) LIMIT 0")
+            duck.run(con, f"PREPARE step_{n} AS INSERT INTO {name} {query}")
+        available = con.sql(f"SELECT * FROM ({predictions}) LIMIT 0").columns
+        duck.run(con, f"PREPARE pairs AS {pairs(f'({predictions})', available)}")
+
+    def best(self, rows: Mapping[str, pa.Table]) -> pa.Table:
+        """The best rows (best_rows) for a call whose input tables hold `rows` (every input, by name)."""
+        for name in (*self.inputs, *self.steps):
+            duck.run(self.con, f"DELETE FROM {name}")
+        for name in self.inputs:
+            self.con.from_arrow(rows[name]).insert_into(name)
+        for n in range(len(self.steps)):
+            duck.run(self.con, f"EXECUTE step_{n}")
+        return best_rows(self.con.sql("EXECUTE pairs").to_arrow_table())
+
+
+def _made(statement: str) -> tuple[str, str]:
+    """A recorded `CREATE TABLE name AS query`: its name and query."""
+    found = _CREATE.match(statement)
+    assert found is not None
+    return found.group(1), statement[found.end() :]
