@@ -5,8 +5,9 @@ them again on every call: at 25 requests and ~70 pairs that planning, not the
 pairs, was most of the prediction (26 ms of a call), and the window that keeps
 each taxpayer's best row cost 7 ms more over those few rows (docs/benchmarks.md,
 2026-12-07). Here the session's tables are made once and never dropped, so the
-recorded statements can be prepared once: a call empties the tables, fills them
-with its own rows, and executes. Each request's best row per taxpayer is then
+recorded statements can be prepared once (parsed once, and run without the
+optimiser, see Prepared): a call empties the tables, fills them with its own
+rows, and executes. Each request's best row per taxpayer is then
 picked in Arrow, by the batch's own order (scorer.best_sql): highest match
 weight, then the lowest master row. tests/matching/test_candidate_index.py holds
 the result to the batch path's.
@@ -70,6 +71,12 @@ class Prepared:
             duck.run(con, f"PREPARE step_{n} AS INSERT INTO {name} {query}")
         available = con.sql(f"SELECT * FROM ({predictions}) LIMIT 0").columns
         duck.run(con, f"PREPARE pairs AS {pairs(f'({predictions})', available)}")
+        # DuckDB binds and optimises a prepared statement again at every EXECUTE; over a call's few
+        # rows the optimiser's rewrites cost more than they save (the scoring of a call of 25 requests
+        # at 2M: 46.9 -> 25.8 ms; 25 requests against 20,000 rows of one address, 7.6 -> 8.2 s). It
+        # changes how a statement runs, never what it gives: the session's own database only, whose
+        # scores test_candidate_index.py holds to the batch path's.
+        duck.run(con, "SET enable_optimizer = false")
 
     def best(self, rows: Mapping[str, pa.Table]) -> pa.Table:
         """The best rows (best_rows) for a call whose input tables hold `rows` (every input, by name)."""
