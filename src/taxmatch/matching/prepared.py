@@ -4,7 +4,7 @@ Replaying Splink's recorded statements makes DuckDB parse, bind and optimise
 them again on every call: at 25 requests and ~70 pairs that planning, not the
 pairs, was most of the prediction (26 ms of a call), and the window that keeps
 each taxpayer's best row cost 7 ms more over those few rows (docs/benchmarks.md,
-2026-12-07). Here the session's tables are made once and never dropped, so the
+2026-12-06h). Here the session's tables are made once and never dropped, so the
 recorded statements can be prepared once (parsed once, and run without the
 optimiser, see Prepared): a call empties the tables, fills them with its own
 rows, and executes. Each request's best row per taxpayer is then
