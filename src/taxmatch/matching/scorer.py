@@ -171,7 +171,7 @@ class Matcher:
         }
 
     def _prepare(self, requests: pa.Table, master: pa.Table) -> Prepared:
-        """The recorded script prepared over tables that stay (prepared.py), in place of those it was
+        """The recorded script prepared over inputs that stay (prepared.py), in place of those it was
         recorded over: the tables made for the first scoring, the lookups' registered rows."""
         assert self._script is not None
         inputs = {name: rows.slice(0, 0) for name, rows in self._inputs(requests, master).items()}
