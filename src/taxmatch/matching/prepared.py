@@ -63,7 +63,8 @@ class Prepared:
         self.con, self.inputs = con, list(inputs)
         for name, empty in inputs.items():
             con.register(name, empty)
-        made = [_made(s) for s in statements if _CREATE.match(s)]
+        # Each `CREATE TABLE name AS query` recorded, as its name and query.
+        made = [(m.group(1), s[m.end() :]) for s in statements if (m := _CREATE.match(s))]
         *steps, (_, predictions) = made
         self.steps = [name for name, _ in steps]
         for n, (name, query) in enumerate(steps):
@@ -87,10 +88,3 @@ class Prepared:
         for n in range(len(self.steps)):
             duck.run(self.con, f"EXECUTE step_{n}")
         return best_rows(self.con.sql("EXECUTE pairs").to_arrow_table())
-
-
-def _made(statement: str) -> tuple[str, str]:
-    """A recorded `CREATE TABLE name AS query`: its name and query."""
-    found = _CREATE.match(statement)
-    assert found is not None
-    return found.group(1), statement[found.end() :]

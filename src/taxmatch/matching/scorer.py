@@ -110,8 +110,9 @@ class Matcher:
         return candidates(self.best(requests, master), self.labels)
 
     def best(self, requests: pa.Table, master: pa.Table | None = None) -> pa.Table:
-        """The rows of best_sql for these requests (see score): columns only, which a worker process
-        can send back whole; `candidates` makes them the decision's objects."""
+        """Each request's best row per taxpayer (best_sql; prepared.best_rows in a kept-open session, once
+        its script is prepared): columns only, which a worker process can send back whole; `candidates`
+        makes them the decision's objects."""
         if self._prepared is not None and master is not None:
             return self._prepared.best(self._inputs(requests, master))
         con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
