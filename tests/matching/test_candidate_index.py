@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -92,3 +96,32 @@ def test_last_known_addresses_from_memory_match_the_file(
     from_file = reference.last_known(ref, asked)
     assert len(from_file) == len(tins)
     assert index.CandidateIndex(ref).last_known(asked) == from_file
+
+
+def _binding_seconds(con: duckdb.DuckDBPyConnection, profile: Path, statement: Callable[[], object]) -> float:
+    """How long DuckDB spent binding the last statement `statement` ran, by its own profiler."""
+    con.execute("SET enable_profiling = 'json'")
+    con.execute(f"SET profiling_output = '{profile}'")
+    con.execute("SET profiling_mode = 'detailed'")
+    statement()
+    con.execute("SET enable_profiling = 'no_output'")
+    return float(json.loads(profile.read_text())["planner"]["binding_time"])
+
+
+def test_a_session_s_calls_do_not_bind_its_prediction_again(
+    loaded: tuple[reference.Reference, pa.Table], tmp_path: Path
+) -> None:
+    """Issue 13: a statement prepared while DuckDB's optimiser was on, or one that reads a catalog that
+    changed (a view registered under an input's name), is bound again at every EXECUTE: about 26 ms of
+    a call at 2M (docs/benchmarks.md, 2026-12-07). A call must leave it planned."""
+    ref, requests = loaded
+    found = index.CandidateIndex(ref)
+    session = matcher.Matcher(ref, frequencies=TermFrequencies(ref))
+    for uid in (0, 40):  # the first call records Splink's script and prepares it
+        one = requests.slice(uid, 1)
+        session.score(one, master=found.candidates(one))
+    one, con = requests.slice(80, 1), session.con
+    call = _binding_seconds(con, tmp_path / "call.json", lambda: session.score(one, found.candidates(one)))
+    con.execute("CREATE TABLE unrelated (x INTEGER)")  # a catalog change: the next EXECUTE binds again
+    again = _binding_seconds(con, tmp_path / "again.json", lambda: con.execute("EXECUTE pairs"))
+    assert again > 20 * call
