@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Budget:
 
 
 UNLIMITED = Budget()
+_CALL = "call_rows"  # the view a call's rows are copied in through (refill)
 
 
 def connect(budget: Budget = UNLIMITED) -> duckdb.DuckDBPyConnection:
@@ -92,3 +94,31 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) ->
     """
     log.debug("duckdb: %s", " ".join(sql.split()))
     con.execute(sql, list(params)).fetchall()
+
+
+def plan_once(con: duckdb.DuckDBPyConnection) -> None:
+    """Make statements prepared on this connection from now on keep their plan between EXECUTEs.
+
+    DuckDB binds a statement prepared with its optimiser on again at every EXECUTE (the optimiser
+    may have planned with the data as it was): 26 ms of a call's 32 ms prediction at 2M until
+    2026-12-07. So the optimiser goes off, on a connection of its own: over a call's few rows its
+    rewrites cost more than they save anyway (docs/benchmarks.md, 2026-12-06h). It changes how a
+    statement runs, never what it gives. A plan is then kept while no catalog it reads changes
+    (see refill).
+    """
+    run(con, "SET enable_optimizer = false")
+
+
+def refill(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Empty `table` and copy `rows` into it, leaving the catalog as it was.
+
+    The rows come in through a view of another name, in the temporary catalog: a change to a catalog
+    that prepared statements read (a view registered under the table's name, or a relation's
+    insert_into) would make DuckDB bind them all again at their next EXECUTE.
+    """
+    run(con, f"DELETE FROM {table}")
+    con.register(_CALL, rows)
+    try:
+        run(con, f"INSERT INTO {table} SELECT * FROM {_CALL}")
+    finally:
+        con.unregister(_CALL)

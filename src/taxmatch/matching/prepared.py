@@ -4,14 +4,13 @@ Replaying Splink's recorded statements makes DuckDB parse, bind and optimise
 them again on every call: at 25 requests and ~70 pairs that planning, not the
 pairs, was most of the prediction (26 ms of a call), and the window that keeps
 each taxpayer's best row cost 7 ms more over those few rows (docs/benchmarks.md,
-2026-12-06h). Here the recorded statements are prepared once, without the
-optimiser, over input and intermediate tables that stay: a call empties them,
-copies its own rows in, and executes. DuckDB keeps a prepared plan only while
-nothing it reads changes in the catalog, and only if it was prepared without
-the optimiser (see Prepared). Each request's best row per taxpayer is then
-picked in Arrow, by the batch's own order (scorer.best_sql): highest match
-weight, then the lowest master row. tests/matching/test_candidate_index.py holds
-the result to the batch path's, and holds a call to binding nothing again.
+2026-12-06h). Here the recorded statements are prepared once, their plans kept
+(duck.plan_once), over input and intermediate tables that stay: a call empties
+them, copies its own rows in (duck.refill), and executes. Each request's best
+row per taxpayer is then picked in Arrow, by the batch's own order
+(scorer.best_sql): highest match weight, then the lowest master row.
+tests/matching/test_candidate_index.py holds the result to the batch path's, and
+a call to binding nothing again.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ import pyarrow.compute as pc
 from taxmatch.matching import duck
 
 _CREATE = re.compile(r"CREATE TABLE (\S+) AS\s")
-_CALL = "call_rows"  # the view a call's rows are inserted through
 # A taxpayer's rows by the batch's order: best weight first, then the lowest master row.
 BEST_FIRST = [
     ("request_uid", "ascending"),
@@ -65,14 +63,7 @@ class Prepared:
         self.con, self.inputs = con, list(inputs)
         for name, empty in inputs.items():
             con.from_arrow(empty).create(name)
-        # Off before anything is prepared: DuckDB binds a statement prepared with its optimiser on again
-        # at every EXECUTE (the optimiser may have planned with the data as it was), and so it was here
-        # until 2026-12-07: binding 26 ms of a call's 32 ms prediction at 2M. Off, a plan is kept, and
-        # over a call's few rows the rewrites cost more than they save anyway (46.9 -> 25.8 ms; at the
-        # far end, 25 requests against 20,000 rows of one address, 7.6 -> 8.2 s). It changes how a
-        # statement runs, never what it gives: the session's own database only, whose scores
-        # test_candidate_index.py holds to the batch path's.
-        duck.run(con, "SET enable_optimizer = false")
+        duck.plan_once(con)  # before anything is prepared
         # Each `CREATE TABLE name AS query` recorded, as its name and query.
         made = [(m.group(1), s[m.end() :]) for s in statements if (m := _CREATE.match(s))]
         *steps, (_, predictions) = made
@@ -85,15 +76,10 @@ class Prepared:
 
     def best(self, rows: Mapping[str, pa.Table]) -> pa.Table:
         """The best rows (best_rows) for a call whose inputs are `rows` (every input, by name)."""
-        for name in (*self.inputs, *self.steps):
-            duck.run(self.con, f"DELETE FROM {name}")
         for name in self.inputs:
-            # The rows come in through a view of another name, in the temporary catalog. A change to a
-            # catalog the prepared statements read (a view registered under an input's name, or a
-            # relation's insert_into) makes DuckDB bind them all again at the next EXECUTE.
-            self.con.register(_CALL, rows[name])
-            duck.run(self.con, f"INSERT INTO {name} SELECT * FROM {_CALL}")
-        self.con.unregister(_CALL)
+            duck.refill(self.con, name, rows[name])
+        for name in self.steps:
+            duck.run(self.con, f"DELETE FROM {name}")
         for n in range(len(self.steps)):
             duck.run(self.con, f"EXECUTE step_{n}")
         return best_rows(self.con.sql("EXECUTE pairs").to_arrow_table())
