@@ -61,6 +61,7 @@ class CandidateIndex:
             for i, (key, present) in enumerate(_key_sql(rule.columns) for rule in self.rules)
         )
         duck.plan_once(self._con)  # a call's keys: 5.5 ms planning a query anew, a plan kept instead
+        duck.run(self._con, "SET threads = 1")  # the index is built; a call's few keys need no second thread
         duck.run(self._con, f"PREPARE keys AS SELECT {keys} FROM requests")
 
     @staticmethod
