@@ -69,8 +69,16 @@ def _cells(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 def _csv_rows(columns: Sequence[pa.Array | pa.ChunkedArray]) -> Iterator[pa.Buffer]:
     """The rows of these text columns as CSV bytes (cells joined by commas, each row ended by CRLF),
-    made by Arrow a column at a time rather than by the csv module a cell at a time."""
-    joined = pc.binary_join_element_wise(*(_cells(c) for c in columns), ",")
+    made by Arrow a column at a time rather than by the csv module a cell at a time.
+
+    Every column's cells are escaped and quoted together, as one chunked array (no copy), and parted
+    again: each kernel is called once, not once a column, which was half of an interactive call's
+    files (21 columns, 25 rows: 4.4 of 9.2 ms)."""
+    rows = len(columns[0]) if columns else 0
+    chunks = [part for c in columns for part in (c.chunks if isinstance(c, pa.ChunkedArray) else [c])]
+    together = pa.chunked_array(chunks, pa.string())
+    cells = _cells(together)
+    joined = pc.binary_join_element_wise(*(cells.slice(i * rows, rows) for i in range(len(columns))), ",")
     lines = pc.binary_join_element_wise(joined, pa.scalar("\r\n"), "")
     for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
         if len(chunk):  # the rows' bytes lie one after another in the chunk's data buffer
