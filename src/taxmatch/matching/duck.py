@@ -119,6 +119,6 @@ def refill(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
     run(con, f"DELETE FROM {table}")
     con.register(_CALL, rows)
     try:
-        run(con, f"INSERT INTO {table} SELECT * FROM {_CALL}")
+        run(con, f"INSERT INTO {table} BY NAME SELECT * FROM {_CALL}")  # by name: no column misplaced
     finally:
         con.unregister(_CALL)

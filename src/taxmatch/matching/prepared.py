@@ -57,7 +57,8 @@ def best_rows(pairs: pa.Table) -> pa.Table:
 class Prepared:
     """A kept-open session's prediction, prepared once from a recorded script.
 
-    `inputs`: each input's name and an empty table of its schema (a call registers its own rows);
+    `inputs`: each input's name and an empty table of its schema (a call gives rows of each, which
+    go into one table together, see _together);
     `statements`: the recorded statements, each `CREATE TABLE name AS query`, the last the
     predictions; `pairs`: the SQL of the scored pairs, given the predictions' query and its columns.
     """
