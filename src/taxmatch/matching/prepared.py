@@ -71,8 +71,7 @@ class Prepared:
         pairs: Callable[[str, Sequence[str]], str],
     ) -> None:
         self.con, self.inputs = con, list(inputs)
-        together = _together({name: empty for name, empty in inputs.items()})
-        con.from_arrow(together).create(_INPUTS)
+        con.from_arrow(_together(inputs)).create(_INPUTS)
         for name, empty in inputs.items():  # each input a view of its own rows, its own columns in order
             columns = ", ".join(f'"{c}"' for c in empty.column_names)
             duck.run(con, f"CREATE VIEW {name} AS SELECT {columns} FROM {_INPUTS} WHERE {_SIDE} = '{name}'")
