@@ -41,8 +41,10 @@ def test_a_batch_s_repeats_are_the_rule_s_over_the_file_in_order(
     ]
     if not rows:
         return
+    expected = batch_checks.Duplicates().flags(rows)
     for requests in _both_ways(rows):
-        assert chunking.repeated(requests) == batch_checks.Duplicates().flags(rows)
+        assert chunking._repeated_by_columns(requests) == expected
+        assert chunking.repeated(requests) == expected  # a few rows: the rule itself
 
 
 def _both_ways(rows: list[dict[str, str]]) -> list[intake.RequestFile]:
@@ -70,4 +72,5 @@ def test_a_batch_s_caseloads_are_the_rule_s_over_the_file(asked: list[tuple[str,
         for i, (who, case) in enumerate(asked)
     ]
     for requests in _both_ways(rows):
+        assert chunking._caseloads_by_columns(requests) == batch_checks.caseloads(rows)
         assert chunking._caseloads(requests) == batch_checks.caseloads(rows)

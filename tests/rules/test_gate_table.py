@@ -49,6 +49,7 @@ def test_a_batch_s_rows_get_the_reasons_each_gets_alone(rows: tuple[dict[str, st
     terms = Agreement.model_validate({**agreement.load().model_dump(), "max_field_length": 200})
     table = pa.table({c: pa.array([r[c] for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     expected = [gate.check_row(r, terms, SIGNED, TODAY) for r in rows]
+    assert gate_table.by_columns(table, terms, SIGNED, TODAY) == expected
     assert gate_table.check_rows(table, terms, SIGNED, TODAY) == expected
 
 

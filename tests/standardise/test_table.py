@@ -6,6 +6,7 @@ import pyarrow.compute as pc
 from hypothesis import given
 from hypothesis import strategies as st
 
+from taxmatch import combinations
 from taxmatch.standardise.table import STANDARD_COLUMNS, coded, map_distinct, plain, standardise
 from tests.conftest import request_row
 
@@ -101,3 +102,7 @@ def test_mapped_and_coded_columns_agree_with_the_rule_however_the_column_is_kept
         for i, j in itertools.combinations(range(len(values)), 2):
             assert (numbers[i] == numbers[j]) == (expected[i] == expected[j])
         assert pc.cast(plain(column), pa.string()).to_pylist() == values
+    # Past FEW_ROWS rows, map_distinct maps each distinct value once instead of each row.
+    many = values * (combinations.FEW_ROWS // max(len(values), 1) + 1)
+    for column in _ways(many, data.draw(st.integers(0, len(many)))):
+        assert map_distinct(column, _key, pa.string()).to_pylist() == [_key(v) for v in many]

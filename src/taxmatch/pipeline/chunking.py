@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from taxmatch import combinations
 from taxmatch.db import decisions
 from taxmatch.pipeline.context import Context
 from taxmatch.pipeline.intake import RequestFile
@@ -36,7 +37,14 @@ def by_locality(requests: RequestFile) -> pa.Array:
 
 def repeated(requests: RequestFile) -> list[bool]:
     """For every row, in file order, whether an earlier row asked about the same person
-    (batch_checks.Duplicates).
+    (batch_checks.Duplicates): the rule itself over a few rows (a call), found on the columns for more."""
+    if len(requests) <= combinations.FEW_ROWS:
+        return batch_checks.Duplicates().flags(requests.rows)
+    return _repeated_by_columns(requests)
+
+
+def _repeated_by_columns(requests: RequestFile) -> list[bool]:
+    """`repeated` for a batch of any size.
 
     Two rows about one person agree on every field of batch_checks.PERSON_FIELDS, so a row that no other row
     agrees with on those cannot repeat one: those fields are compared a column at a time, and only the
@@ -80,8 +88,16 @@ def _keyed(
 
 
 def _caseloads(requests: RequestFile) -> dict[str, set[str]]:
-    """Each official's case numbers in the whole batch, from its columns (batch_checks.caseloads for
-    rows held whole): the distinct pairs are found on the codes, and only they are read back as text."""
+    """Each official's case numbers in the whole batch: batch_checks.caseloads itself for a few rows,
+    found on the columns for more."""
+    if len(requests) <= combinations.FEW_ROWS:
+        return batch_checks.caseloads(requests.rows)
+    return _caseloads_by_columns(requests)
+
+
+def _caseloads_by_columns(requests: RequestFile) -> dict[str, set[str]]:
+    """batch_checks.caseloads from the batch's columns: the distinct pairs are found on the codes, and
+    only they are read back as text."""
     official, officials = _keyed(requests.column("official_name"), batch_checks.official_key, "official_name")
     case, cases_named = _keyed(requests.column("case_number"), batch_checks.case_key, "case_number")
     pairs = pa.table({"official": official, "case": case})

@@ -6,6 +6,7 @@ combination of those columns' values and its answer is broadcast back with
 Arrow and NumPy. The answers are gate.check_row's, row for row
 (tests/rules/test_gate_table.py holds them to it), at the cost of the few
 distinct values a batch really has: statutes, periods, officials, names.
+A table of a few rows (an interactive call) goes through gate.check_row itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def check_rows(
     table: pa.Table, agreement: Agreement, signed_on: dt.date, today: dt.date
 ) -> list[list[Reason]]:
     """gate.check_row for every row of `table` (the request columns, as text, never null)."""
+    if table.num_rows <= combinations.FEW_ROWS:
+        return [gate.check_row(row, agreement, signed_on, today) for row in table.to_pylist()]
+    return by_columns(table, agreement, signed_on, today)
+
+
+def by_columns(
+    table: pa.Table, agreement: Agreement, signed_on: dt.date, today: dt.date
+) -> list[list[Reason]]:
+    """check_rows a column at a time: each check once per distinct combination of its columns' values."""
     if not table.num_rows:
         return []
     under = gate.Under(agreement, signed_on, today)

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from taxmatch import combinations
 from taxmatch.standardise import addresses, census, identifiers, names, usps_words
 
 STANDARD_COLUMNS: tuple[str, ...] = (
@@ -75,7 +76,10 @@ def plain(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 
 def map_distinct(values: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], kind: pa.DataType) -> pa.Array:
-    """Apply `fn` to each distinct value and broadcast the answers to every row."""
+    """Apply `fn` to each distinct value and broadcast the answers to every row (to each row itself, for
+    a few rows: finding the distinct values would cost more than it saves)."""
+    if len(values) <= combinations.FEW_ROWS:
+        return pa.array([fn(v) for v in pc.fill_null(plain(values), "").to_pylist()], type=kind)
     distinct, at = _distinct(values)
     mapped = pa.array([fn(v) for v in distinct.to_pylist()], type=kind)
     return pc.take(mapped, at)
