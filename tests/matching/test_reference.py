@@ -14,7 +14,7 @@ from taxmatch.errors import InputError, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
-from taxmatch.matching import master_file, reference
+from taxmatch.matching import master_file, reference, standardising
 from tests.conftest import at
 
 TODAY = dt.date(2026, 11, 25)
@@ -108,6 +108,24 @@ def test_a_master_read_in_blocks_is_indexed_as_one_read_whole(
     assert whole["reference.parquet"].num_rows > 300
     for name, table in whole.items():
         assert blocked[name].equals(table), name
+
+
+@pytest.mark.slow  # starts worker processes: seconds each
+def test_a_master_standardised_by_worker_processes_is_indexed_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a large master's blocks are standardised on every core, and written back in file order."""
+    path = tmp_path / "master.csv"
+    synth.write_master(path, 300, seed=5)
+    monkeypatch.setattr(master_file, "BLOCK_BYTES", 4096)
+    alone = _loaded(path, tmp_path / "alone")
+    assert standardising.processes_for(path) == 0  # a small file: no worker started
+    monkeypatch.setattr(standardising, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(standardising.os, "sched_getaffinity", lambda _: {0, 1, 2})
+    assert standardising.processes_for(path) == 3
+    shared = _loaded(path, tmp_path / "shared")
+    for name, table in alone.items():
+        assert shared[name].equals(table), name
 
 
 def test_defects_are_counted_over_every_block_and_the_first_is_located(

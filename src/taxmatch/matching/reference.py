@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,7 @@ from taxmatch import runtime
 from taxmatch.errors import Location, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.layout import Layout
-from taxmatch.matching import duck, explain, master_file, model, training
-from taxmatch.standardise.table import standardise
+from taxmatch.matching import duck, explain, master_file, model, standardising, training
 
 log = logging.getLogger(__name__)
 # What a disclosure holds, in the order of the result file's disclosed_* columns.
@@ -191,27 +190,38 @@ REJECTED = "rejected.csv"
 
 def _standardise(path: Path, staging: Path, today: dt.date) -> None:
     """The master's sound rows with their standard columns and a uid, written a block at a time; the
-    defects of the rows set aside (when a load allows some) into REJECTED, one line per defect."""
+    defects of the rows set aside (when a load allows some) into REJECTED, one line per defect.
+    The blocks are standardised on every core (standardising.py)."""
     writer: pq.ParquetWriter | None = None
-    set_aside: pacsv.CSVWriter | None = None
-    first = uid = 0
+    set_aside: list[pacsv.CSVWriter] = []
+    uid = 0
     try:
-        for block in master_file.blocks(path):
-            bad = master_file.defective(block)
-            if pc.any(bad).as_py():
-                said = master_file.problems(block, first + 2)
-                set_aside = set_aside or pacsv.CSVWriter(staging / REJECTED, said.schema)
-                set_aside.write_table(said)
-            sound = block.filter(pc.invert(bad))
-            uids = pa.array(range(uid, uid + sound.num_rows), pa.int64())
-            standard = standardise(sound, today).append_column(model.UID, uids)
-            writer = writer or pq.ParquetWriter(staging / "reference.parquet", standard.schema)
-            writer.write_table(standard)
-            first, uid = first + block.num_rows, uid + sound.num_rows
+        with standardising.Standardiser(today, standardising.processes_for(path)) as standardiser:
+            for standard in standardiser.map(_sound_blocks(path, staging, set_aside)):
+                uids = pa.array(range(uid, uid + standard.num_rows), pa.int64())
+                standard = standard.append_column(model.UID, uids)
+                writer = writer or pq.ParquetWriter(staging / "reference.parquet", standard.schema)
+                writer.write_table(standard)
+                uid += standard.num_rows
     finally:
-        for open_file in (writer, set_aside):
+        for open_file in (writer, *set_aside):
             if open_file is not None:
                 open_file.close()
+
+
+def _sound_blocks(path: Path, staging: Path, set_aside: list[pacsv.CSVWriter]) -> Iterator[pa.Table]:
+    """The master file's blocks without their defective rows, whose defects go into REJECTED (its
+    writer, once made, kept in `set_aside` for the caller to close)."""
+    first = 0
+    for block in master_file.blocks(path):
+        bad = master_file.defective(block)
+        if pc.any(bad).as_py():
+            said = master_file.problems(block, first + 2)
+            if not set_aside:
+                set_aside.append(pacsv.CSVWriter(staging / REJECTED, said.schema))
+            set_aside[0].write_table(said)
+        first += block.num_rows
+        yield block.filter(pc.invert(bad))
 
 
 def _swap(staging: Path, target: Path, old: Path) -> None:
