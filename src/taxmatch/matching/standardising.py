@@ -4,7 +4,7 @@ Standardising is Python: names and addresses, once per distinct value of a block
 was 584 s of a 10M-taxpayer master's 747 s load, on one of the machine's two cores
 (docs/benchmarks.md, 2026-12-07b). Here worker processes standardise blocks side by side, while the
 loading process reads and checks the file and writes each block back in the order read: the
-reference is the one process's, row for row (tests/matching/test_standardising.py). At most one
+reference is the one process's, row for row (tests/matching/test_reference.py). At most one
 block more than there are workers is in flight, so memory follows the block, not the file.
 
 A small file stays in the loading process: a worker takes seconds to start (its imports and the
