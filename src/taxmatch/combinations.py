@@ -18,7 +18,7 @@ import numpy as np
 _ROOM = 2**62  # a key times the next column's span stays below it, or the key is ranked first
 # Up to this many rows, a rule run a row at a time costs less than the same rule run a column at a time:
 # each Arrow kernel has a fixed cost of tens of microseconds, whatever its rows. An interactive call's 25
-# rows took the gate 5.1 ms a column at a time and 0.5 ms a row at a time (docs/benchmarks.md, 2026-12-07b).
+# rows took the gate 5.1 ms a column at a time and 2.2 ms a row at a time (docs/benchmarks.md, 2026-12-07b).
 FEW_ROWS = 100
 
 

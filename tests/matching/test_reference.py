@@ -110,6 +110,19 @@ def test_a_master_read_in_blocks_is_indexed_as_one_read_whole(
         assert blocked[name].equals(table), name
 
 
+def test_a_small_file_or_a_single_core_starts_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "master.csv"
+    synth.write_master(path, 20, seed=5)
+    monkeypatch.setattr(standardising.os, "sched_getaffinity", lambda _: {0, 1})
+    assert standardising.processes_for(path) == 0  # under PARALLEL_BYTES
+    monkeypatch.setattr(standardising, "PARALLEL_BYTES", path.stat().st_size)
+    assert standardising.processes_for(path) == 2
+    monkeypatch.setattr(standardising.os, "sched_getaffinity", lambda _: {0})
+    assert standardising.processes_for(path) == 0
+
+
 @pytest.mark.slow  # starts worker processes: seconds each
 def test_a_master_standardised_by_worker_processes_is_indexed_as_one_process_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

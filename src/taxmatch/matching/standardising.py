@@ -36,10 +36,9 @@ PARALLEL_BYTES = 4 * master_file.BLOCK_BYTES
 
 def processes_for(path: Path) -> int:
     """How many worker processes standardise this file: one per core the process may use, none for a
-    small file."""
-    if path.stat().st_size < PARALLEL_BYTES:
-        return 0
-    return len(os.sched_getaffinity(0))
+    small file or a single core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores if cores > 1 and path.stat().st_size >= PARALLEL_BYTES else 0
 
 
 def _start() -> None:
