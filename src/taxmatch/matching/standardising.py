@@ -14,7 +14,6 @@ reference tables), which a file of a block or two would not win back.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import multiprocessing
 import os
 from collections import deque
@@ -42,8 +41,7 @@ def processes_for(path: Path) -> int:
 
 
 def _start() -> None:
-    runtime.arrow_allocator()
-    gc.set_threshold(200_000, 20, 100)  # as runtime.fewer_collections: millions of acyclic objects
+    runtime.worker_process()
     load_tables()
 
 

@@ -17,7 +17,6 @@ would not win back, and a Spark cluster already scores elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import multiprocessing
 from collections.abc import Sequence
@@ -65,8 +64,7 @@ _worker: list[_Worker] = []  # the second process's own state, made once by _sta
 
 
 def _start(plan: Plan) -> None:
-    runtime.arrow_allocator()
-    gc.set_threshold(200_000, 20, 100)  # as runtime.fewer_collections: millions of acyclic objects
+    runtime.worker_process()
     _worker.append(_Worker(plan, scorer.Matcher(reference.open_reference(plan.layout, plan.budget))))
 
 
