@@ -224,6 +224,23 @@ def test_a_reviewer_rejects_a_row_by_keyboard_with_a_reason_on_record(page: Page
     assert (stored["verdict"], stored["note"]) == ("reject", "Case file shows a different date of birth.")
 
 
+def test_a_load_under_way_hides_the_last_answer_until_its_own_arrives(page: Page, site: Site) -> None:
+    """CI, 2026-12-07: the login's answer was taken for the filters' one; the late one re-drew the queue."""
+    _load(page, site, site.tokens["reviewer"])
+    stopped: list[Route] = []
+
+    def stop(route: Route) -> None:  # the next load's answer waits until it is let go
+        stopped.append(route)
+
+    page.route("**/reviews/queue?*", stop)
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#status")).to_have_text("Loading the queue…")
+    assert len(stopped) == 1
+    stopped[0].continue_()
+    expect(page.locator("#status")).to_contain_text("match")
+    page.unroute("**/reviews/queue?*")
+
+
 def test_a_requester_credential_gets_the_api_s_refusal(page: Page, site: Site) -> None:
     page.goto(f"{site.url}/ui/reviews")
     page.fill("#credential", site.tokens["requester"])
