@@ -5,9 +5,10 @@ TIN, its ZIP or its city and state. A chunk of requests from one stretch of ZIP
 codes therefore needs only the master rows of those ZIPs (and those TINs):
 answered in ZIP order, each chunk scores against a slice of the master instead
 of all of it (matching/scorer.py narrows it), which is what makes a national
-master affordable. Whatever depends on file order (the first row about a person
-stands; answers are written in request order) is settled over the file first, as is
-each official's caseload.
+master affordable. Within a chunk, rows go in request-id order (see slices).
+Whatever depends on file order (the first row about a person stands; answers
+are written in request order) is settled over the file first, as is each
+official's caseload.
 """
 
 from __future__ import annotations
