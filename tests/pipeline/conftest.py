@@ -53,20 +53,17 @@ class Store:
         return jobs.submit(self.ctx, settings, self.requester, manifest, body, "r.csv")[0]
 
     def answered(
-        self, rows: list[dict[str, str]], name: str, released: bool = True, chunk_rows: int | None = None
+        self, rows: list[dict[str, str]], name: str, released: bool = True
     ) -> tuple[BatchReport, Path]:
         """These rows answered from files under STORE/`name`, as `taxmatch process` does (released: the
-        answers leave now and are accounted), `chunk_rows` at a time: the report, with its answers, and
-        the answer folder."""
+        answers leave now and are accounted): the report, with its answers, and the answer folder."""
         manifest, body = self.upload(rows)
         folder = self.ctx.layout.root / name
         folder.mkdir(parents=True)
         (folder / "requests.csv").write_bytes(body)
         (folder / "manifest.json").write_bytes(manifest)
         submission = batch.read_batch(folder / "requests.csv", folder / "manifest.json", self.ctx.agreement)
-        report = batch.process(
-            self.ctx, submission, folder / "out", released=released, keep_answers=True, chunk_rows=chunk_rows
-        )
+        report = batch.process(self.ctx, submission, folder / "out", released=released, keep_answers=True)
         return report, folder / "out"
 
     def processed(self, rows: list[dict[str, str]] | None = None) -> str:

@@ -167,29 +167,22 @@ def spied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return written
 
 
-CHUNK = 40  # rows a chunk in these tests: several chunks, so the order answered is not the file's
-
-
-def as_answered(store: Store, request_ids: list[str]) -> list[str]:
-    """As the batch answers and stores its rows: stretches of CHUNK rows of the ZIP order (first five
-    characters, file order within a ZIP), each stretch in request-id order."""
+def in_zip_order(store: Store, request_ids: list[str]) -> list[str]:
+    """As the batch answers and stores its rows: ZIP order (first five characters), file order within."""
     place = {r["request_id"]: (r["zip"].strip()[:5], n) for n, r in enumerate(store.rows)}
-    in_zip = sorted(place, key=place.__getitem__)
-    stretches = [sorted(in_zip[s : s + CHUNK]) for s in range(0, len(in_zip), CHUNK)]
-    wanted = set(request_ids)
-    return [r for stretch in stretches for r in stretch if r in wanted]
+    return sorted(request_ids, key=place.__getitem__)
 
 
 def test_a_first_run_numbers_its_disclosures_as_it_stores_them_and_rewrites_none(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 13: each disclosure is numbered as its chunk is answered (chunks in ZIP order), so the
-    decisions are stored with their ids and, the log not having moved, none is written again afterwards."""
+    """Issue 13: each disclosure is numbered as its chunk is answered (ZIP order), so the decisions are
+    stored with their ids and, the log not having moved, none is written again afterwards."""
     written = spied(monkeypatch)
-    report, out = store.answered(store.rows, "zip-order", chunk_rows=CHUNK)
+    report, out = store.answered(store.rows, "zip-order")
     by_place = [str(e["request_id"]) for e in ledger.entries(store.ctx.engine, 0, 10**6)]
     in_file = list(results_of(out))  # request order
-    assert by_place == as_answered(store, in_file) != in_file and len(by_place) > 50
+    assert by_place == in_zip_order(store, in_file) != in_file and len(by_place) > 50
     assert written == []
     assert {d["request_id"]: d["disclosure_id"] for d in decided(store, report.batch_id)} == results_of(out)
     assert results_of(out) == entries_of(store)
@@ -210,8 +203,8 @@ def test_ids_the_log_moved_are_written_on_the_decisions_in_the_order_they_were_s
 
     monkeypatch.setattr(accounting.Pending, "begin", begun)
     written = spied(monkeypatch)
-    report, out = store.answered(store.rows, "moved", chunk_rows=CHUNK)
+    report, out = store.answered(store.rows, "moved")
     ours = results_of(out)
-    assert written == as_answered(store, list(ours)) and "TXM-0000000001" not in ours.values()
+    assert written == in_zip_order(store, list(ours)) and "TXM-0000000001" not in ours.values()
     assert {d["request_id"]: d["disclosure_id"] for d in decided(store, report.batch_id)} == ours
     assert ours == {k: v for k, v in entries_of(store).items() if k != "r1"}

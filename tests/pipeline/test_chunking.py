@@ -2,7 +2,6 @@
 
 from dataclasses import replace
 
-import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,24 +74,3 @@ def test_a_batch_s_caseloads_are_the_rule_s_over_the_file(asked: list[tuple[str,
     for requests in _both_ways(rows):
         assert chunking._caseloads_by_columns(requests) == batch_checks.caseloads(rows)
         assert chunking._caseloads(requests) == batch_checks.caseloads(rows)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    ids=st.lists(st.text(alphabet="AB9é", min_size=1, max_size=4), max_size=60),
-    size=st.integers(1, 25),
-)
-def test_each_chunk_holds_its_stretch_of_the_order_in_request_id_order(ids: list[str], size: int) -> None:
-    """Chunks are the ZIP order's consecutive stretches (what makes a chunk's master slice small), each
-    in request-id order (its decisions' primary key then goes into the index in sequence); every
-    row is in exactly one chunk."""
-    order = pa.array(list(reversed(range(len(ids)))), pa.int64())  # an order other than the file's
-    column = pa.chunked_array(
-        [pa.array(ids, pa.string()).dictionary_encode()], pa.dictionary(pa.int32(), pa.string())
-    )
-    chunks = list(chunking.slices(order, size, column))
-    stretches = [order.to_pylist()[s : s + size] for s in range(0, len(ids), size)]
-    assert [sorted(c) for c in chunks] == [sorted(s) for s in stretches]
-    for chunk in chunks:
-        keys = [ids[p].encode() for p in chunk]  # SQLite's BINARY collation: the UTF-8 bytes
-        assert keys == sorted(keys)

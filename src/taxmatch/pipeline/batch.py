@@ -230,7 +230,7 @@ def _scored(
     """The batch's chunks in `order`, each with its gate reasons and candidates, the next one scored
     while the caller answers this one (overlap.py)."""
     ahead = overlap.ahead(
-        chunking.slices(order, size, requests.column("request_id")),
+        chunking.slices(order, size),
         lambda at: scoring.prepare(requests.columns_at(at), [repeated[p] for p in at], step),
         scoring.score,
         background=len(requests) > size,  # one chunk has nothing to overlap

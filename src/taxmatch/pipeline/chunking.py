@@ -5,10 +5,9 @@ TIN, its ZIP or its city and state. A chunk of requests from one stretch of ZIP
 codes therefore needs only the master rows of those ZIPs (and those TINs):
 answered in ZIP order, each chunk scores against a slice of the master instead
 of all of it (matching/scorer.py narrows it), which is what makes a national
-master affordable. Within a chunk, rows go in request-id order (see slices).
-Whatever depends on file order (the first row about a person stands; answers
-are written in request order) is settled over the file first, as is each
-official's caseload.
+master affordable. Whatever depends on file order (the first row about a person
+stands; answers are written in request order) is settled over the file first, as is
+each official's caseload.
 """
 
 from __future__ import annotations
@@ -74,17 +73,15 @@ def _repeated_by_columns(requests: RequestFile) -> list[bool]:
     return flags.tolist()
 
 
-def slices(order: pa.Array, size: int, request_ids: pa.ChunkedArray) -> Iterator[list[int]]:
-    """Consecutive runs of at most `size` positions of `order`, each in the order of its request ids.
+def slices(order: pa.Array, size: int) -> Iterator[list[int]]:
+    """Consecutive runs of at most `size` positions of `order`.
 
-    A chunk is scored as a set, so the order within it is free; it is the order its decisions are
-    stored in, and in request-id order their primary key's entries go into the index in sequence
-    rather than at random places: storing 1.2M decisions in 100,000-row chunks took SQLite 46.6 s of
-    CPU against 58.5 s in the ZIP order (docs/benchmarks.md, 2026-12-07c).
+    Each run stays in `order`. In request-id order within a run, SQLite stored the decisions with a
+    fifth less CPU, but the disclosure ids, numbered as rows are answered, would then depend on the
+    chunk size, and a batch's files on how it was split (docs/benchmarks.md, 2026-12-07c).
     """
     for start in range(0, len(order), size):
-        at = order.slice(start, size)
-        yield pc.take(at, pc.sort_indices(plain(pc.take(request_ids, at)))).to_pylist()
+        yield order.slice(start, size).to_pylist()
 
 
 def _keyed(
