@@ -16,7 +16,8 @@ import datetime as dt
 import json
 import logging
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,35 +194,40 @@ def _standardise(path: Path, staging: Path, today: dt.date) -> None:
     defects of the rows set aside (when a load allows some) into REJECTED, one line per defect.
     The blocks are standardised on every core (standardising.py)."""
     writer: pq.ParquetWriter | None = None
-    set_aside: list[pacsv.CSVWriter] = []
     uid = 0
     try:
-        with standardising.Standardiser(today, standardising.processes_for(path)) as standardiser:
-            for standard in standardiser.map(_sound_blocks(path, staging, set_aside)):
+        with (
+            closing(_sound_blocks(path, staging)) as sound,
+            standardising.Standardiser(today, standardising.processes_for(path)) as standardiser,
+        ):
+            for standard in standardiser.map(sound):
                 uids = pa.array(range(uid, uid + standard.num_rows), pa.int64())
                 standard = standard.append_column(model.UID, uids)
                 writer = writer or pq.ParquetWriter(staging / "reference.parquet", standard.schema)
                 writer.write_table(standard)
                 uid += standard.num_rows
     finally:
-        for open_file in (writer, *set_aside):
-            if open_file is not None:
-                open_file.close()
+        if writer is not None:
+            writer.close()
 
 
-def _sound_blocks(path: Path, staging: Path, set_aside: list[pacsv.CSVWriter]) -> Iterator[pa.Table]:
-    """The master file's blocks without their defective rows, whose defects go into REJECTED (its
-    writer, once made, kept in `set_aside` for the caller to close)."""
+def _sound_blocks(path: Path, staging: Path) -> Generator[pa.Table, None, None]:
+    """The master file's blocks without their defective rows, whose defects go into REJECTED (closed
+    when the generator is, however the load ends)."""
+    set_aside: pacsv.CSVWriter | None = None
     first = 0
-    for block in master_file.blocks(path):
-        bad = master_file.defective(block)
-        if pc.any(bad).as_py():
-            said = master_file.problems(block, first + 2)
-            if not set_aside:
-                set_aside.append(pacsv.CSVWriter(staging / REJECTED, said.schema))
-            set_aside[0].write_table(said)
-        first += block.num_rows
-        yield block.filter(pc.invert(bad))
+    try:
+        for block in master_file.blocks(path):
+            bad = master_file.defective(block)
+            if pc.any(bad).as_py():
+                said = master_file.problems(block, first + 2)
+                set_aside = set_aside or pacsv.CSVWriter(staging / REJECTED, said.schema)
+                set_aside.write_table(said)
+            first += block.num_rows
+            yield block.filter(pc.invert(bad))
+    finally:
+        if set_aside is not None:
+            set_aside.close()
 
 
 def _swap(staging: Path, target: Path, old: Path) -> None:
