@@ -64,3 +64,29 @@ def test_arrow_converts_python_values_without_searching_for_a_module(monkeypatch
     for _ in range(3):
         convert()
     assert searched == []
+
+
+_SET_UP: list[str] = []  # what a worker's set-up was given, in that worker
+_HERE: list[str] = []  # what this process holds: a forked worker would hold it too, a spawned one not
+
+
+def _set_up(word: str) -> None:
+    _SET_UP.append(word)
+
+
+def _state() -> tuple[tuple[int, ...], list[str], list[str]]:
+    return gc.get_threshold(), _SET_UP, _HERE
+
+
+@pytest.mark.slow  # starts a process: a second or two
+def test_a_worker_pool_s_process_is_spawned_and_set_up_before_its_first_task() -> None:
+    """A batch's second process and the load's standardising workers: fewer collections, then their own
+    set-up, each in a spawned process (a forked one would hold the parent's DuckDB and its threads)."""
+    _HERE.append("the parent's state")
+    try:
+        with runtime.worker_pool(1, _set_up, "ready") as pool:
+            thresholds, set_up, inherited = pool.submit(_state).result()
+    finally:
+        _HERE.clear()
+    assert (thresholds, set_up, inherited) == (runtime.FEWER, ["ready"], [])
+    assert _SET_UP == []  # set up there, not here

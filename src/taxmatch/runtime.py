@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
+from typing import Any
 
 import pyarrow as pa
 
@@ -28,11 +31,19 @@ def arrow_allocator() -> str:
     return str(pa.default_memory_pool().backend_name)
 
 
-def worker_process() -> None:
-    """Set up a worker process for bulk work (a batch's second process, the master's standardising):
-    Arrow's allocator as in every taxmatch process, and fewer collections for as long as it lives."""
+def worker_pool(processes: int, set_up: Callable[..., None], *args: Any) -> ProcessPoolExecutor:
+    """`processes` worker processes for bulk work (a batch's second process, the master's
+    standardising), spawned, never forked: a process that holds DuckDB's threads must not be forked.
+    Each starts with Arrow's allocator, as every taxmatch process does, and fewer collections for as
+    long as it lives, then runs `set_up(*args)`."""
+    spawned = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(processes, mp_context=spawned, initializer=_started, initargs=(set_up, *args))
+
+
+def _started(set_up: Callable[..., None], *args: Any) -> None:
     arrow_allocator()
     gc.set_threshold(*FEWER)
+    set_up(*args)
 
 
 def settle_heap() -> None:

@@ -14,7 +14,6 @@ reference tables), which a file of a block or two would not win back.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -40,11 +39,6 @@ def processes_for(path: Path) -> int:
     return cores if cores > 1 and path.stat().st_size >= PARALLEL_BYTES else 0
 
 
-def _start() -> None:
-    runtime.worker_process()
-    load_tables()
-
-
 class Standardiser:
     """Blocks standardised by `processes` worker processes (in this process when it is 0)."""
 
@@ -54,8 +48,7 @@ class Standardiser:
 
     def __enter__(self) -> Standardiser:
         if self.processes:
-            spawned = multiprocessing.get_context("spawn")  # never fork a process that holds DuckDB's threads
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=spawned, initializer=_start)
+            self._pool = runtime.worker_pool(self.processes, load_tables)
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -64,7 +63,6 @@ _worker: list[_Worker] = []  # the second process's own state, made once by _sta
 
 
 def _start(plan: Plan) -> None:
-    runtime.worker_process()
     _worker.append(_Worker(plan, scorer.Matcher(reference.open_reference(plan.layout, plan.budget))))
 
 
@@ -93,8 +91,7 @@ class SecondProcess:
         plan = Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, job.now.date(), job.overloaded)
         self.labels = model.labels(ref.model())
         log.info("gating and scoring the chunks in a second process")
-        spawned = multiprocessing.get_context("spawn")  # never fork a process that holds DuckDB's threads
-        self._pool = ProcessPoolExecutor(1, mp_context=spawned, initializer=_start, initargs=(plan,))
+        self._pool = runtime.worker_pool(1, _start, plan)
 
     def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> _Sent:
         """Send the chunk to the second process at once, so that it works while this one answers the
