@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+import pyarrow as pa
+
 from taxmatch.interchange import DECISION_COLUMNS, REQUEST_COLUMNS, RESULT_COLUMNS
 from taxmatch.pipeline.results import Answer, Columns, Decided, decision_row, result_columns, result_row
 from taxmatch.reasons import Outcome, Reason
@@ -25,23 +28,32 @@ ANSWERS = [
     Answer("R3", Decision(Outcome.NO_MATCH, (Reason.WITHHELD_6103I6,), None, ALICE, None, 1)),
     Answer("R4", Decision(Outcome.REVIEW, (Reason.BELOW_THRESHOLD,), None, BOB, ALICE, 2, held=ALICE)),
 ]
-REQUESTS = [
-    {"request_id": f"R{i}", "official_name": "  agent   smith ", "case_number": " c-1 "} for i in range(1, 5)
-]
+_ASKED = {"official_name": "  agent   smith ", "case_number": " c-1 ", "street_address": '12 "B" Zoë\tWay'}
+REQUESTS = pa.Table.from_pylist(
+    [{c: f"R{i}" if c == "request_id" else _ASKED.get(c, "") for c in REQUEST_COLUMNS} for i in range(1, 5)]
+)
 
 
-def _stored(answers: list[Answer], requests: list[dict[str, str]]) -> Columns:
+def _stored(answers: list[Answer], requests: pa.Table) -> Columns:
     return Decided(answers).stored("B", requests, PRIOR)
 
 
+def _value(value: Any) -> Any:
+    """A value as the store reads it back: JSON made beforehand (an orjson.Fragment) as what it holds."""
+    return orjson.loads(orjson.dumps(value)) if isinstance(value, orjson.Fragment) else value
+
+
 def _rows(columns: Columns) -> list[dict[str, Any]]:
-    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    return [
+        {c: _value(v) for c, v in zip(columns, values, strict=True)}
+        for values in zip(*columns.values(), strict=True)
+    ]
 
 
 def test_each_row_of_a_chunk_is_recorded_as_it_would_be_alone() -> None:
     """Column by column, nothing is taken from another row (a column built in another order would be)."""
     together = _rows(_stored(ANSWERS, REQUESTS))
-    alone = [_rows(_stored([a], [r]))[0] for a, r in zip(ANSWERS, REQUESTS, strict=True)]
+    alone = [_rows(_stored([a], REQUESTS.slice(n, 1)))[0] for n, a in enumerate(ANSWERS)]
     assert together == alone
     assert _rows(result_columns(ANSWERS)) == [result_row(a) for a in ANSWERS]
     assert _rows(Decided(ANSWERS).file_columns()) == [decision_row(a) for a in ANSWERS]
@@ -69,7 +81,9 @@ def test_a_stored_decision_holds_the_request_as_asked_and_what_the_model_added_u
     assert rejected["match_probability"] is None
     assert rejected["levels"] == dict.fromkeys(LEVELS, "")
     assert rejected["explanation"] == {"prior_bits": PRIOR, "subject": None, "runner_up": None}
-    assert rejected["asked"] == {c: REQUESTS[0].get(c, "") for c in REQUEST_COLUMNS}
+    assert rejected["asked"] == REQUESTS.slice(0, 1).to_pylist()[0]
+    assert list(rejected["asked"]) == list(REQUEST_COLUMNS)  # in the interchange's order
+    assert rejected["asked"]["street_address"] == '12 "B" Zoë\tWay'
     assert (rejected["official"], rejected["case_number"]) == ("AGENT SMITH", "C-1")
     assert verified["matched_tin"] == verified["subject_tin"] == "900000001"
     assert verified["disclosure_id"] == "TXM-0000000001"

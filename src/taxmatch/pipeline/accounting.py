@@ -64,10 +64,9 @@ class Pending:
         """Numbering after the log's head as the batch begins (and the ids it holds for the batch)."""
         return cls(ledger.place(ctx.engine, bid, ()))
 
-    def note(
-        self, positions: Sequence[int], rows: Sequence[dict[str, str]], answers: Sequence[Answer]
-    ) -> list[Answer]:
-        """Note a chunk's disclosures and number them; the answers, each disclosure with its id."""
+    def note(self, positions: Sequence[int], requests: pa.Table, answers: Sequence[Answer]) -> list[Answer]:
+        """Note a chunk's disclosures and number them; the answers, each disclosure with its id.
+        `requests`: the chunk's request rows, in the order of `answers`."""
         numbered = list(answers)
         chosen = [n for n, a in enumerate(answers) if a.decision.chosen]
         if not chosen:
@@ -75,12 +74,13 @@ class Pending:
         for n in chosen:
             a = answers[n]
             numbered[n] = Answer(a.request_id, a.decision, self.numbering.id_of(a.request_id), a.disclosed)
-        columns: dict[str, list[object]] = {
+        columns: dict[str, list[object] | pa.ChunkedArray] = {
             "position": [positions[n] for n in chosen],
             "tin": [a.decision.chosen.tin for n in chosen if (a := answers[n]).decision.chosen],
             "disclosure_id": [numbered[n].disclosure_id for n in chosen],
         }
-        columns |= {c: [rows[n][c] for n in chosen] for c in disclosure.ASKED}
+        asked = requests.select(disclosure.ASKED).take(pa.array(chosen, pa.int64()))
+        columns |= {c: asked[c] for c in disclosure.ASKED}
         for i, c in enumerate(DISCLOSED_COLUMNS):
             columns[c] = [d[i] if (d := answers[n].disclosed) else "" for n in chosen]
         self.tables.append(pa.table(columns, schema=SCHEMA))

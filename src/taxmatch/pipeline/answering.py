@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import pyarrow as pa
 
@@ -38,10 +38,14 @@ def quiet(_: str) -> None:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A chunk's request rows, the gate's reasons for each, and its lawful rows standardised (None when
-    no row is lawful), with their row index as `uid`."""
+    """A chunk's request rows (the request columns, as plain text), the gate's reasons for each, and its
+    lawful rows standardised (None when no row is lawful), with their row index as `uid`.
 
-    rows: list[dict[str, str]]
+    The rows stay columns: what this process records of them is made a column at a time
+    (results.Decided.stored, accounting.Pending.note), not from a dictionary per row.
+    """
+
+    table: pa.Table
     reasons: list[list[Reason]]
     standard: pa.Table | None
 
@@ -61,7 +65,7 @@ class Answering:
         """Each row's one decision, with what it would disclose."""
         agreement, authority = self.ctx.agreement, self.authority
         decided = [decide(r, found.get(i, []), agreement, authority) for i, r in enumerate(chunk.reasons)]
-        return _answers(chunk.rows, decided, self.search)
+        return _answers(chunk.table.column("request_id").to_pylist(), decided, self.search)
 
 
 class Scoring(Protocol[Sent]):
@@ -88,7 +92,7 @@ class InProcess:
         reasons, standard = gated(
             rows, table, job.ctx.agreement, job.signed_on, job.now.date(), step, job.overloaded, repeated
         )
-        return Chunk(rows, reasons, standard)
+        return Chunk(table, reasons, standard)
 
     def score(self, sent: Chunk) -> tuple[Chunk, Found]:
         """The chunk's candidates: the engine's work, which may run beside the previous chunk's writing."""
@@ -147,13 +151,13 @@ def _lawful_standardised(table: pa.Table, reasons: list[list[Reason]], today: dt
     return standardise(table.take(positions), today).append_column("uid", positions)
 
 
-def _answers(rows: list[dict[str, str]], decided: list[Decision], search: Search) -> list[Answer]:
+def _answers(request_ids: list[str], decided: list[Decision], search: Search) -> list[Answer]:
     """Each row's answer with what it would disclose; disclosure ids come when the answers leave
     (accounting.py for the CLI and calls, release.py for a service batch)."""
     addresses = search.last_known([d.chosen.tin for d in decided if d.chosen is not None])
     return [
-        Answer(row["request_id"], d, "", addresses.get(d.chosen.tin, ()) if d.chosen else ())
-        for row, d in zip(rows, decided, strict=True)
+        Answer(request_id, d, "", addresses.get(d.chosen.tin, ()) if d.chosen else ())
+        for request_id, d in zip(request_ids, decided, strict=True)
     ]
 
 
@@ -163,7 +167,7 @@ def record(
     prior_bits: float,
     files: answer_files.Held | answer_files.Staged,
     positions: list[int],
-    rows: list[dict[str, Any]],
+    requests: pa.Table,
     answers: list[Answer],
     storing: overlap.Behind,
 ) -> None:
@@ -171,5 +175,5 @@ def record(
     by `storing`, which stores them while the next chunk is answered. Both a column at a time."""
     decided = results.Decided(answers)
     files.add_at(positions, results.result_columns(answers), decided.file_columns())
-    stored = decided.stored(bid, rows, prior_bits)
+    stored = decided.stored(bid, requests, prior_bits)
     storing.hand(lambda: decisions.add(ctx.engine, stored, len(answers)))

@@ -176,9 +176,9 @@ def process(
                     step("deciding")
                     answers = job.answer(chunk, found)
                     if pending is not None:  # numbered now: the files and the store carry their ids
-                        answers = pending.note(positions, chunk.rows, answers)
+                        answers = pending.note(positions, chunk.table, answers)
                     step("writing results")
-                    answering.record(ctx, bid, prior_bits, files, positions, chunk.rows, answers, storing)
+                    answering.record(ctx, bid, prior_bits, files, positions, chunk.table, answers, storing)
                     report.add(answers)
                     kept += zip(positions, answers, strict=True) if keep_answers else []
                     advance(report.rows, len(requests))

@@ -24,10 +24,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxmatch import merkle
+from taxmatch import json_table, merkle
 
 PAGE = 20_000  # receipts joined at a time: memory follows the page, not the batch
-_ESCAPED = r'["\\\x00-\x1f]'  # what orjson escapes in a string; the rest it writes as it is
 
 
 class Levels:
@@ -97,7 +96,7 @@ def quoted(values: pa.Array) -> pa.Array:
     quote, a backslash or a control character by orjson itself."""
     strings = pc.cast(values, pa.string())
     plain = pc.binary_join_element_wise(b'"', pc.cast(strings, pa.binary()), b'"', b"")
-    escaped = pc.fill_null(pc.match_substring_regex(strings, _ESCAPED), False)
+    escaped = pc.fill_null(pc.match_substring_regex(strings, json_table.ESCAPED), False)
     if not pc.any(escaped).as_py():
         return plain
     written = [orjson.dumps(s) for s in pc.filter(strings, escaped).to_pylist()]

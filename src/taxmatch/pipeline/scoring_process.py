@@ -79,7 +79,7 @@ def _gate_and_score(table: pa.Table, repeated: list[bool]) -> tuple[list[list[Re
 
 @dataclass(frozen=True)
 class _Sent:
-    rows: list[dict[str, str]]
+    table: pa.Table
     scored: Future[tuple[list[list[Reason]], pa.Table | None]]
 
 
@@ -97,7 +97,7 @@ class SecondProcess:
         """Send the chunk to the second process at once, so that it works while this one answers the
         chunk before it."""
         step("checking each request against the law and the agreement, and matching it (second process)")
-        return _Sent(table.to_pylist(), self._pool.submit(_gate_and_score, table, list(repeated)))
+        return _Sent(table, self._pool.submit(_gate_and_score, table, list(repeated)))
 
     def score(self, sent: _Sent) -> tuple[Chunk, Found]:
         try:
@@ -113,7 +113,7 @@ class SecondProcess:
                 "Then process the batch again.",
             ) from exc
         found = {} if best is None else scorer.candidates(best, self.labels)
-        return Chunk(sent.rows, reasons, None), found
+        return Chunk(sent.table, reasons, None), found
 
     def close(self) -> None:
         """Stop the second process, cancelling what it has not begun (a batch stopped part-way)."""
