@@ -22,6 +22,7 @@ Row = Mapping[str, str]
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b-\x1f\x7f]"
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 _YEAR = re.compile(r"^\d{4}$")
+_LETTER = re.compile(r"[A-Z]")
 
 
 @lru_cache(maxsize=1024)
@@ -168,7 +169,7 @@ def address_reasons(row: Row) -> list[Reason]:
     else:
         if not parsed.house_number:
             reasons.append(Reason.ADDRESS_NO_HOUSE_NUMBER)
-        if not re.search(r"[A-Z]", parsed.name):
+        if not _LETTER.search(parsed.name):
             reasons.append(Reason.ADDRESS_NO_STREET)
     return reasons + _locality(row)
 

@@ -49,14 +49,20 @@ _LETTER = re.compile(r"[A-Z]")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 # A bare BOX only with its number: `Box Hill Avenue` is a street.
 _PO_BOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX)\b|\bBOX\s*#?\s*\d")
+# Compiled once: a batch parses a street line a row (re's own cache costs a look-up each call).
+_DIRECTIONAL = re.compile(r"\b([NS])\s*\.?\s*([EW])\b\.?")
+_NOT_TOKEN = re.compile(r"[^A-Z0-9/# -]+")
+_DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s")
+_NOT_LETTER_OR_SPACE = re.compile(r"[^A-Z ]+")
 
 
 def _tokens(text: str | None) -> list[str]:
     upper = unidecode(text or "").upper()
     upper = upper.replace("#", " # ").replace("½", " 1/2")
     # "N.W." and "S. W." are one directional, NW and SW.
-    upper = re.sub(r"\b([NS])\s*\.?\s*([EW])\b\.?", r"\1\2", upper)
-    return re.sub(r"[^A-Z0-9/# -]+", " ", upper.replace("-", " - ")).split()
+    upper = _DIRECTIONAL.sub(r"\1\2", upper)
+    return _NOT_TOKEN.sub(" ", upper.replace("-", " - ")).split()
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ def _house(tokens: list[str]) -> tuple[str, list[str]]:
 
 
 def _is_unit_number(token: str) -> bool:
-    return bool(re.search(r"\d", token)) or (len(token) == 1 and token.isalpha())
+    return bool(_DIGIT.search(token)) or (len(token) == 1 and token.isalpha())
 
 
 def _unit(tokens: list[str]) -> tuple[list[str], str]:
@@ -146,7 +152,7 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
         name=" ".join(words),
         suffix=sfx,
         postdirectional=post,
-        unit=unit(unit_field) or glued_unit or trailing_unit,
+        unit=(unit(unit_field) if unit_field else "") or glued_unit or trailing_unit,  # most rows have none
     )
 
 
@@ -183,7 +189,7 @@ def _trailing_unit(rest: list[str]) -> tuple[list[str], str]:
     """A unit written after the street without a designator: 'Main St 4B', 'Dearborn Second Floor'."""
     if len(rest) > 2 and rest[-1] in FLOOR_WORDS:
         return rest[:-2], rest[-2]
-    if len(rest) > 2 and re.search(r"\d", rest[-1]) and _is_unit_number(rest[-1]) and not _is_route(rest):
+    if len(rest) > 2 and _DIGIT.search(rest[-1]) and _is_unit_number(rest[-1]) and not _is_route(rest):
         return rest[:-1], rest[-1]
     return rest, ""
 
@@ -213,13 +219,13 @@ def zip5(value: str | None) -> str:
 
 def state(value: str | None) -> str:
     """The USPS state code for a code or a state name, or '' when it is neither."""
-    key = re.sub(r"[^A-Z ]", "", unidecode(value or "").upper()).strip()
+    key = _NOT_LETTER_OR_SPACE.sub("", unidecode(value or "").upper()).strip()
     return STATE_OF.get(key, "")
 
 
 def city(value: str | None) -> str:
     """City name in capitals with Saint/Mount/Fort spelled out."""
-    words = re.sub(r"[^A-Z ]+", " ", unidecode(value or "").upper()).split()
+    words = _NOT_LETTER_OR_SPACE.sub(" ", unidecode(value or "").upper()).split()
     return " ".join(CITY_WORDS.get(w, w) for w in words)
 
 
@@ -243,4 +249,4 @@ def canonical_city(name: str | None, zip_code: str | None) -> str:
 
 def is_zip_only(value: str | None) -> bool:
     """True for a street field holding only a ZIP: 'a zip code is not an address'."""
-    return bool(_ZIP.match(re.sub(r"\s", "", value or "")))
+    return bool(_ZIP.match(_SPACE.sub("", value or "")))

@@ -93,8 +93,11 @@ def correct_typo(token: str, kinds: frozenset[Word] = frozenset(Word)) -> str:
     return word if word and any(word in _KIND_TABLES[k] for k in kinds) else token
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _unit_number_follows(rest: list[str], i: int) -> bool:
-    return i + 1 < len(rest) and (rest[i + 1] == "#" or bool(re.search(r"\d", rest[i + 1])))
+    return i + 1 < len(rest) and (rest[i + 1] == "#" or bool(_DIGIT.search(rest[i + 1])))
 
 
 _SPELLED_DIRECTIONS = frozenset({"NORTH", "SOUTH", "EAST", "WEST"})
@@ -125,7 +128,11 @@ def corrected(rest: list[str]) -> list[str]:
     street's name (`West South Way`), and no name of five letters is one slip from one.
     """
     out = []
+    typos = typo_table()
     for i, token in enumerate(rest):
+        if len(token) < 5 or token not in typos:  # most words are no slip of any: kept without a look around
+            out.append(token)
+            continue
         kinds = {Word.ORDINAL, Word.DIRECTION}
         unit_follows = _unit_number_follows(rest, i)
         last = i == len(rest) - 1
