@@ -89,8 +89,13 @@ def correct_typo(token: str, kinds: frozenset[Word] = frozenset(Word)) -> str:
     Only into a word of one of `kinds`: a street's own name one edit from a USPS word (`Forbes`,
     `Perry`, `Dines`) is not a misspelt `Forges`, `Ferry` or `Pines` where a name stands.
     """
-    word = typo_table().get(token) if len(token) >= 5 else None
+    word = _slip_of(token)
     return word if word and any(word in _KIND_TABLES[k] for k in kinds) else token
+
+
+def _slip_of(token: str) -> str | None:
+    """The USPS word `token` is one slip from, if any (no word of under five letters is one)."""
+    return typo_table().get(token) if len(token) >= 5 else None
 
 
 _DIGIT = re.compile(r"\d")
@@ -128,9 +133,8 @@ def corrected(rest: list[str]) -> list[str]:
     street's name (`West South Way`), and no name of five letters is one slip from one.
     """
     out = []
-    typos = typo_table()
     for i, token in enumerate(rest):
-        if len(token) < 5 or token not in typos:  # most words are no slip of any: kept without a look around
+        if _slip_of(token) is None:  # most words are no slip of any: kept without a look around
             out.append(token)
             continue
         kinds = {Word.ORDINAL, Word.DIRECTION}
