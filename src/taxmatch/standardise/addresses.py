@@ -125,6 +125,8 @@ def _unit(tokens: list[str]) -> tuple[list[str], str]:
 
 def unit(value: str | None) -> str:
     """A unit number without its designator: 'Apt 4B', '# 4b' and 'Unit 4-B' give '4B'."""
+    if not value:  # most rows have no unit column, or an empty one: nothing to parse
+        return ""
     tokens = [t for t in _tokens(value) if t != "-"]
     while tokens and tokens[0] in UNIT_OF:
         tokens = tokens[1:]
@@ -152,7 +154,7 @@ def street(line: str | None, unit_field: str | None = None) -> Street:
         name=" ".join(words),
         suffix=sfx,
         postdirectional=post,
-        unit=(unit(unit_field) if unit_field else "") or glued_unit or trailing_unit,  # most rows have none
+        unit=unit(unit_field) or glued_unit or trailing_unit,
     )
 
 
