@@ -29,8 +29,9 @@ def objects(table: pa.Table) -> list[str]:
         parts += [pa.scalar(("{" if n == 0 else '",') + orjson.dumps(name).decode() + ':"'), table[name]]
     parts.append(pa.scalar('"}'))
     made: list[str] = pc.binary_join_element_wise(*parts, "").to_pylist()
-    for n in _escaped(table):
-        made[n] = orjson.dumps(table.slice(n, 1).to_pylist()[0]).decode()
+    escaped = _escaped(table)
+    for n, row in zip(escaped, table.take(pa.array(escaped, pa.int64())).to_pylist(), strict=True):
+        made[n] = orjson.dumps(row).decode()
     return made
 
 
