@@ -46,12 +46,28 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[reference.Referenc
 
 
 def batch_path(requests: pa.Table, ref: reference.Reference) -> dict[int, list[Candidate]]:
-    """The whole master's candidates, as a batch scores them."""
+    """The whole master's candidates, found by scanning it with the blocking rules as SQL joins."""
+    scan = matcher.Matcher(ref, scan=True)
+    try:
+        return scan.score(requests)
+    finally:
+        scan.close()
+
+
+def test_a_batch_finds_its_candidates_in_the_index_saved_with_the_reference(
+    loaded: tuple[reference.Reference, pa.Table],
+) -> None:
+    """Issue 13: a chunk's master rows come from the index the load saved, not a scan of the master, and
+    they are scored exactly as the scan's."""
+    ref, requests = loaded
+    assert index.CandidateIndex.saved(ref) is not None
     whole = WholeMaster(ref)
     try:
-        return whole.score(requests)
+        found = by_tin(whole.score(requests))
+        assert whole._matcher is not None and whole._matcher._index is not None  # searched, not scanned
     finally:
         whole.close()
+    assert found == by_tin(batch_path(requests, ref))
 
 
 def test_the_index_scores_exactly_what_the_whole_master_scores(
@@ -95,7 +111,7 @@ def test_last_known_addresses_from_memory_match_the_file(
     asked = [*tins, "000000000", tins[0]]
     from_file = reference.last_known(ref, asked)
     assert len(from_file) == len(tins)
-    assert index.CandidateIndex(ref).last_known(asked) == from_file
+    assert index.KnownAddresses(ref).last_known(asked) == from_file
 
 
 def _binding_seconds(con: duckdb.DuckDBPyConnection, profile: Path, statement: Callable[[], object]) -> float:

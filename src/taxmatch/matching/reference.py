@@ -6,6 +6,7 @@ store directory:
 - `reference.parquet`: one row per (taxpayer, address), standard columns + uid;
 - `last_known.parquet`: per TIN, the address with the latest `address_as_of`;
 - `tf_<column>.parquet`: term frequencies from the master, for Splink;
+- `index_*.arrow` and `index.json`: the candidate index, mapped by a batch (saved_index.py);
 - `model.json`: the trained Splink model;
 - `reference.json`: what was loaded, when, and its digest.
 """
@@ -31,7 +32,7 @@ from taxmatch import runtime
 from taxmatch.errors import Location, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.layout import Layout
-from taxmatch.matching import duck, explain, master_file, model, standardising, training
+from taxmatch.matching import duck, explain, master_file, model, saved_index, standardising, training
 
 log = logging.getLogger(__name__)
 # What a disclosure holds, in the order of the result file's disclosed_* columns.
@@ -164,6 +165,7 @@ def load(
             FROM master WHERE {column} IS NOT NULL GROUP BY {column})
             TO '{staging / f"tf_{column}.parquet"}' (FORMAT parquet)""",
         )
+    saved_index.save_rules(con, staging)
     taxpayers = con.sql("SELECT count(DISTINCT tin) FROM master").fetchall()[0][0]
     step("training the matching model")
     sample = con.sql(f"""SELECT {", ".join(MASTER_COLUMNS)} FROM master
@@ -190,7 +192,8 @@ REJECTED = "rejected.csv"
 
 
 def _standardise(path: Path, staging: Path, today: dt.date) -> None:
-    """The master's sound rows with their standard columns and a uid, written a block at a time; the
+    """The master's sound rows with their standard columns and a uid, written a block at a time (and
+    the candidate index's columns of them, saved_index.py); the
     defects of the rows set aside (when a load allows some) into REJECTED, one line per defect.
     The blocks are standardised on every core (standardising.py)."""
     writer: pq.ParquetWriter | None = None
@@ -199,12 +202,14 @@ def _standardise(path: Path, staging: Path, today: dt.date) -> None:
         with (
             closing(_sound_blocks(path, staging)) as sound,
             standardising.Standardiser(today, standardising.processes_for(path)) as standardiser,
+            saved_index.MasterColumns(staging) as indexed,
         ):
             for standard in standardiser.map(sound):
                 uids = pa.array(range(uid, uid + standard.num_rows), pa.int64())
                 standard = standard.append_column(model.UID, uids)
                 writer = writer or pq.ParquetWriter(staging / "reference.parquet", standard.schema)
                 writer.write_table(standard)
+                indexed.write(standard)
                 uid += standard.num_rows
     finally:
         if writer is not None:

@@ -21,6 +21,7 @@ from splink import DuckDBAPI, Linker
 
 from taxmatch import combinations
 from taxmatch.matching import duck, model
+from taxmatch.matching.candidate_index import CandidateIndex
 from taxmatch.matching.prepared import Prepared
 from taxmatch.matching.reference import Reference
 from taxmatch.matching.term_frequencies import TermFrequencies
@@ -78,11 +79,18 @@ class Matcher:
     """
 
     def __init__(
-        self, reference: Reference, threads: int | None = None, frequencies: TermFrequencies | None = None
+        self,
+        reference: Reference,
+        threads: int | None = None,
+        frequencies: TermFrequencies | None = None,
+        scan: bool = False,
     ) -> None:
         """`frequencies`: the term frequencies held in memory, so that each scoring joins only the
-        lookup rows of its own values (an interactive call); the whole lookups are tables otherwise."""
+        lookup rows of its own values (an interactive call); the whole lookups are tables otherwise.
+        `scan`: find a batch's master rows by scanning the master even when the load saved an index."""
         self.reference = reference
+        self._scan = scan
+        self._index: CandidateIndex | None = None  # opened by the first scoring that needs it
         self.trained = reference.model()
         self.labels = model.labels(self.trained)
         self.con = duck.connect(reference.budget.but(threads) if threads else reference.budget)
@@ -99,6 +107,16 @@ class Matcher:
 
     def close(self) -> None:
         self.con.close()
+        if self._index is not None:
+            self._index.close()
+
+    def _reached(self, requests: pa.Table) -> pa.Table | None:
+        """The master rows a blocking rule can pair with these requests, found in the index the load
+        saved (at 10M taxpayers a scan read 18M rows a chunk); None when there is none: scan instead."""
+        if self._index is None and not self._scan:
+            self._index = CandidateIndex.saved(self.reference)
+            self._scan = self._index is None
+        return None if self._index is None else self._index.candidates(requests)
 
     def score(self, requests: pa.Table, master: pa.Table | None = None) -> dict[int, list[Candidate]]:
         """Candidates per request uid. `requests` holds `uid` and the standard columns.
@@ -116,6 +134,7 @@ class Matcher:
         if self._prepared is not None and master is not None:
             return self._prepared.best(self._inputs(requests, master))
         con, columns = self.con, ", ".join(model.COMPARED_COLUMNS)
+        master = self._reached(requests) if master is None else master
         con.register("requests_arrow", requests.select([model.UID, *model.COMPARED_COLUMNS]))
         duck.run(con, "CREATE OR REPLACE TABLE requests_std AS SELECT * FROM requests_arrow")
         if master is None:  # the master rows a blocking rule can pair with these requests, no others

@@ -1,8 +1,9 @@
 """Where a batch's or a call's candidates come from: one protocol, two ways to search.
 
-A batch scans the whole master file with the model's blocking rules; an
-interactive call looks its few rows up in an in-memory index with the same
-rules and scores them in a session kept open. Both give the same candidates
+A batch searches the whole master with the model's blocking rules, a chunk at
+a time (in the index saved with the reference, or by a scan); an interactive
+call looks its few rows up in the same index, held open, and scores them in a
+session kept open. Both give the same candidates
 (tests/matching/test_candidate_index.py holds them to it).
 """
 
@@ -13,7 +14,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from taxmatch.matching import reference, scorer
-from taxmatch.matching.candidate_index import CandidateIndex
+from taxmatch.matching.candidate_index import CandidateIndex, KnownAddresses
 from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.rules.decide import Candidate
 
@@ -29,7 +30,7 @@ class Search(Protocol):
 
 
 class WholeMaster:
-    """The batch path: scan the master file, in one scoring session for all of a batch's chunks."""
+    """The batch path: the whole master searched, in one scoring session for all of a batch's chunks."""
 
     def __init__(self, ref: reference.Reference) -> None:
         self.ref = ref
@@ -74,6 +75,7 @@ class IndexedMaster:
     def __init__(self, ref: reference.Reference) -> None:
         self.loaded_at = str(ref.meta.get("loaded_at", ""))
         self.index = CandidateIndex(ref)
+        self.known = KnownAddresses(ref)
         self.matcher = scorer.Matcher(ref, threads=1, frequencies=TermFrequencies(ref))
         # Score nothing once, so that the first real call neither records the prediction's SQL
         # nor leaves Splink's caches to be swept by a full collection later (see runtime.settle_heap).
@@ -84,7 +86,7 @@ class IndexedMaster:
         return self.matcher.score(requests, master=self.index.candidates(requests))
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        return self.index.last_known(tins)
+        return self.known.last_known(tins)
 
     def close(self) -> None:
         self.matcher.close()

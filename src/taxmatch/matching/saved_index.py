@@ -1,0 +1,164 @@
+"""The candidate index saved beside the reference when the master is loaded, and opened by mapping it.
+
+A batch found each chunk's candidates by scanning the whole master with the
+blocking rules (model.REACHABLE): every master row tested against every rule, for
+every chunk. That cost grows with the master: most of a chunk's matching at a
+national master. The index (candidate_index.py) finds the same rows by binary
+search in each rule's sorted key hashes, but an interactive service built it in
+memory at start-up, which a batch cannot afford. So the load saves it:
+
+- `index_master.arrow`: the master's uid, TIN and compared columns, in uid order
+  (Arrow's file format, uncompressed, so it is mapped rather than read);
+- `index_rule<i>.arrow`: per blocking rule, its key hash for every master row
+  that has the whole key, sorted, with each one's uid;
+- `index.json`: the rules the hashes were made for, and what DuckDB's `hash`
+  gives for a fixed value.
+
+The files are mapped, not read: the operating system pages in what a lookup
+touches, so a process's memory does not grow by the master's size. A saved index
+is used only when its rules are the model's and DuckDB hashes as it did at the
+load (a DuckDB upgrade may change `hash`); otherwise it is not opened, and the
+candidates come from a scan, as they did before the index was saved.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from taxmatch.matching import duck, model
+
+log = logging.getLogger(__name__)
+MASTER, CHECK = "index_master.arrow", "index.json"
+COLUMNS: tuple[str, ...] = (model.UID, "tin", *model.COMPARED_COLUMNS)  # what a candidate's scoring reads
+_PROBE = "SELECT hash('taxmatch', 6103)"  # a value whose hash says whether DuckDB still hashes the same
+
+
+def rule_file(number: int) -> str:
+    return f"index_rule{number}.arrow"
+
+
+def key_sql(columns: tuple[str, ...]) -> tuple[str, str]:
+    """The hash of a rule's key, and the condition that every part of the key is present."""
+    return f"hash({', '.join(columns)})", " AND ".join(f"{c} IS NOT NULL" for c in columns)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One blocking rule's key hashes, sorted, and the uid of the master row each belongs to."""
+
+    columns: tuple[str, ...]
+    keys: npt.NDArray[np.uint64]
+    uids: npt.NDArray[np.int64]
+
+
+def rule(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], master: str = "master") -> pa.Table:
+    """A rule's sorted key hashes (`k`) and uids, from the master rows of view or table `master`, as one
+    chunk (a binary search needs one array)."""
+    key, present = key_sql(columns)
+    found = con.sql(f"SELECT {key} AS k, {model.UID} FROM {master} WHERE {present} ORDER BY k")
+    return found.to_arrow_table().combine_chunks()
+
+
+def as_rule(columns: tuple[str, ...], table: pa.Table) -> Rule:
+    """A rule's arrays (without a copy when the table is mapped and has one chunk)."""
+    keys = table.column("k").chunk(0).to_numpy() if table.num_rows else np.empty(0, np.uint64)
+    uids = table.column(model.UID).chunk(0).to_numpy() if table.num_rows else np.empty(0, np.int64)
+    return Rule(columns, keys.astype(np.uint64, copy=False), uids.astype(np.int64, copy=False))
+
+
+class MasterColumns:
+    """Writes `index_master.arrow` a block at a time, as the load standardises the master."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / MASTER
+        self.writer: pa.ipc.RecordBatchFileWriter | None = None
+
+    def __enter__(self) -> MasterColumns:
+        return self
+
+    def write(self, standard: pa.Table) -> None:
+        """The next rows (with their uids): the index's columns of them."""
+        part = standard.select(COLUMNS)
+        if self.writer is None:
+            self.writer = pa.ipc.new_file(str(self.path), part.schema)
+        self.writer.write_table(part)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def save_rules(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Each blocking rule's sorted key hashes from the view `master`, then `index.json` (last: an index
+    without it is not opened)."""
+    for number, blocking in enumerate(model.BLOCKING_RULES):
+        table = rule(con, model.rule_columns(blocking))
+        with pa.ipc.new_file(str(directory / rule_file(number)), table.schema) as writer:
+            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
+    check = {"rules": list(model.BLOCKING_RULES), "hash_probe": _probe(con)}
+    (directory / CHECK).write_text(json.dumps(check, indent=2), encoding="utf-8")
+
+
+def _probe(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.sql(_PROBE).fetchall()[0][0])
+
+
+@dataclass(frozen=True)
+class Saved:
+    master: pa.Table  # COLUMNS, mapped, in uid order (in the chunks the load wrote)
+    rules: list[Rule]
+
+
+def open_saved(directory: Path) -> Saved | None:
+    """The saved index, mapped; None when the store has none, or one this code must not use."""
+    check_path = directory / CHECK
+    if not check_path.exists():
+        return None
+    check: dict[str, Any] = json.loads(check_path.read_text(encoding="utf-8"))
+    probe = duck.connect()
+    try:
+        hashes_alike = check.get("hash_probe") == _probe(probe)
+    finally:
+        probe.close()
+    if check.get("rules") != list(model.BLOCKING_RULES) or not hashes_alike:
+        log.warning("the saved candidate index does not fit this version; batches will scan the master")
+        return None
+    rules = [
+        as_rule(model.rule_columns(blocking), _mapped(directory / rule_file(number)))
+        for number, blocking in enumerate(model.BLOCKING_RULES)
+    ]
+    return Saved(_mapped(directory / MASTER), rules)
+
+
+def _mapped(path: Path) -> pa.Table:
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
+def take(master: pa.Table, rows: npt.NDArray[np.int64]) -> pa.Table:
+    """The master rows at these positions (sorted, distinct), taken chunk by chunk: Arrow's take over a
+    table of many chunks would first join them into one, a copy of the whole master."""
+    if master.num_columns == 0 or master.column(0).num_chunks <= 1:
+        return master.take(pa.array(rows, pa.int64()))
+    lengths = [len(chunk) for chunk in master.column(0).chunks]
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    cuts = np.searchsorted(rows, starts)
+    batches = master.to_batches()
+    parts = [
+        batches[i].take(pa.array(rows[lo:hi] - starts[i], pa.int64()))
+        for i, (lo, hi) in enumerate(itertools.pairwise(cuts))
+        if hi > lo
+    ]
+    return pa.Table.from_batches(parts, master.schema) if parts else master.slice(0, 0)

@@ -1,0 +1,113 @@
+"""The candidate index the load saves with the reference: what it holds, and when it must not be used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taxmatch.lab import synth
+from taxmatch.layout import Layout
+from taxmatch.matching import model, reference, saved_index, scorer
+from taxmatch.matching.candidate_index import CandidateIndex
+from tests.conftest import at
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=6),
+    st.data(),
+)
+def test_rows_are_taken_chunk_by_chunk_as_from_one_table(lengths: list[int], data: st.DataObject) -> None:
+    """A mapped master comes in the load's blocks; the rows taken are those of one table."""
+    total = sum(lengths)
+    whole = pa.table({"uid": pa.array(range(total), pa.int64()), "tin": [f"t{i}" for i in range(total)]})
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    chunked = pa.Table.from_batches(
+        [b for lo, n in zip(starts, lengths, strict=False) for b in whole.slice(int(lo), n).to_batches()]
+        or whole.to_batches(),
+        whole.schema,
+    )
+    rows = np.array(sorted(data.draw(st.sets(st.integers(0, max(total - 1, 0))))) if total else [], np.int64)
+    assert saved_index.take(chunked, rows).to_pylist() == whole.take(pa.array(rows, pa.int64())).to_pylist()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("saved")
+    synth.write_master(root / "master.csv", 1500, seed=31)
+    reference.load(root / "master.csv", Layout(root / "store"), at(TODAY))
+    return root / "store"
+
+
+def _copy(store: Path, tmp_path: Path) -> reference.Reference:
+    shutil.copytree(store, tmp_path / "store")
+    return reference.open_reference(Layout(tmp_path / "store"))
+
+
+@pytest.mark.slow
+def test_the_load_saves_each_rule_s_sorted_keys_and_the_master_s_columns(store: Path) -> None:
+    ref = reference.open_reference(Layout(store))
+    saved = saved_index.open_saved(ref.directory)
+    assert saved is not None
+    master = pq.read_table(ref.parquet, columns=list(saved_index.COLUMNS))
+    assert saved.master.to_pylist() == master.to_pylist()
+    assert len(saved.rules) == len(model.BLOCKING_RULES)
+    for rule in saved.rules:
+        assert np.all(rule.keys[:-1] <= rule.keys[1:])
+        present = functools.reduce(pc.and_, (pc.is_valid(master[c]) for c in rule.columns))
+        complete = master.filter(present)
+        assert sorted(rule.uids.tolist()) == complete.column(model.UID).to_pylist()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda check: check | {"hash_probe": check["hash_probe"] + 1},  # another DuckDB's hash
+        lambda check: check | {"rules": check["rules"][:-1]},  # saved for other blocking rules
+    ],
+    ids=["hashed differently", "other rules"],
+)
+def test_an_index_that_does_not_fit_this_version_is_not_used(
+    store: Path, tmp_path: Path, spoil: object
+) -> None:
+    """A saved index whose hashes or rules are not this code's would miss candidates: it is left alone,
+    and a batch scans the master instead."""
+    ref = _copy(store, tmp_path)
+    check_path = ref.directory / saved_index.CHECK
+    check = json.loads(check_path.read_text(encoding="utf-8"))
+    check_path.write_text(json.dumps(spoil(check)), encoding="utf-8")  # type: ignore[operator]
+    assert saved_index.open_saved(ref.directory) is None
+    assert CandidateIndex.saved(ref) is None
+
+
+@pytest.mark.slow
+def test_a_store_loaded_without_an_index_is_scanned_with_the_same_candidates(
+    store: Path, tmp_path: Path
+) -> None:
+    ref = _copy(store, tmp_path)
+    requests = pq.read_table(ref.parquet).slice(0, 300).drop_columns([model.UID])
+    requests = requests.append_column(model.UID, pa.array(range(300), pa.int64()))
+    searched = scorer.Matcher(ref)
+    found = searched.best(requests).sort_by([("request_uid", "ascending"), ("tin", "ascending")])
+    assert searched._index is not None
+    searched.close()
+    (ref.directory / saved_index.CHECK).unlink()  # as a store loaded by an earlier version
+    scanned = scorer.Matcher(ref)
+    again = scanned.best(requests).sort_by([("request_uid", "ascending"), ("tin", "ascending")])
+    assert scanned._index is None and scanned._scan
+    scanned.close()
+    assert found.num_rows > 300
+    assert again.equals(found)
