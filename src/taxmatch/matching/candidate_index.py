@@ -16,6 +16,7 @@ from there; a store loaded without one builds it in memory.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +35,9 @@ class CandidateIndex:
         self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
         saved = saved or saved_index.open_saved(reference.directory)
+        self._release: Callable[[], None] = saved_index.keep
         if saved is not None:
-            self.master, self.rules = saved.master, saved.rules
+            self.master, self.rules, self._release = saved.master.table, saved.rules, saved.master.release
         else:
             self.master, self.rules = self._built(reference)
         self._keyed = sorted({c for rule in self.rules for c in rule.columns})
@@ -87,7 +89,7 @@ class CandidateIndex:
         keys = self._request_keys(requests)
         wanted = [_reached(rule, column) for rule, column in zip(self.rules, keys.columns, strict=True)]
         rows = np.unique(np.concatenate(wanted)) if wanted else np.empty(0, np.int64)
-        return saved_index.take(self.master, rows)
+        return saved_index.take(self.master, rows, self._release)
 
     def close(self) -> None:
         self._con.close()
@@ -101,7 +103,8 @@ def _reached(rule: saved_index.Rule, column: pa.ChunkedArray) -> npt.NDArray[np.
     lengths = np.searchsorted(rule.keys, values, side="right") - lows
     ends = np.cumsum(lengths)
     within = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - lengths, lengths)
-    found: npt.NDArray[np.int64] = rule.uids[np.repeat(lows, lengths) + within]
+    found: npt.NDArray[np.int64] = rule.uids[np.repeat(lows, lengths) + within]  # a copy
+    rule.release()
     return found
 
 

@@ -15,7 +15,12 @@ memory at start-up, which a batch cannot afford. So the load saves it:
   gives for a fixed value.
 
 The files are mapped, not read: the operating system pages in what a lookup
-touches, so a process's memory does not grow by the master's size. A saved index
+touches, from its page cache. A chunk's rows lie all over the master, so a lookup
+touches most of its pages; each file's pages are let go of (MADV_DONTNEED) once a
+rule has been searched and once a block of the master's rows has been taken, so
+that the process holds one rule or one block at a time, not the index (at 10M
+taxpayers 5.8 GB, which would otherwise count in the process's resident memory,
+though the page cache can drop it at any time). A saved index
 is used only when its rules are the model's and DuckDB hashes as it did at the
 load (a DuckDB upgrade may change `hash`); otherwise it is not opened, and the
 candidates come from a scan, as they did before the index was saved.
@@ -26,6 +31,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import mmap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -53,6 +60,10 @@ def key_sql(columns: tuple[str, ...]) -> tuple[str, str]:
     return f"hash({', '.join(columns)})", " AND ".join(f"{c} IS NOT NULL" for c in columns)
 
 
+def keep() -> None:
+    """Let go of nothing (an index built in memory)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     """One blocking rule's key hashes, sorted, and the uid of the master row each belongs to."""
@@ -60,6 +71,20 @@ class Rule:
     columns: tuple[str, ...]
     keys: npt.NDArray[np.uint64]
     uids: npt.NDArray[np.int64]
+    release: Callable[[], None] = keep  # let go of the pages a search touched
+
+
+class Mapped:
+    """An Arrow file mapped read-only, with no copy; `release` lets go of the pages this process touched
+    (they stay in the page cache, and are read from it again when next touched)."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self.table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(self._map))).read_all()
+
+    def release(self) -> None:
+        self._map.madvise(mmap.MADV_DONTNEED)
 
 
 def rule(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], master: str = "master") -> pa.Table:
@@ -70,11 +95,11 @@ def rule(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], master: str =
     return found.to_arrow_table().combine_chunks()
 
 
-def as_rule(columns: tuple[str, ...], table: pa.Table) -> Rule:
+def as_rule(columns: tuple[str, ...], table: pa.Table, release: Callable[[], None] = keep) -> Rule:
     """A rule's arrays (without a copy when the table is mapped and has one chunk)."""
     keys = table.column("k").chunk(0).to_numpy() if table.num_rows else np.empty(0, np.uint64)
     uids = table.column(model.UID).chunk(0).to_numpy() if table.num_rows else np.empty(0, np.int64)
-    return Rule(columns, keys.astype(np.uint64, copy=False), uids.astype(np.int64, copy=False))
+    return Rule(columns, keys.astype(np.uint64, copy=False), uids.astype(np.int64, copy=False), release)
 
 
 class MasterColumns:
@@ -118,7 +143,7 @@ def _probe(con: duckdb.DuckDBPyConnection) -> int:
 
 @dataclass(frozen=True)
 class Saved:
-    master: pa.Table  # COLUMNS, mapped, in uid order (in the chunks the load wrote)
+    master: Mapped  # COLUMNS, in uid order (in the blocks the load wrote)
     rules: list[Rule]
 
 
@@ -136,29 +161,28 @@ def open_saved(directory: Path) -> Saved | None:
     if check.get("rules") != list(model.BLOCKING_RULES) or not hashes_alike:
         log.warning("the saved candidate index does not fit this version; batches will scan the master")
         return None
-    rules = [
-        as_rule(model.rule_columns(blocking), _mapped(directory / rule_file(number)))
-        for number, blocking in enumerate(model.BLOCKING_RULES)
-    ]
-    return Saved(_mapped(directory / MASTER), rules)
+    rules = []
+    for number, blocking in enumerate(model.BLOCKING_RULES):
+        mapped = Mapped(directory / rule_file(number))
+        rules.append(as_rule(model.rule_columns(blocking), mapped.table, mapped.release))
+    return Saved(Mapped(directory / MASTER), rules)
 
 
-def _mapped(path: Path) -> pa.Table:
-    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-
-
-def take(master: pa.Table, rows: npt.NDArray[np.int64]) -> pa.Table:
-    """The master rows at these positions (sorted, distinct), taken chunk by chunk: Arrow's take over a
-    table of many chunks would first join them into one, a copy of the whole master."""
+def take(master: pa.Table, rows: npt.NDArray[np.int64], release: Callable[[], None] = keep) -> pa.Table:
+    """The master rows at these positions (sorted, distinct), taken block by block (Arrow's take over a
+    table of many chunks would first join them into one, a copy of the whole master), `release` called
+    after each block (the taken rows are copies)."""
     if master.num_columns == 0 or master.column(0).num_chunks <= 1:
-        return master.take(pa.array(rows, pa.int64()))
+        taken = master.take(pa.array(rows, pa.int64()))
+        release()
+        return taken
     lengths = [len(chunk) for chunk in master.column(0).chunks]
     starts = np.concatenate([[0], np.cumsum(lengths)])
     cuts = np.searchsorted(rows, starts)
     batches = master.to_batches()
-    parts = [
-        batches[i].take(pa.array(rows[lo:hi] - starts[i], pa.int64()))
-        for i, (lo, hi) in enumerate(itertools.pairwise(cuts))
-        if hi > lo
-    ]
+    parts = []
+    for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+        if hi > lo:
+            parts.append(batches[i].take(pa.array(rows[lo:hi] - starts[i], pa.int64())))
+            release()
     return pa.Table.from_batches(parts, master.schema) if parts else master.slice(0, 0)
