@@ -137,3 +137,20 @@ def test_a_search_lets_go_of_the_index_pages_it_touched(store: Path) -> None:
     for name in (saved_index.MASTER, *(saved_index.rule_file(n) for n in range(len(model.BLOCKING_RULES)))):
         assert _resident_kib(ref.directory / name) == 0, name
     index.close()
+    service = CandidateIndex(ref)  # a service keeps them, so that its next call need not read them again
+    service.candidates(requests)
+    assert _resident_kib(ref.directory / saved_index.MASTER) > 0
+    service.close()
+
+
+@pytest.mark.slow
+def test_last_known_addresses_are_found_by_search_as_by_a_scan(store: Path, tmp_path: Path) -> None:
+    ref = _copy(store, tmp_path)
+    tins = [str(t) for t in pq.read_table(ref.last_known, columns=["tin"]).column("tin").to_pylist()[::7]]
+    asked = [*tins, "000000000", "12345678", "not a tin", tins[0]]
+    searched = reference.last_known(ref, asked)
+    assert _resident_kib(ref.directory / reference.KNOWN) == 0
+    (ref.directory / reference.KNOWN).unlink()  # a store loaded before: the parquet file is scanned
+    scanned = reference.last_known(ref, asked)
+    assert len(scanned) == len(tins) > 100
+    assert searched == scanned

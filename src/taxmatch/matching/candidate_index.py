@@ -16,7 +16,6 @@ from there; a store loaded without one builds it in memory.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -31,11 +30,15 @@ class CandidateIndex:
     """The master's standard columns, and one sorted hash array per blocking rule: mapped from the files
     the load saved (saved_index.py), or built in memory from the reference when there are none."""
 
-    def __init__(self, reference: Reference, saved: saved_index.Saved | None = None) -> None:
+    def __init__(
+        self, reference: Reference, saved: saved_index.Saved | None = None, let_go: bool = False
+    ) -> None:
+        """`let_go`: let go of the mapped pages each search touched (a batch: see saved_index.py); a
+        service keeps them, so that a call does not read them in again (at most the index's size)."""
         self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
         saved = saved or saved_index.open_saved(reference.directory)
-        self._release: Callable[[], None] = saved_index.keep
+        self._let_go, self._release = let_go, saved_index.keep
         if saved is not None:
             self.master, self.rules, self._release = saved.master.table, saved.rules, saved.master.release
         else:
@@ -54,10 +57,11 @@ class CandidateIndex:
 
     @classmethod
     def saved(cls, reference: Reference) -> CandidateIndex | None:
-        """The index the load saved with the reference, mapped; None when it saved none this code may use
-        (then a batch scans instead: building it would cost more than the scans it saves)."""
+        """For a batch: the index the load saved with the reference, mapped, each search letting go of
+        the pages it touched; None when it saved none this code may use (then a batch scans instead:
+        building it would cost more than the scans it saves)."""
         found = saved_index.open_saved(reference.directory)
-        return None if found is None else cls(reference, found)
+        return None if found is None else cls(reference, found, let_go=True)
 
     def _built(self, reference: Reference) -> tuple[pa.Table, list[saved_index.Rule]]:
         """The master's columns and the rules' arrays, made in memory (a store loaded before the index
@@ -87,9 +91,13 @@ class CandidateIndex:
     def candidates(self, requests: pa.Table) -> pa.Table:
         """Every master row sharing some blocking rule's key hash with some request (standard columns)."""
         keys = self._request_keys(requests)
-        wanted = [_reached(rule, column) for rule, column in zip(self.rules, keys.columns, strict=True)]
+        wanted = []
+        for rule, column in zip(self.rules, keys.columns, strict=True):
+            wanted.append(_reached(rule, column))
+            if self._let_go:
+                rule.release()
         rows = np.unique(np.concatenate(wanted)) if wanted else np.empty(0, np.int64)
-        return saved_index.take(self.master, rows, self._release)
+        return saved_index.take(self.master, rows, self._release if self._let_go else saved_index.keep)
 
     def close(self) -> None:
         self._con.close()
@@ -104,7 +112,6 @@ def _reached(rule: saved_index.Rule, column: pa.ChunkedArray) -> npt.NDArray[np.
     ends = np.cumsum(lengths)
     within = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - lengths, lengths)
     found: npt.NDArray[np.int64] = rule.uids[np.repeat(lows, lengths) + within]  # a copy
-    rule.release()
     return found
 
 
