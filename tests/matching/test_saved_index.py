@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import model, reference, saved_index, scorer
-from taxmatch.matching.candidate_index import CandidateIndex
+from taxmatch.matching.candidate_index import CandidateIndex, KnownAddresses
 from tests.conftest import at
 
 TODAY = dt.date(2026, 11, 25)
@@ -40,7 +40,8 @@ def test_rows_are_taken_chunk_by_chunk_as_from_one_table(lengths: list[int], dat
         whole.schema,
     )
     rows = np.array(sorted(data.draw(st.sets(st.integers(0, max(total - 1, 0))))) if total else [], np.int64)
-    assert saved_index.take(chunked, rows).to_pylist() == whole.take(pa.array(rows, pa.int64())).to_pylist()
+    taken = saved_index.Blocks(chunked).take(rows)
+    assert taken.to_pylist() == whole.take(pa.array(rows, pa.int64())).to_pylist()
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,8 @@ def test_last_known_addresses_are_found_by_search_as_by_a_scan(store: Path, tmp_
     asked = [*tins, "000000000", "12345678", "not a tin", tins[0]]
     searched = reference.last_known(ref, asked)
     assert _resident_kib(ref.directory / reference.KNOWN) == 0
+    mapped = KnownAddresses(ref).last_known(asked)  # the service's, from the same file
     (ref.directory / reference.KNOWN).unlink()  # a store loaded before: the parquet file is scanned
     scanned = reference.last_known(ref, asked)
     assert len(scanned) == len(tins) > 100
-    assert searched == scanned
+    assert searched == scanned == mapped == KnownAddresses(ref).last_known(asked)  # read into memory

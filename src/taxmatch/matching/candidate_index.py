@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from taxmatch.matching import duck, model, saved_index
-from taxmatch.matching.reference import ADDRESS_COLUMNS, Reference
+from taxmatch.matching.reference import KNOWN, Reference, known_in, known_table
 
 
 class CandidateIndex:
@@ -43,6 +43,7 @@ class CandidateIndex:
             self.master, self.rules, self._release = saved.master.table, saved.rules, saved.master.release
         else:
             self.master, self.rules = self._built(reference)
+        self._blocks = saved_index.Blocks(self.master)
         self._keyed = sorted({c for rule in self.rules for c in rule.columns})
         self._con.register("master", self.master.slice(0, 0))
         duck.run(self._con, f"CREATE TABLE requests AS SELECT {', '.join(self._keyed)} FROM master LIMIT 0")
@@ -97,7 +98,7 @@ class CandidateIndex:
             if self._let_go:
                 rule.release()
         rows = np.unique(np.concatenate(wanted)) if wanted else np.empty(0, np.int64)
-        return saved_index.take(self.master, rows, self._release if self._let_go else saved_index.keep)
+        return self._blocks.take(rows, self._release if self._let_go else saved_index.keep)
 
     def close(self) -> None:
         self._con.close()
@@ -116,21 +117,16 @@ def _reached(rule: saved_index.Rule, column: pa.ChunkedArray) -> npt.NDArray[np.
 
 
 class KnownAddresses:
-    """Every TIN's last known address in memory, sorted by TIN, for a call's lookups (the service)."""
+    """Every TIN's last known address, sorted by TIN, for a call's lookups (the service): the file the
+    load saved, mapped (its pages kept), or the rows read into memory for a store loaded without it."""
 
     def __init__(self, reference: Reference) -> None:
-        known = pq.read_table(reference.last_known, columns=["tin", *ADDRESS_COLUMNS])
-        self._known = known.sort_by("tin").combine_chunks()
-        self._known_tins = self._known.column("tin").to_numpy(zero_copy_only=False).astype("U9")
+        saved = reference.directory / KNOWN
+        if saved.exists():
+            self._known = saved_index.Mapped(saved).table
+        else:
+            self._known = known_table(pq.read_table(reference.last_known))
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        """As reference.last_known, from memory."""
-        wanted = np.array(sorted(set(tins)), dtype="U9")
-        at = np.searchsorted(self._known_tins, wanted)
-        found = [
-            int(i)
-            for i, tin in zip(at, wanted, strict=True)
-            if i < len(self._known_tins) and self._known_tins[i] == tin
-        ]
-        rows = self._known.take(pa.array(found, pa.int64())).to_pylist()
-        return {r["tin"]: tuple(r[c] for c in ADDRESS_COLUMNS) for r in rows}
+        """As reference.last_known."""
+        return known_in(self._known, tins)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -104,25 +103,34 @@ def _known(path: Path, tins: list[str]) -> dict[str, tuple[str, ...]]:
     """`last_known` by binary search in the rows the load saved sorted by TIN: a chunk's ~47,000 TINs
     scanned the whole of `last_known.parquet` (10M rows at a national master) for each chunk."""
     mapped = saved_index.Mapped(path)
-    numbers = mapped.table.column("tin_number").chunk(0).to_numpy() if mapped.table.num_rows else np.empty(0)
+    try:
+        return known_in(mapped.table, tins)
+    finally:
+        mapped.release()  # what was found is copied out; the pages touched stay in the page cache only
+
+
+def known_in(known: pa.Table, tins: list[str]) -> dict[str, tuple[str, ...]]:
+    """The last known addresses of these TINs in `known`: last_known's rows in one chunk, sorted by
+    `tin_number` (the TIN as a number), by binary search."""
+    numbers = known.column("tin_number").chunk(0).to_numpy() if known.num_rows else np.empty(0, np.int64)
     asked = np.array(sorted({int(t) for t in tins if _NINE_DIGITS.fullmatch(t)}), np.int64)
     at = np.minimum(np.searchsorted(numbers, asked), max(len(numbers) - 1, 0))
     held = at[numbers[at] == asked] if len(numbers) else at[:0]
-    found = mapped.table.take(pa.array(held, pa.int64()))
-    mapped.release()  # the taken rows are copies; the pages touched stay in the page cache only
+    found = known.take(pa.array(held, pa.int64()))
     addresses = zip(*(found.column(c).to_pylist() for c in ADDRESS_COLUMNS), strict=True)
     return dict(zip(found.column("tin").to_pylist(), addresses, strict=True))
 
 
-def _save_known(con: duckdb.DuckDBPyConnection, staging: Path) -> None:
-    """`index_known.arrow`: last_known.parquet's rows sorted by TIN as a number, one block (for a binary
-    search)."""
-    rows = con.sql(
-        f"SELECT CAST(tin AS BIGINT) AS tin_number, tin, {', '.join(ADDRESS_COLUMNS)} FROM read_parquet(?) "
-        "ORDER BY tin_number",
-        params=[str(staging / "last_known.parquet")],
-    ).to_arrow_table()
-    rows = rows.combine_chunks()
+def known_table(known: pa.Table) -> pa.Table:
+    """last_known's rows (tin and the address columns) as `known_in` searches them."""
+    numbered = known.select(["tin", *ADDRESS_COLUMNS])
+    numbered = numbered.add_column(0, "tin_number", pc.cast(numbered.column("tin"), pa.int64()))
+    return numbered.sort_by("tin_number").combine_chunks()
+
+
+def _save_known(staging: Path) -> None:
+    """`index_known.arrow`: last_known.parquet's rows as `known_in` searches them, in one block."""
+    rows = known_table(pq.read_table(staging / "last_known.parquet"))
     with pa.ipc.new_file(str(staging / KNOWN), rows.schema) as writer:
         writer.write_table(rows, max_chunksize=max(rows.num_rows, 1))
 
@@ -202,7 +210,7 @@ def load(
             FROM master WHERE {column} IS NOT NULL GROUP BY {column})
             TO '{staging / f"tf_{column}.parquet"}' (FORMAT parquet)""",
         )
-    _save_known(con, staging)
+    _save_known(staging)
     saved_index.save_rules(con, staging)
     taxpayers = con.sql("SELECT count(DISTINCT tin) FROM master").fetchall()[0][0]
     step("training the matching model")

@@ -168,21 +168,22 @@ def open_saved(directory: Path) -> Saved | None:
     return Saved(Mapped(directory / MASTER), rules)
 
 
-def take(master: pa.Table, rows: npt.NDArray[np.int64], release: Callable[[], None] = keep) -> pa.Table:
-    """The master rows at these positions (sorted, distinct), taken block by block (Arrow's take over a
-    table of many chunks would first join them into one, a copy of the whole master), `release` called
-    after each block (the taken rows are copies)."""
-    if master.num_columns == 0 or master.column(0).num_chunks <= 1:
-        taken = master.take(pa.array(rows, pa.int64()))
-        release()
-        return taken
-    lengths = [len(chunk) for chunk in master.column(0).chunks]
-    starts = np.concatenate([[0], np.cumsum(lengths)])
-    cuts = np.searchsorted(rows, starts)
-    batches = master.to_batches()
-    parts = []
-    for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
-        if hi > lo:
-            parts.append(batches[i].take(pa.array(rows[lo:hi] - starts[i], pa.int64())))
-            release()
-    return pa.Table.from_batches(parts, master.schema) if parts else master.slice(0, 0)
+class Blocks:
+    """A table's rows as its blocks, for taking rows by position block by block: Arrow's take over a
+    table of many chunks would first join them into one, a copy of the whole master. The blocks are
+    listed once (a call takes a few rows from a master of some sixty blocks)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table, self.batches = table, table.to_batches()
+        self.starts = np.concatenate([[0], np.cumsum([len(b) for b in self.batches])]).astype(np.int64)
+
+    def take(self, rows: npt.NDArray[np.int64], release: Callable[[], None] = keep) -> pa.Table:
+        """The rows at these positions (sorted, distinct), `release` called after each block taken from
+        (the rows taken are copies)."""
+        cuts = np.searchsorted(rows, self.starts)
+        parts = []
+        for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+            if hi > lo:
+                parts.append(self.batches[i].take(pa.array(rows[lo:hi] - self.starts[i], pa.int64())))
+                release()
+        return pa.Table.from_batches(parts, self.table.schema) if parts else self.table.slice(0, 0)
