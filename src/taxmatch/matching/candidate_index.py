@@ -37,7 +37,7 @@ class CandidateIndex:
         service keeps them, so that a call does not read them in again (at most the index's size)."""
         self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
-        saved = saved or saved_index.open_saved(reference.directory)
+        saved = saved or saved_index.open_saved(reference.directory, populate=not let_go)
         self._let_go, self._release = let_go, saved_index.keep
         if saved is not None:
             self.master, self.rules, self._release = saved.master.table, saved.rules, saved.master.release
@@ -123,7 +123,7 @@ class KnownAddresses:
     def __init__(self, reference: Reference) -> None:
         saved = reference.directory / KNOWN
         if saved.exists():
-            self._known = saved_index.Mapped(saved).table
+            self._known = saved_index.Mapped(saved, populate=True).table
         else:
             self._known = known_table(pq.read_table(reference.last_known))
 

@@ -5,9 +5,9 @@ store directory:
 
 - `reference.parquet`: one row per (taxpayer, address), standard columns + uid;
 - `last_known.parquet`: per TIN, the address with the latest `address_as_of`;
-- `index_known.arrow`: the same rows sorted by TIN, mapped by a batch's lookups;
+- `index_known.arrow`: the same rows sorted by TIN, mapped and searched by `last_known`;
 - `tf_<column>.parquet`: term frequencies from the master, for Splink;
-- `index_*.arrow` and `index.json`: the candidate index, mapped by a batch (saved_index.py);
+- `index_master.arrow`, `index_rule*.arrow` and `index.json`: the candidate index (saved_index.py);
 - `model.json`: the trained Splink model;
 - `reference.json`: what was loaded, when, and its digest.
 """
@@ -238,9 +238,9 @@ REJECTED = "rejected.csv"
 
 
 def _standardise(path: Path, staging: Path, today: dt.date) -> None:
-    """The master's sound rows with their standard columns and a uid, written a block at a time (and
-    the candidate index's columns of them, saved_index.py); the
-    defects of the rows set aside (when a load allows some) into REJECTED, one line per defect.
+    """The master's sound rows with their standard columns and a uid, written a block at a time (with
+    the candidate index's columns of them, saved_index.py); the defects of the rows set aside (when a
+    load allows some) into REJECTED, one line per defect.
     The blocks are standardised on every core (standardising.py)."""
     writer: pq.ParquetWriter | None = None
     uid = 0
