@@ -15,15 +15,17 @@ memory at start-up, which a batch cannot afford. So the load saves it:
   gives for a fixed value.
 
 The files are mapped, not read: the operating system pages in what a lookup
-touches, from its page cache. A chunk's rows lie all over the master, so a lookup
-touches most of its pages; each file's pages are let go of (MADV_DONTNEED) once a
-rule has been searched and once a block of the master's rows has been taken, so
-that the process holds one rule or one block at a time, not the index (at 10M
-taxpayers 5.8 GB, which would otherwise count in the process's resident memory,
-though the page cache can drop it at any time). A saved index
-is used only when its rules are the model's and DuckDB hashes as it did at the
-load (a DuckDB upgrade may change `hash`); otherwise it is not opened, and the
-candidates come from a scan, as they did before the index was saved.
+touches, from its page cache. A chunk's rows lie all over the master, so a batch's
+lookup touches most of its pages; a batch lets go of each file's pages
+(MADV_DONTNEED) once a rule has been searched and once a block of the master's
+rows has been taken, so that it holds one rule or one block at a time, not the
+index (5.8 GB at 10M taxpayers, which would otherwise count in its resident
+memory, though the page cache can drop it at any time). A service reads the files
+in whole when it starts and keeps them, so that no call waits for the disk.
+
+A saved index is used only when its rules are the model's and DuckDB hashes as
+it did at the load (a DuckDB upgrade may change `hash`); otherwise it is not
+opened, and a batch's candidates come from a scan, as before the index was saved.
 """
 
 from __future__ import annotations
@@ -48,7 +50,14 @@ from taxmatch.matching import duck, model
 log = logging.getLogger(__name__)
 MASTER, CHECK = "index_master.arrow", "index.json"
 COLUMNS: tuple[str, ...] = (model.UID, "tin", *model.COMPARED_COLUMNS)  # what a candidate's scoring reads
-_PROBE = "SELECT hash('taxmatch', 6103)"  # a value whose hash says whether DuckDB still hashes the same
+# Text keys hashed as the rules' are (several text columns combined): if DuckDB hashes them otherwise
+# than at the load, the saved hashes would miss candidates.
+_PROBE = "SELECT hash('taxmatch', '6103', 'i', '2')"
+
+
+# Linux's; elsewhere a mapping is neither read in at once nor let go of, which changes only memory and time.
+_POPULATE: int = getattr(mmap, "MAP_POPULATE", 0)
+_LET_GO: int | None = getattr(mmap, "MADV_DONTNEED", None)
 
 
 def rule_file(number: int) -> str:
@@ -82,13 +91,14 @@ class Mapped:
     first calls wait for the disk, 771 ms for the first call at 10M taxpayers)."""
 
     def __init__(self, path: Path, populate: bool = False) -> None:
-        flags = mmap.MAP_SHARED | (mmap.MAP_POPULATE if populate else 0)
+        flags = mmap.MAP_SHARED | (_POPULATE if populate else 0)
         with path.open("rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
         self.table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(self._map))).read_all()
 
     def release(self) -> None:
-        self._map.madvise(mmap.MADV_DONTNEED)
+        if _LET_GO is not None:
+            self._map.madvise(_LET_GO)
 
 
 def rule(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], master: str = "master") -> pa.Table:
