@@ -95,6 +95,19 @@ def test_an_index_that_does_not_fit_this_version_is_not_used(
 
 
 @pytest.mark.slow
+def test_an_index_whose_rows_are_not_in_uid_order_is_not_used(store: Path, tmp_path: Path) -> None:
+    """Rows are taken by uid as position: a master file whose uids are not its positions would give
+    other people's rows."""
+    ref = _copy(store, tmp_path)
+    path = ref.directory / saved_index.MASTER
+    master = pa.ipc.open_file(pa.OSFile(str(path))).read_all()  # read, not mapped: the file is rewritten
+    shifted = master.set_column(0, model.UID, pa.compute.add(master.column(model.UID), 1))
+    with pa.ipc.new_file(str(path), shifted.schema) as writer:
+        writer.write_table(shifted)
+    assert saved_index.open_saved(ref.directory) is None
+
+
+@pytest.mark.slow
 def test_a_store_loaded_without_an_index_is_scanned_with_the_same_candidates(
     store: Path, tmp_path: Path
 ) -> None:

@@ -173,14 +173,26 @@ def open_saved(directory: Path, populate: bool = False) -> Saved | None:
         hashes_alike = check.get("hash_probe") == _probe(probe)
     finally:
         probe.close()
-    if check.get("rules") != list(model.BLOCKING_RULES) or not hashes_alike:
-        log.warning("the saved candidate index does not fit this version; batches will scan the master")
+    master = Mapped(directory / MASTER, populate)
+    if check.get("rules") != list(model.BLOCKING_RULES) or not hashes_alike or not _by_position(master.table):
+        log.warning(
+            "the saved candidate index does not fit this version: batches scan the master, and a service "
+            "builds the index in memory; load the master again to save one that fits"
+        )
         return None
     rules = []
     for number, blocking in enumerate(model.BLOCKING_RULES):
         mapped = Mapped(directory / rule_file(number), populate)
         rules.append(as_rule(model.rule_columns(blocking), mapped.table, mapped.release))
-    return Saved(Mapped(directory / MASTER, populate), rules)
+    return Saved(master, rules)
+
+
+def _by_position(master: pa.Table) -> bool:
+    """Whether each row's uid is its position, as the load writes them (a row is taken by its uid)."""
+    if master.num_rows == 0:
+        return True
+    uids = master.column(model.UID)
+    return bool(uids[0].as_py() == 0 and uids[-1].as_py() == master.num_rows - 1)
 
 
 class Blocks:
