@@ -33,8 +33,8 @@ class CandidateIndex:
     def __init__(
         self, reference: Reference, saved: saved_index.Saved | None = None, let_go: bool = False
     ) -> None:
-        """`let_go`: let go of the mapped pages each search touched (a batch: see saved_index.py); a
-        service keeps them, so that a call does not read them in again (at most the index's size)."""
+        """`let_go`: let go of the mapped pages each search touched (a batch: see saved_index.py); else
+        (a service) the files are read in whole as they are mapped, and kept, so no call waits for them."""
         self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
         saved = saved or saved_index.open_saved(reference.directory, populate=not let_go)
