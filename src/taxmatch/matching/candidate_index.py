@@ -16,6 +16,7 @@ from there; a store loaded without one builds it in memory.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -30,15 +31,13 @@ class CandidateIndex:
     """The master's standard columns, and one sorted hash array per blocking rule: mapped from the files
     the load saved (saved_index.py), or built in memory from the reference when there are none."""
 
-    def __init__(
-        self, reference: Reference, saved: saved_index.Saved | None = None, let_go: bool = False
-    ) -> None:
-        """`let_go`: let go of the mapped pages each search touched (a batch: see saved_index.py); else
-        (a service) the files are read in whole as they are mapped, and kept, so no call waits for them."""
+    def __init__(self, reference: Reference, saved: saved_index.Saved | None = None) -> None:
+        """`saved`: the saved index as `saved` opened it for a batch; a service's own opening reads the
+        files in whole and keeps them, so that no call waits for them (saved_index.Mapped)."""
         self._con = duck.connect(reference.budget)
         self._lock = threading.Lock()
-        saved = saved or saved_index.open_saved(reference.directory, populate=not let_go)
-        self._let_go, self._release = let_go, saved_index.keep
+        saved = saved or saved_index.open_saved(reference.directory, kept=True)
+        self._release: Callable[[], None] = saved_index.keep
         if saved is not None:
             self.master, self.rules, self._release = saved.master.table, saved.rules, saved.master.release
         else:
@@ -62,7 +61,7 @@ class CandidateIndex:
         the pages it touched; None when it saved none this code may use (then a batch scans instead:
         building it would cost more than the scans it saves)."""
         found = saved_index.open_saved(reference.directory)
-        return None if found is None else cls(reference, found, let_go=True)
+        return None if found is None else cls(reference, found)
 
     def _built(self, reference: Reference) -> tuple[pa.Table, list[saved_index.Rule]]:
         """The master's columns and the rules' arrays, made in memory (a store loaded before the index
@@ -95,10 +94,9 @@ class CandidateIndex:
         wanted = []
         for rule, column in zip(self.rules, keys.columns, strict=True):
             wanted.append(_reached(rule, column))
-            if self._let_go:
-                rule.release()
+            rule.release()  # a batch's mapping lets go of the pages; a service's keeps them
         rows = np.unique(np.concatenate(wanted)) if wanted else np.empty(0, np.int64)
-        return self._blocks.take(rows, self._release if self._let_go else saved_index.keep)
+        return self._blocks.take(rows, self._release)
 
     def close(self) -> None:
         self._con.close()
@@ -123,7 +121,7 @@ class KnownAddresses:
     def __init__(self, reference: Reference) -> None:
         saved = reference.directory / KNOWN
         if saved.exists():
-            self._known = saved_index.Mapped(saved, populate=True).table
+            self._known = saved_index.Mapped(saved, kept=True).table
         else:
             self._known = known_table(pq.read_table(reference.last_known))
 

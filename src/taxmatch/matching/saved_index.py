@@ -84,20 +84,22 @@ class Rule:
 
 
 class Mapped:
-    """An Arrow file mapped read-only, with no copy; `release` lets go of the pages this process touched
-    (they stay in the page cache, and are read from it again when next touched).
+    """An Arrow file mapped read-only, with no copy.
 
-    `populate`: read every page in as the file is mapped (a service, which keeps them: otherwise its
-    first calls wait for the disk, 771 ms for the first call at 10M taxpayers)."""
+    `kept` (a service): every page is read in as the file is mapped, and kept; otherwise its first
+    calls wait for the disk (771 ms for the first call at 10M taxpayers). Not kept (a batch): pages
+    are read in as they are touched, and `release` lets go of them (they stay in the page cache, and
+    are read from it again when next touched)."""
 
-    def __init__(self, path: Path, populate: bool = False) -> None:
-        flags = mmap.MAP_SHARED | (_POPULATE if populate else 0)
+    def __init__(self, path: Path, kept: bool = False) -> None:
+        flags = mmap.MAP_SHARED | (_POPULATE if kept else 0)
         with path.open("rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+        self.kept = kept
         self.table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(self._map))).read_all()
 
     def release(self) -> None:
-        if _LET_GO is not None:
+        if _LET_GO is not None and not self.kept:
             self._map.madvise(_LET_GO)
 
 
@@ -161,9 +163,9 @@ class Saved:
     rules: list[Rule]
 
 
-def open_saved(directory: Path, populate: bool = False) -> Saved | None:
-    """The saved index, mapped (`populate`: read in whole, see Mapped); None when the store has none, or
-    one this code must not use."""
+def open_saved(directory: Path, kept: bool = False) -> Saved | None:
+    """The saved index, mapped (`kept`: read in whole and kept, see Mapped); None when the store has
+    none, or one this code must not use."""
     check_path = directory / CHECK
     if not check_path.exists():
         return None
@@ -173,8 +175,10 @@ def open_saved(directory: Path, populate: bool = False) -> Saved | None:
         hashes_alike = check.get("hash_probe") == _probe(probe)
     finally:
         probe.close()
-    master = Mapped(directory / MASTER, populate)
-    if check.get("rules") != list(model.BLOCKING_RULES) or not hashes_alike or not _by_position(master.table):
+    # The rules and the hash first: a service's mapping reads the whole master file in.
+    fits = check.get("rules") == list(model.BLOCKING_RULES) and hashes_alike
+    master = Mapped(directory / MASTER, kept) if fits else None
+    if master is None or not _by_position(master.table):
         log.warning(
             "the saved candidate index does not fit this version: batches scan the master, and a service "
             "builds the index in memory; load the master again to save one that fits"
@@ -182,7 +186,7 @@ def open_saved(directory: Path, populate: bool = False) -> Saved | None:
         return None
     rules = []
     for number, blocking in enumerate(model.BLOCKING_RULES):
-        mapped = Mapped(directory / rule_file(number), populate)
+        mapped = Mapped(directory / rule_file(number), kept)
         rules.append(as_rule(model.rule_columns(blocking), mapped.table, mapped.release))
     return Saved(master, rules)
 
