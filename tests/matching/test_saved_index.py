@@ -108,6 +108,22 @@ def test_an_index_whose_rows_are_not_in_uid_order_is_not_used(store: Path, tmp_p
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", [saved_index.MASTER, saved_index.rule_file(3)])
+def test_an_index_file_cut_short_is_not_used_and_says_why(
+    store: Path, tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged file of the store's own (a disk filled during a copy) is not read as an index: the
+    batch scans, which gives the same answers, and the log says which store and what to do."""
+    ref = _copy(store, tmp_path)
+    path = ref.directory / name
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert saved_index.open_saved(ref.directory) is None
+    assert CandidateIndex.saved(ref) is None
+    assert "cannot be read" in caplog.text and str(ref.directory) in caplog.text
+    assert "load the master again" in caplog.text
+
+
+@pytest.mark.slow
 def test_a_store_loaded_without_an_index_is_scanned_with_the_same_candidates(
     store: Path, tmp_path: Path
 ) -> None:

@@ -176,19 +176,32 @@ def open_saved(directory: Path, kept: bool = False) -> Saved | None:
     finally:
         probe.close()
     # The rules and the hash first: a service's mapping reads the whole master file in.
-    fits = check.get("rules") == list(model.BLOCKING_RULES) and hashes_alike
-    master = Mapped(directory / MASTER, kept) if fits else None
-    if master is None or not _by_position(master.table):
-        log.warning(
-            "the saved candidate index does not fit this version: batches scan the master, and a service "
-            "builds the index in memory; load the master again to save one that fits"
-        )
+    if check.get("rules") != list(model.BLOCKING_RULES) or not hashes_alike:
+        _unused(directory, "it does not fit this version")
         return None
-    rules = []
-    for number, blocking in enumerate(model.BLOCKING_RULES):
-        mapped = Mapped(directory / rule_file(number), kept)
-        rules.append(as_rule(model.rule_columns(blocking), mapped.table, mapped.release))
+    try:
+        master = Mapped(directory / MASTER, kept)
+        rules = []
+        for number, blocking in enumerate(model.BLOCKING_RULES):
+            mapped = Mapped(directory / rule_file(number), kept)
+            rules.append(as_rule(model.rule_columns(blocking), mapped.table, mapped.release))
+    except (OSError, ValueError, pa.ArrowException) as exc:  # a file missing, cut short or damaged
+        _unused(directory, f"it cannot be read ({exc})")
+        return None
+    if not _by_position(master.table):
+        _unused(directory, "its rows are not in uid order")
+        return None
     return Saved(master, rules)
+
+
+def _unused(directory: Path, why: str) -> None:
+    """Say why the saved index is not used, and what is done instead (the answers are the same)."""
+    log.warning(
+        "the candidate index saved in %s is not used: %s. Batches scan the master instead, and a service "
+        "builds the index in memory; load the master again to save one that fits.",
+        directory,
+        why,
+    )
 
 
 def _by_position(master: pa.Table) -> bool:
