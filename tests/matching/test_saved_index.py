@@ -108,7 +108,7 @@ def test_an_index_whose_rows_are_not_in_uid_order_is_not_used(store: Path, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [saved_index.MASTER, saved_index.rule_file(3)])
+@pytest.mark.parametrize("name", [saved_index.MASTER, saved_index.rule_file(3), saved_index.CHECK])
 def test_an_index_file_cut_short_is_not_used_and_says_why(
     store: Path, tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
 ) -> None:

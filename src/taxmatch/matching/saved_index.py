@@ -169,7 +169,11 @@ def open_saved(directory: Path, kept: bool = False) -> Saved | None:
     check_path = directory / CHECK
     if not check_path.exists():
         return None
-    check: dict[str, Any] = json.loads(check_path.read_text(encoding="utf-8"))
+    try:
+        check: dict[str, Any] = json.loads(check_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _unused(directory, f"{CHECK} cannot be read ({exc})")
+        return None
     probe = duck.connect()
     try:
         hashes_alike = check.get("hash_probe") == _probe(probe)
