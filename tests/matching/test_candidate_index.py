@@ -15,7 +15,7 @@ import pytest
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import candidate_index as index
-from taxmatch.matching import model, reference
+from taxmatch.matching import known_addresses, model, reference
 from taxmatch.matching import scorer as matcher
 from taxmatch.matching.search import WholeMaster
 from taxmatch.matching.term_frequencies import TermFrequencies
@@ -109,9 +109,9 @@ def test_last_known_addresses_from_memory_match_the_file(
     ref, _ = loaded
     tins = [str(t) for t in pq.read_table(ref.last_known, columns=["tin"]).column("tin").to_pylist()[::50]]
     asked = [*tins, "000000000", tins[0]]
-    from_file = reference.last_known(ref, asked)
+    from_file = known_addresses.last_known(ref, asked)
     assert len(from_file) == len(tins)
-    assert index.KnownAddresses(ref).last_known(asked) == from_file
+    assert known_addresses.KnownAddresses(ref).last_known(asked) == from_file
 
 
 def _binding_seconds(con: duckdb.DuckDBPyConnection, profile: Path, statement: Callable[[], object]) -> float:

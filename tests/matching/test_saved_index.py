@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from taxmatch.lab import synth
 from taxmatch.layout import Layout
 from taxmatch.matching import model, reference, saved_index, scorer
-from taxmatch.matching.candidate_index import CandidateIndex, KnownAddresses
+from taxmatch.matching.candidate_index import CandidateIndex
+from taxmatch.matching.known_addresses import KNOWN, KnownAddresses, last_known
 from tests.conftest import at
 
 TODAY = dt.date(2026, 11, 25)
@@ -180,10 +181,32 @@ def test_last_known_addresses_are_found_by_search_as_by_a_scan(store: Path, tmp_
     ref = _copy(store, tmp_path)
     tins = [str(t) for t in pq.read_table(ref.last_known, columns=["tin"]).column("tin").to_pylist()[::7]]
     asked = [*tins, "000000000", "12345678", "not a tin", tins[0]]
-    searched = reference.last_known(ref, asked)
-    assert _resident_kib(ref.directory / reference.KNOWN) == 0
+    searched = last_known(ref, asked)
+    assert _resident_kib(ref.directory / KNOWN) == 0
     mapped = KnownAddresses(ref).last_known(asked)  # the service's, from the same file
-    (ref.directory / reference.KNOWN).unlink()  # a store loaded before: the parquet file is scanned
-    scanned = reference.last_known(ref, asked)
+    (ref.directory / KNOWN).unlink()  # a store loaded before: the parquet file is scanned
+    scanned = last_known(ref, asked)
     assert len(scanned) == len(tins) > 100
     assert searched == scanned == mapped == KnownAddresses(ref).last_known(asked)  # read into memory
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["cut", "columns"])
+def test_last_known_addresses_in_a_damaged_file_are_found_by_a_scan(
+    store: Path, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged `index_known.arrow` is not searched (nor does it stop the batch with Arrow's error): the
+    same addresses come from last_known.parquet, and the log says which file and what to do."""
+    ref = _copy(store, tmp_path)
+    tins = [str(t) for t in pq.read_table(ref.last_known, columns=["tin"]).column("tin").to_pylist()[::7]]
+    searched = last_known(ref, tins)
+    path = ref.directory / KNOWN
+    if damage == "cut":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:  # whole, but not as the load writes it: the TINs' numbers missing
+        table = pa.ipc.open_file(path).read_all().drop_columns(["tin_number"])
+        with pa.ipc.new_file(str(path), table.schema) as writer:
+            writer.write_table(table)
+    assert last_known(ref, tins) == searched
+    assert KnownAddresses(ref).last_known(tins) == searched  # the service, at its start
+    assert str(path) in caplog.text and "load the master again" in caplog.text

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from taxmatch.matching import duck, model, saved_index
-from taxmatch.matching.reference import KNOWN, Reference, known_in, known_table
+from taxmatch.matching.reference import Reference
 
 
 class CandidateIndex:
@@ -112,19 +112,3 @@ def _reached(rule: saved_index.Rule, column: pa.ChunkedArray) -> npt.NDArray[np.
     within = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - lengths, lengths)
     found: npt.NDArray[np.int64] = rule.uids[np.repeat(lows, lengths) + within]  # a copy
     return found
-
-
-class KnownAddresses:
-    """Every TIN's last known address, sorted by TIN, for a call's lookups (the service): the file the
-    load saved, mapped (its pages kept), or the rows read into memory for a store loaded without it."""
-
-    def __init__(self, reference: Reference) -> None:
-        saved = reference.directory / KNOWN
-        if saved.exists():
-            self._known = saved_index.Mapped(saved, kept=True).table
-        else:
-            self._known = known_table(pq.read_table(reference.last_known))
-
-    def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        """As reference.last_known."""
-        return known_in(self._known, tins)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import shutil
 from collections.abc import Callable, Generator
 from contextlib import closing
@@ -25,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -36,10 +34,10 @@ from taxmatch.errors import Location, NoMasterLoaded
 from taxmatch.interchange import MASTER_COLUMNS
 from taxmatch.layout import Layout
 from taxmatch.matching import duck, explain, master_file, model, saved_index, standardising, training
+from taxmatch.matching.known_addresses import ADDRESS_COLUMNS, save_known
 
 log = logging.getLogger(__name__)
 # What a disclosure holds, in the order of the result file's disclosed_* columns.
-ADDRESS_COLUMNS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
 
 Step = Callable[[str], None]
 
@@ -74,65 +72,6 @@ class Reference:
     def model(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.model_path.read_text(encoding="utf-8"))
         return loaded
-
-
-KNOWN = "index_known.arrow"
-_NINE_DIGITS = re.compile(r"\d{9}")  # every master TIN (master_file.check): a number that sorts as the text
-
-
-def last_known(ref: Reference, tins: list[str]) -> dict[str, tuple[str, ...]]:
-    """The last known address (street, unit, city, state, ZIP) of each of these TINs on file."""
-    if not tins:
-        return {}
-    if (ref.directory / KNOWN).exists():
-        return _known(ref.directory / KNOWN, tins)
-    con = duck.connect(ref.budget)
-    con.register("wanted", pa.table({"tin": pa.array(sorted(set(tins)), pa.string())}))
-    found = con.sql(
-        f"SELECT k.tin, {', '.join(ADDRESS_COLUMNS)} FROM read_parquet(?) k JOIN wanted USING (tin)",
-        params=[str(ref.last_known)],
-    ).to_arrow_table()
-    con.close()
-    # A column at a time, each row's address a tuple made by zip: a chunk asks for ~47,000 TINs, and
-    # DuckDB's fetchall made its rows through Python one value at a time.
-    addresses = zip(*(found.column(c).to_pylist() for c in ADDRESS_COLUMNS), strict=True)
-    return dict(zip(found.column("tin").to_pylist(), addresses, strict=True))
-
-
-def _known(path: Path, tins: list[str]) -> dict[str, tuple[str, ...]]:
-    """`last_known` by binary search in the rows the load saved sorted by TIN: a chunk's ~47,000 TINs
-    scanned the whole of `last_known.parquet` (10M rows at a national master) for each chunk."""
-    mapped = saved_index.Mapped(path)
-    try:
-        return known_in(mapped.table, tins)
-    finally:
-        mapped.release()  # what was found is copied out; the pages touched stay in the page cache only
-
-
-def known_in(known: pa.Table, tins: list[str]) -> dict[str, tuple[str, ...]]:
-    """The last known addresses of these TINs in `known`: last_known's rows in one chunk, sorted by
-    `tin_number` (the TIN as a number), by binary search."""
-    numbers = known.column("tin_number").chunk(0).to_numpy() if known.num_rows else np.empty(0, np.int64)
-    asked = np.array(sorted({int(t) for t in tins if _NINE_DIGITS.fullmatch(t)}), np.int64)
-    at = np.minimum(np.searchsorted(numbers, asked), max(len(numbers) - 1, 0))
-    held = at[numbers[at] == asked] if len(numbers) else at[:0]
-    found = known.take(pa.array(held, pa.int64()))
-    addresses = zip(*(found.column(c).to_pylist() for c in ADDRESS_COLUMNS), strict=True)
-    return dict(zip(found.column("tin").to_pylist(), addresses, strict=True))
-
-
-def known_table(known: pa.Table) -> pa.Table:
-    """last_known's rows (tin and the address columns) as `known_in` searches them."""
-    numbered = known.select(["tin", *ADDRESS_COLUMNS])
-    numbered = numbered.add_column(0, "tin_number", pc.cast(numbered.column("tin"), pa.int64()))
-    return numbered.sort_by("tin_number").combine_chunks()
-
-
-def _save_known(staging: Path) -> None:
-    """`index_known.arrow`: last_known.parquet's rows as `known_in` searches them, in one block."""
-    rows = known_table(pq.read_table(staging / "last_known.parquet"))
-    with pa.ipc.new_file(str(staging / KNOWN), rows.schema) as writer:
-        writer.write_table(rows, max_chunksize=max(rows.num_rows, 1))
 
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -210,7 +149,7 @@ def load(
             FROM master WHERE {column} IS NOT NULL GROUP BY {column})
             TO '{staging / f"tf_{column}.parquet"}' (FORMAT parquet)""",
         )
-    _save_known(staging)
+    save_known(staging)
     saved_index.save_rules(con, staging)
     taxpayers = con.sql("SELECT count(DISTINCT tin) FROM master").fetchall()[0][0]
     step("training the matching model")

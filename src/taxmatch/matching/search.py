@@ -13,8 +13,9 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from taxmatch.matching import reference, scorer
-from taxmatch.matching.candidate_index import CandidateIndex, KnownAddresses
+from taxmatch.matching import known_addresses, reference, scorer
+from taxmatch.matching.candidate_index import CandidateIndex
+from taxmatch.matching.known_addresses import KnownAddresses
 from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.rules.decide import Candidate
 
@@ -42,7 +43,7 @@ class WholeMaster:
         return self._matcher.score(requests)
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        return reference.last_known(self.ref, tins)
+        return known_addresses.last_known(self.ref, tins)
 
     def close(self) -> None:
         if self._matcher is not None:
@@ -63,7 +64,7 @@ class SparkMaster:
         return self.matcher.score(requests)
 
     def last_known(self, tins: list[str]) -> dict[str, tuple[str, ...]]:
-        return reference.last_known(self.ref, tins)  # a lookup of the matched few: no cluster needed
+        return known_addresses.last_known(self.ref, tins)  # a lookup of the matched few: no cluster needed
 
     def close(self) -> None:
         self.matcher.close()

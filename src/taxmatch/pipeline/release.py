@@ -21,7 +21,7 @@ from taxmatch.agreement import Agreement
 from taxmatch.db import decisions, disclosure, ledger, protected, verdicts
 from taxmatch.errors import Conflict
 from taxmatch.interchange import DISCLOSED_COLUMNS, REQUEST_COLUMNS
-from taxmatch.matching import reference
+from taxmatch.matching import known_addresses, reference
 from taxmatch.pipeline import answer_files, intake, oversight
 from taxmatch.pipeline.context import Context
 from taxmatch.reasons import Outcome, Reason, for_requester, join
@@ -90,7 +90,7 @@ def account(ctx: Context, batch_id: str, now: dt.datetime) -> dict[str, str]:
     asked = _asked(Path(request_file), {rid for rid, _ in verified})
     tins = [tin for rid, tin in verified if rid not in withheld]
     found = reference.open_reference(ctx.layout, ctx.budget)
-    addresses = reference.last_known(found, tins) if tins else {}  # what leaves, as its entry records it
+    addresses = known_addresses.last_known(found, tins) if tins else {}  # what leaves, as recorded
     items = [
         disclosure.Disclosure.of(batch_id, asked[rid], tin, ctx.agreement, addresses.get(tin, ()))
         for rid, tin in verified
