@@ -4,10 +4,12 @@ import sqlite3
 from pathlib import Path
 
 import orjson
+import pytest
 from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import IntegrityError
 
 from taxmatch.db import bulk
-from taxmatch.db.engine import connect
+from taxmatch.db.engine import SQLITE_CACHE_KIB, connect
 from taxmatch.db.schema import decisions, metadata
 from tests.conftest import inserts_sent
 
@@ -97,3 +99,25 @@ def test_a_driver_without_positional_parameters_gets_sqlalchemys_executemany(tmp
         bulk.insert(conn, decisions, rows)
     assert [many for _, many in sent] == [True]
     assert _stored(engine) == WANTED
+
+
+def test_a_key_taken_twice_fails_the_whole_transaction_and_stores_nothing(engine: Engine) -> None:
+    """A request id stored twice in one batch fails as it always did (the database's integrity error),
+    and none of the transaction's rows stay, those of earlier statements included: on SQLite the
+    statement says so (OR ROLLBACK), which spares it a statement journal (bulk.py)."""
+    with pytest.raises(IntegrityError), inserts_sent(engine) as sent, engine.begin() as conn:
+        bulk.insert(conn, decisions, [_row("R1"), _row("R2")])
+        bulk.insert(conn, decisions, [_row("R3"), _row("R1")])
+    assert all(s.startswith("INSERT OR ROLLBACK") == (engine.dialect.name == "sqlite") for s, _ in sent)
+    assert _stored(engine) == []
+    _statements(engine, [_row("R1")])  # and the store takes the next transaction as before
+    assert [r[0] for r in _stored(engine)] == ["R1"]
+
+
+def test_a_sqlite_store_s_connections_have_room_for_a_chunk_of_decisions(tmp_path: Path) -> None:
+    """Every connection to a SQLite store gets the larger page cache (db/engine.py), not SQLite's 2 MiB
+    in which a chunk's pages were written out and read back before its commit."""
+    engine = connect(tmp_path)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+    engine.dispose()

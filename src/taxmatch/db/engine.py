@@ -8,13 +8,14 @@ logged at debug level (logger `sqlalchemy.engine`, shown by `taxmatch -vv`).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 
 from taxmatch.errors import Location, StoreError
 from taxmatch.layout import Layout
@@ -38,9 +39,22 @@ def connect(root: Path, url: str | None = None) -> Engine:
             fix="Pass a writable --store directory or set TAXMATCH_STORE.",
         ) from exc
     engine = create_engine(database_url(layout, url), json_serializer=_json, json_deserializer=orjson.loads)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_cache)
     migrate(engine)
     log.debug("store %s open on %s", root, engine.url.render_as_string(hide_password=True))
     return engine
+
+
+# SQLite's page cache per connection (2 MiB by default), taken only as pages are used. A batch's chunk of
+# 100,000 decisions is ~135 MiB of new pages in one transaction: in 2 MiB each page was written out
+# and read back several times before the commit (567,214 writes and 451,635 reads for 300,000 rows,
+# against 119,486 writes in this cache).
+SQLITE_CACHE_KIB = 256 * 1024
+
+
+def _sqlite_cache(driver: sqlite3.Connection, _: object) -> None:
+    driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def _json(value: Any) -> str:
