@@ -1,5 +1,6 @@
 import csv
 import io
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -131,3 +132,20 @@ def test_rows_of_a_slice_or_of_several_chunks_are_those_rows_alone(cells: list[s
     expected = io.StringIO(newline="")
     csv.writer(expected, lineterminator="\r\n").writerows([atomic.escape(c)] * 2 for c in cells[cut:])
     assert b"".join(bytes(b) for b in output._csv_rows(given_columns)) == expected.getvalue().encode()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.text(alphabet="=+-@\t\r\n\",'a ", max_size=4), min_size=1, max_size=12),
+    cuts=st.lists(st.integers(0, 12), max_size=3),
+)
+def test_only_the_cells_that_need_it_are_escaped_or_quoted_in_any_chunking(
+    cells: list[str], cuts: list[int]
+) -> None:
+    """Formulas and cells to quote are changed alone, the others kept as they are, in whatever chunks
+    the column comes: each cell as the csv module writes atomic.escape's."""
+    bounds = sorted({0, len(cells), *(min(c, len(cells)) for c in cuts)})
+    column = pa.chunked_array([pa.array(cells[a:b], pa.string()) for a, b in itertools.pairwise(bounds)])
+    expected = io.StringIO(newline="")
+    csv.writer(expected, lineterminator="\r\n").writerows([atomic.escape(c)] * 2 for c in cells)
+    assert b"".join(bytes(b) for b in output._csv_rows([column, column])) == expected.getvalue().encode()

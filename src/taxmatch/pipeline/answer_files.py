@@ -61,10 +61,28 @@ def _cells(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Each cell of a text column as the CSV holds it: escaped (atomic.escape), then quoted where it
     holds a quote, a comma or a line break, as Python's csv module quotes (QUOTE_MINIMAL, CRLF)."""
     text = pc.fill_null(column, "")
-    formula = pc.match_substring_regex(text, _FORMULA)
-    escaped = pc.if_else(formula, pc.binary_join_element_wise("'", text, ""), text)
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(escaped, '"', '""'), '"', "")
-    return pc.if_else(pc.match_substring_regex(escaped, '[",\r\n]'), quoted, escaped)
+    escaped = _only(
+        pc.match_substring_regex(text, _FORMULA), text, lambda t: pc.binary_join_element_wise("'", t, "")
+    )
+    return _only(
+        pc.match_substring_regex(escaped, '[",\r\n]'),
+        escaped,
+        lambda t: pc.binary_join_element_wise('"', pc.replace_substring(t, '"', '""'), '"', ""),
+    )
+
+
+def _only(
+    wanted: pa.ChunkedArray | pa.Array,
+    cells: pa.ChunkedArray | pa.Array,
+    change: Callable[[pa.ChunkedArray | pa.Array], pa.ChunkedArray | pa.Array],
+) -> pa.ChunkedArray | pa.Array:
+    """`cells` with `change` made to the wanted ones. Most pages of a batch hold no formula and nothing
+    to quote (none of the 1.28M-row benchmark batch's 27M cells), and making the change to every cell
+    of such a page, to keep it in none, was most of the time Arrow took to write its cells: 0.76 s for
+    5.1M cells, 0.28 s without it. A page with any is changed whole, as before (0.74-0.78 s)."""
+    if not pc.any(wanted).as_py():
+        return cells
+    return pc.if_else(wanted, change(cells), cells)
 
 
 def _csv_rows(columns: Sequence[pa.Array | pa.ChunkedArray]) -> Iterator[pa.Buffer]:
