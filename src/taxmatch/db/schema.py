@@ -86,12 +86,12 @@ decisions = Table(
     Column("asked", JSON),
     # An official's cases, read from the index alone (the caseload count of every call and batch).
     Index("decisions_by_official_case", "official", "case_number", "batch_id"),
-    # The rows held for review, a few in a hundred: the review queue and the backlog read these, not the
-    # whole store (a scan of every batch's decisions: 33 s at 7.6M rows, for every report). The outcome
-    # in it too, so that the backlog is counted from the index alone (0.05 s there, from a cold cache).
     # A batch's rows counted by outcome and reasons (the oversight report) from the index alone, not
     # from every row's whole record (3.9 s at 1.28M rows; 0.15 s so).
     Index("decisions_counted", "batch_id", "outcome", "reason_codes"),
+    # The rows held for review, a few in a hundred: the review queue and the backlog read these, not the
+    # whole store (a scan of every batch's decisions: 33 s at 7.6M rows, for every report). The outcome
+    # in it too, so that the backlog is counted from the index alone (0.05 s there, from a cold cache).
     Index(
         "decisions_held",
         "batch_id",

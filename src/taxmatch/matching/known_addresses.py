@@ -10,6 +10,7 @@ Parquet file instead, with the same answers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # reference.py saves these files at load, so it imports this 
     from taxmatch.matching.reference import Reference
 
 log = logging.getLogger(__name__)
+# What a disclosure holds, in the order of the result file's disclosed_* columns.
 ADDRESS_COLUMNS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
 KNOWN = "index_known.arrow"
 _NINE_DIGITS = re.compile(r"\d{9}")  # every master TIN (master_file.check): a number that sorts as the text
@@ -67,14 +69,19 @@ def saved_known(ref: Reference, kept: bool = False) -> saved_index.Mapped | None
         ):
             return mapped
         why = "its columns are not those the load writes"
+    _unread(saved, why, ref.last_known.name)
+    return None
+
+
+@functools.cache  # said once a process, not once for each of a batch's chunks
+def _unread(saved: Path, why: str, instead: str) -> None:
     log.warning(
         "%s cannot be read (%s): last known addresses are found in %s instead (the same answers, more "
         "slowly); load the master again to save it whole.",
         saved,
         why,
-        ref.last_known.name,
+        instead,
     )
-    return None
 
 
 def known_in(known: pa.Table, tins: list[str]) -> dict[str, tuple[str, ...]]:

@@ -37,7 +37,6 @@ from taxmatch.matching import duck, explain, master_file, model, saved_index, st
 from taxmatch.matching.known_addresses import ADDRESS_COLUMNS, save_known
 
 log = logging.getLogger(__name__)
-# What a disclosure holds, in the order of the result file's disclosed_* columns.
 
 Step = Callable[[str], None]
 
