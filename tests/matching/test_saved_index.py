@@ -125,6 +125,24 @@ def test_an_index_file_cut_short_is_not_used_and_says_why(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("reshape", ["two blocks", "a column dropped"])
+def test_a_rule_file_not_shaped_as_the_load_writes_it_is_not_used(
+    store: Path, tmp_path: Path, reshape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rule file read whole, but in two blocks, would have its second block's keys go unsearched (a
+    binary search reads one array), and one without its uids cannot be searched: neither is used."""
+    ref = _copy(store, tmp_path)
+    path = ref.directory / saved_index.rule_file(2)
+    table = pa.ipc.open_file(pa.OSFile(str(path))).read_all()  # read, not mapped: the file is rewritten
+    if reshape == "a column dropped":
+        table = table.drop_columns([model.UID])
+    with pa.ipc.new_file(str(path), table.schema) as writer:
+        writer.write_table(table, max_chunksize=max(table.num_rows // 2, 1))
+    assert saved_index.open_saved(ref.directory) is None
+    assert "cannot be read" in caplog.text and "load the master again" in caplog.text
+
+
+@pytest.mark.slow
 def test_a_store_loaded_without_an_index_is_scanned_with_the_same_candidates(
     store: Path, tmp_path: Path
 ) -> None:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # What a disclosure holds, in the order of the result file's disclosed_* columns.
 ADDRESS_COLUMNS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
 KNOWN = "index_known.arrow"
+KNOWN_COLUMNS: tuple[str, ...] = ("tin_number", "tin", *ADDRESS_COLUMNS)  # its rows sorted by tin_number
 _NINE_DIGITS = re.compile(r"\d{9}")  # every master TIN (master_file.check): a number that sorts as the text
 
 
@@ -60,17 +61,10 @@ def saved_known(ref: Reference, kept: bool = False) -> saved_index.Mapped | None
     if not saved.exists():
         return None
     try:
-        mapped = saved_index.Mapped(saved, kept)
-    except (OSError, ValueError, pa.ArrowException) as exc:  # cut short or damaged
-        why = str(exc)
-    else:
-        if mapped.table.schema.names == ["tin_number", "tin", *ADDRESS_COLUMNS] and (
-            mapped.table.column("tin_number").num_chunks <= 1
-        ):
-            return mapped
-        why = "its columns are not those the load writes"
-    _unread(saved, why, ref.last_known.name)
-    return None
+        return saved_index.Mapped(saved, KNOWN_COLUMNS, kept, one_block=True)
+    except saved_index.UNREADABLE as exc:
+        _unread(saved, str(exc), ref.last_known.name)
+        return None
 
 
 @functools.cache  # said once a process, not once for each of a batch's chunks
@@ -110,9 +104,7 @@ def known_table(known: pa.Table) -> pa.Table:
 
 def save_known(staging: Path) -> None:
     """`index_known.arrow`: last_known.parquet's rows as `known_in` searches them, in one block."""
-    rows = known_table(pq.read_table(staging / "last_known.parquet"))
-    with pa.ipc.new_file(str(staging / KNOWN), rows.schema) as writer:
-        writer.write_table(rows, max_chunksize=max(rows.num_rows, 1))
+    saved_index.write_block(staging / KNOWN, known_table(pq.read_table(staging / "last_known.parquet")))
 
 
 class KnownAddresses:

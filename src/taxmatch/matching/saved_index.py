@@ -34,7 +34,7 @@ import itertools
 import json
 import logging
 import mmap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +54,10 @@ COLUMNS: tuple[str, ...] = (model.UID, "tin", *model.COMPARED_COLUMNS)  # what a
 # than at the load, the saved hashes would miss candidates.
 _PROBE = "SELECT hash('taxmatch', '6103', 'i', '2')"
 
+
+RULE_COLUMNS: tuple[str, ...] = ("k", model.UID)  # a rule file's: its sorted key hashes, and their rows
+# What a saved file that is missing, cut short or damaged raises when it is mapped (Mapped).
+UNREADABLE = (OSError, ValueError, pa.ArrowException)
 
 # Linux's; elsewhere a mapping is neither read in at once nor let go of, which changes only memory and time.
 _POPULATE: int = getattr(mmap, "MAP_POPULATE", 0)
@@ -84,19 +88,27 @@ class Rule:
 
 
 class Mapped:
-    """An Arrow file mapped read-only, with no copy.
+    """An Arrow file the load saved, mapped read-only, with no copy; ValueError if it does not hold
+    `columns`, or holds them in more than one block where a search needs `one_block` (a binary search
+    reads one array: a second block's rows would go unsearched).
 
     `kept` (a service): every page is read in as the file is mapped, and kept; otherwise its first
     calls wait for the disk (771 ms for the first call at 10M taxpayers). Not kept (a batch): pages
     are read in as they are touched, and `release` lets go of them (they stay in the page cache, and
     are read from it again when next touched)."""
 
-    def __init__(self, path: Path, kept: bool = False) -> None:
+    def __init__(
+        self, path: Path, columns: Sequence[str], kept: bool = False, one_block: bool = False
+    ) -> None:
         flags = mmap.MAP_SHARED | (_POPULATE if kept else 0)
         with path.open("rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
         self.kept = kept
         self.table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(self._map))).read_all()
+        if self.table.schema.names != list(columns):
+            raise ValueError(f"its columns are {self.table.schema.names}, not {list(columns)}")
+        if one_block and self.table.num_rows and self.table.column(0).num_chunks != 1:
+            raise ValueError(f"its rows are in {self.table.column(0).num_chunks} blocks, not one")
 
     def release(self) -> None:
         if _LET_GO is not None and not self.kept:
@@ -146,11 +158,15 @@ def save_rules(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
     """Each blocking rule's sorted key hashes from the view `master`, then `index.json` (last: an index
     without it is not opened)."""
     for number, blocking in enumerate(model.BLOCKING_RULES):
-        table = rule(con, model.rule_columns(blocking))
-        with pa.ipc.new_file(str(directory / rule_file(number)), table.schema) as writer:
-            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
+        write_block(directory / rule_file(number), rule(con, model.rule_columns(blocking)))
     check = {"rules": list(model.BLOCKING_RULES), "hash_probe": _probe(con)}
     (directory / CHECK).write_text(json.dumps(check, indent=2), encoding="utf-8")
+
+
+def write_block(path: Path, table: pa.Table) -> None:
+    """An Arrow file of the table's rows in one block, as `Mapped(..., one_block=True)` takes it."""
+    with pa.ipc.new_file(str(path), table.schema) as writer:
+        writer.write_table(table, max_chunksize=max(table.num_rows, 1))
 
 
 def _probe(con: duckdb.DuckDBPyConnection) -> int:
@@ -184,12 +200,12 @@ def open_saved(directory: Path, kept: bool = False) -> Saved | None:
         _unused(directory, "it does not fit this version")
         return None
     try:
-        master = Mapped(directory / MASTER, kept)
+        master = Mapped(directory / MASTER, COLUMNS, kept)
         rules = []
         for number, blocking in enumerate(model.BLOCKING_RULES):
-            mapped = Mapped(directory / rule_file(number), kept)
+            mapped = Mapped(directory / rule_file(number), RULE_COLUMNS, kept, one_block=True)
             rules.append(as_rule(model.rule_columns(blocking), mapped.table, mapped.release))
-    except (OSError, ValueError, pa.ArrowException) as exc:  # a file missing, cut short or damaged
+    except UNREADABLE as exc:
         _unused(directory, f"it cannot be read ({exc})")
         return None
     if not _by_position(master.table):
