@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import multiprocessing
 import shutil
 import sqlite3
 from contextlib import closing
@@ -25,6 +26,7 @@ from taxmatch.matching import reference
 from taxmatch.matching.duck import Budget
 from taxmatch.matching.search import WholeMaster
 from taxmatch.pipeline import batch as pipeline
+from taxmatch.pipeline import chunking
 from taxmatch.pipeline.results import BatchReport
 from taxmatch.rules.decide import Candidate
 from tests.conftest import context_for, process_files
@@ -286,6 +288,27 @@ def test_a_batch_stopped_part_way_leaves_no_files_and_no_decisions(batch: Batch,
             mine = select(func.count()).select_from(table).where(table.c.batch_id == submission.batch_id)
             assert conn.execute(mine).scalar_one() == 0, table.name  # the earlier run replaced, then cleared
     assert decisions.held(ctx.engine, None, 10) == []
+
+
+def test_a_batch_stopped_before_its_chunks_stops_its_second_process(
+    batch: Batch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the second process starts before the checks of the whole batch, so that its start-up
+    runs beside them; if those checks fail, the batch stops with their error and the process with it."""
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)
+    ctx = context_for(store, NOW, agreement.load())
+    submission = pipeline.read_batch(batch.requests, batch.manifest, ctx.agreement)
+
+    def unreachable(*_: object) -> frozenset[str]:
+        assert multiprocessing.active_children(), "the second process starts before the caseloads"
+        raise sqlite3.OperationalError("the store went away")
+
+    monkeypatch.setattr(chunking, "overloaded", unreachable)
+    with pytest.raises(sqlite3.OperationalError, match="went away"):
+        pipeline.process(ctx, submission, tmp_path / "out", chunk_rows=400, second_process=True)
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 def test_a_second_process_that_cannot_start_stops_the_batch_with_nothing_written(

@@ -144,31 +144,35 @@ def process(
     ref = reference.open_reference(ctx.layout, ctx.budget)
     authority = Authority.of(ctx.agreement, now.date(), protected.active(ctx.engine, now.date()))
     owned, search = search is None, search or WholeMaster(ref)
-    overloaded = chunking.overloaded(ctx, requests, now)
-    job = answering.Answering(ctx, submission.manifest.signed_on, search, authority, now, overloaded)
     report = BatchReport(bid, kept=False)  # kept in request order below, when asked
     prior_bits = ref.prior_bits  # read from the saved model: once, not once per row
     decisions.clear_batch(ctx.engine, bid)
     size = chunk_rows or CHUNK_ROWS
     # A large batch on the default engine is gated and scored in a second process (scoring_process.py),
-    # in two chunks at least, so that the two processes work at once (1M / 100k: 32.9 s -> 27.6 s).
+    # in two chunks at least, so that the two processes work at once (1M / 100k: 32.9 s -> 27.6 s). It
+    # starts now, so that its start-up runs beside the checks of the whole batch below.
     large = len(requests) >= scoring_process.SECOND_PROCESS_ROWS
     second = (owned and large) if second_process is None else second_process
     if second and chunk_rows is None:
         size = min(size, -(-len(requests) // 2))
-    repeated = chunking.repeated(requests)  # the first row about a person stands, in file order
-    kept: list[tuple[int, Answer]] = []
-    pending = accounting.Pending.begin(ctx, bid) if released else None
-    # A batch of one chunk (an interactive call) is sorted back in memory; a larger one through DuckDB.
-    files: answer_files.Held | answer_files.Staged = (
-        answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
+    early = (
+        scoring_process.SecondProcess(ctx, submission.manifest.signed_on, now.date(), ref) if second else None
     )
-    order = chunking.by_locality(requests)
+    kept: list[tuple[int, Answer]] = []
     try:
+        overloaded = chunking.overloaded(ctx, requests, now)
+        job = answering.Answering(ctx, submission.manifest.signed_on, search, authority, now, overloaded)
+        repeated = chunking.repeated(requests)  # the first row about a person stands, in file order
+        pending = accounting.Pending.begin(ctx, bid) if released else None
+        # A batch of one chunk (an interactive call) is sorted back in memory; a larger one through DuckDB.
+        files: answer_files.Held | answer_files.Staged = (
+            answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
+        )
+        order = chunking.by_locality(requests)
         with files, overlap.Behind() as storing:
             scoring = (
-                _scored(scoring_process.SecondProcess(job, ref), requests, order, size, repeated, step)
-                if second
+                _scored(early.settled(overloaded), requests, order, size, repeated, step)
+                if early is not None
                 else _scored(answering.InProcess(job), requests, order, size, repeated, step)
             )
             with scoring as chunks:
@@ -199,6 +203,8 @@ def process(
         decisions.clear_batch(ctx.engine, bid)  # a batch stopped part-way is a batch not processed
         raise
     finally:
+        if early is not None:
+            early.close()  # already, unless the batch stopped before its chunks
         if owned:
             search.close()
     if released:

@@ -10,8 +10,11 @@ turns into candidates exactly as in one process, so the answers are the same
 byte for byte (tests/pipeline/test_batch.py).
 
 Only a large batch on the default engine uses it: a process takes a few seconds
-to start (imports, the model, the term frequencies), which a batch of one chunk
-would not win back, and a Spark cluster already scores elsewhere.
+to start (imports, the model, the term frequencies, Splink's SQL), which a batch
+of one chunk would not win back, and a Spark cluster already scores elsewhere.
+It is started before the checks that need the whole batch (duplicates,
+caseloads), so that its start runs beside them on the other core; which officials
+are overloaded is therefore sent with each chunk, not when it starts.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from taxmatch.errors import EngineError
 from taxmatch.layout import Layout
 from taxmatch.matching import model, reference, scorer
 from taxmatch.matching.duck import Budget
-from taxmatch.pipeline.answering import Answering, Chunk, Found, Step, gated, quiet
+from taxmatch.pipeline.answering import Chunk, Found, Step, gated, quiet
+from taxmatch.pipeline.context import Context
 from taxmatch.reasons import Reason
 from taxmatch.rules import batch_checks
 
@@ -50,7 +54,6 @@ class Plan:
     agreement: Agreement
     signed_on: dt.date
     today: dt.date
-    overloaded: frozenset[str]
 
 
 @dataclass
@@ -63,16 +66,32 @@ _worker: list[_Worker] = []  # the second process's own state, made once by _sta
 
 
 def _start(plan: Plan) -> None:
-    _worker.append(_Worker(plan, scorer.Matcher(reference.open_reference(plan.layout, plan.budget))))
+    matcher = scorer.Matcher(reference.open_reference(plan.layout, plan.budget))
+    # The first scoring of a session records Splink's SQL and maps the index (about 2 s more than the
+    # rest at 10M taxpayers): done here on the master's first row, while the main process still reads
+    # the whole batch, and not when the first chunk is waited for. Later scorings replay the same SQL.
+    first = matcher.con.sql(
+        f"SELECT {', '.join((model.UID, *model.COMPARED_COLUMNS))} FROM read_parquet(?) LIMIT 1",
+        params=[str(matcher.reference.parquet)],
+    ).to_arrow_table()
+    if first.num_rows:
+        matcher.best(first)
+    _worker.append(_Worker(plan, matcher))
 
 
-def _gate_and_score(table: pa.Table, repeated: list[bool]) -> tuple[list[list[Reason]], pa.Table | None]:
+def _started() -> None:
+    """Nothing: sent first, so that the process starts (and runs _start) now, not at the first chunk."""
+
+
+def _gate_and_score(
+    table: pa.Table, repeated: list[bool], overloaded: frozenset[str]
+) -> tuple[list[list[Reason]], pa.Table | None]:
     """In the second process: the gate's reasons for a chunk, and the scored rows of its lawful ones."""
     worker = _worker[0]
     # Only what the batch-wide checks read: a chunk's every column as dictionaries took 0.5 s here.
     plan, rows = worker.plan, table.select(batch_checks.CHUNK_COLUMNS).to_pylist()
     reasons, standard = gated(
-        rows, table, plan.agreement, plan.signed_on, plan.today, quiet, plan.overloaded, repeated
+        rows, table, plan.agreement, plan.signed_on, plan.today, quiet, overloaded, repeated
     )
     return reasons, None if standard is None else worker.matcher.best(standard)
 
@@ -84,20 +103,23 @@ class _Sent:
 
 
 class SecondProcess:
-    """Chunks gated and scored in a second process (answering.Scoring)."""
+    """The second process, started at once; `settled` gives its chunks' scoring (answering.Scoring)."""
 
-    def __init__(self, job: Answering, ref: reference.Reference) -> None:
-        ctx = job.ctx
-        plan = Plan(ctx.layout, ctx.budget, ctx.agreement, job.signed_on, job.now.date(), job.overloaded)
+    def __init__(self, ctx: Context, signed_on: dt.date, today: dt.date, ref: reference.Reference) -> None:
+        plan = Plan(ctx.layout, ctx.budget, ctx.agreement, signed_on, today)
         self.labels = model.labels(ref.model())
         log.info("gating and scoring the chunks in a second process")
         self._pool = runtime.worker_pool(1, _start, plan)
+        self._pool.submit(_started)
 
-    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> _Sent:
-        """Send the chunk to the second process at once, so that it works while this one answers the
+    def settled(self, overloaded: frozenset[str]) -> Settled:
+        """The chunks' scoring, once the whole batch has settled which officials are `overloaded`."""
+        return Settled(self, overloaded)
+
+    def send(self, table: pa.Table, repeated: Sequence[bool], overloaded: frozenset[str]) -> _Sent:
+        """Send a chunk to the second process at once, so that it works while this one answers the
         chunk before it."""
-        step("checking each request against the law and the agreement, and matching it (second process)")
-        return _Sent(table, self._pool.submit(_gate_and_score, table, list(repeated)))
+        return _Sent(table, self._pool.submit(_gate_and_score, table, list(repeated), overloaded))
 
     def score(self, sent: _Sent) -> tuple[Chunk, Found]:
         try:
@@ -116,5 +138,25 @@ class SecondProcess:
         return Chunk(sent.table, reasons, None), found
 
     def close(self) -> None:
-        """Stop the second process, cancelling what it has not begun (a batch stopped part-way)."""
+        """Stop the second process, cancelling what it has not begun (a batch stopped part-way); again,
+        nothing."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """Chunks gated and scored in the second process, under the batch's overloaded officials
+    (answering.Scoring)."""
+
+    process: SecondProcess
+    overloaded: frozenset[str]
+
+    def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> _Sent:
+        step("checking each request against the law and the agreement, and matching it (second process)")
+        return self.process.send(table, repeated, self.overloaded)
+
+    def score(self, sent: _Sent) -> tuple[Chunk, Found]:
+        return self.process.score(sent)
+
+    def close(self) -> None:
+        self.process.close()
