@@ -67,23 +67,24 @@ def gather(ctx: Context, period: Period) -> Oversight:
     sign = transparency.signer(ctx.layout)
     meta = ctx.layout.reference_meta
     loaded = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
-    return Oversight(
-        period,
-        ctx.now(),
-        ctx.agreement,
-        str(loaded.get("master_sha256", "no master file loaded")),
-        checkpoint.verify(note, sign.origin, sign.public),
-        note,
-        oversight.totals(ctx.engine, period),
-        oversight.entries_by_day(ctx.engine, period),
-        oversight.by_official(ctx.engine, period, TOP_OFFICIALS),
-        oversight.by_case(ctx.engine, period, TOP_CASES),
-        outcomes,
-        reasons,
-        oversight.review_backlog(ctx.engine),
-        oversight.verdicts_given(ctx.engine, period),
-        oversight.retractions_done(ctx.engine, period),
-    )
+    with oversight.entries(ctx.engine, period) as entries:
+        return Oversight(
+            period,
+            ctx.now(),
+            ctx.agreement,
+            str(loaded.get("master_sha256", "no master file loaded")),
+            checkpoint.verify(note, sign.origin, sign.public),
+            note,
+            oversight.totals(ctx.engine, period, entries),
+            oversight.entries_by_day(entries),
+            oversight.by_official(entries, TOP_OFFICIALS),
+            oversight.by_case(entries, TOP_CASES),
+            outcomes,
+            reasons,
+            oversight.review_backlog(ctx.engine),
+            oversight.verdicts_given(ctx.engine, period),
+            oversight.retractions_done(entries),
+        )
 
 
 def write(ctx: Context, period: Period, out: Path) -> Oversight:
