@@ -87,6 +87,32 @@ def test_a_batch_s_receipts_hold_in_the_log_as_it_stands_whichever_checkpoints_l
     assert any(0 < s <= first for s in sizes) and any(s > first for s in sizes)
 
 
+def test_leaves_read_for_a_checkpoint_serve_only_the_places_they_hold() -> None:
+    """Issue 13: the leaves read to sign a release's checkpoint serve its receipts (a log only grows),
+    and only where they hold every leaf asked for."""
+    leaves = [bytes([n]) * merkle.HASH_SIZE for n in range(5)]
+    read = transparency.Leaves(10, leaves)
+    assert read.between(10, 15) is leaves  # all of them: the list itself, for the receipts to empty
+    assert read.between(12, 14) == leaves[2:4]
+    assert read.between(9, 12) is None and read.between(12, 16) is None
+    assert transparency.Leaves(10, []).between(10, 10) == []
+
+
+def test_a_batch_s_receipts_are_the_same_from_leaves_already_read(store: Store, tmp_path: Path) -> None:
+    """A released batch's receipts made from the leaves its checkpoint read are those made by reading
+    the log again, byte for byte."""
+    report, folder = released(store, store.rows, "out")
+    size = ledger.count(store.ctx.engine)
+    first = (ledger.first_of_batch(store.ctx.engine, report.batch_id, size) or 1) - 1
+    made = []
+    for n, read in enumerate(
+        (None, transparency.Leaves(first, transparency._leaves(store.ctx, first, size)))
+    ):
+        transparency.write_receipts(store.ctx, report.batch_id, tmp_path / str(n), read)
+        made.append((tmp_path / str(n) / transparency.RECEIPTS_FILE).read_bytes())
+    assert made[0] == made[1] == (folder / transparency.RECEIPTS_FILE).read_bytes() != b""
+
+
 def _rehash_from(conn: Connection, first: int) -> None:
     """What an operator hiding a change does: recompute every hash from `first` on, so the chain holds."""
     rows = [dict(r) for r in conn.execute(select(ledger_table).order_by(ledger_table.c.seq)).mappings()]
