@@ -254,5 +254,5 @@ def of_batch(engine: Engine, batch_id: str, upto: int | None = None) -> list[tup
     )
     if upto is not None:
         query = query.where(ledger.c.seq <= upto)
-    with engine.connect() as conn:  # the rows as they come, not remade one by one (6.0 s -> 4.4 s a 612,182)
+    with engine.connect() as conn:  # the rows as they come, not remade (612,182 entries: 6.0 s -> 4.4 s)
         return list(conn.execute(query).all())

@@ -100,7 +100,8 @@ def _put(found: Oversight, out: Path) -> Oversight:
 def write_released(ctx: Context, batch_id: str, folder: Path) -> None:
     """A released batch's receipts (checkpoint.txt, receipts.jsonl) and its report (report.html) beside
     its results, under one signed checkpoint. The report's figures are counted by the database in a
-    thread of their own while the receipts are made in Python (1.28M rows: 11.8 s and 12.2 s apart)."""
+    thread of their own while the receipts are made in Python (1.28M rows on a slow machine: 5.6 s and
+    11.7 s apart, docs/benchmarks.md 2026-12-07g)."""
     signed = transparency.signed(ctx)  # signed here, once: both below read this checkpoint and write nothing
     with overlap.beside(lambda: gather(ctx, Period(batch=batch_id))) as counted:
         transparency.write_receipts(ctx, batch_id, folder, signed.read)  # its leaves, not read again
