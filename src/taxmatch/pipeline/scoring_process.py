@@ -67,9 +67,10 @@ _worker: list[_Worker] = []  # the second process's own state, made once by _sta
 
 def _start(plan: Plan) -> None:
     matcher = scorer.Matcher(reference.open_reference(plan.layout, plan.budget))
-    # The first scoring of a session records Splink's SQL and maps the index (about 2 s more than the
-    # rest at 10M taxpayers): done here on the master's first row, while the main process still reads
-    # the whole batch, and not when the first chunk is waited for. Later scorings replay the same SQL.
+    # The first scoring of a session records Splink's SQL and maps the index (0.75-0.86 s for one row on
+    # a slow machine, 0.15 s after: docs/benchmarks.md, 2026-12-07g): done here on the master's first
+    # row, while the main process still checks the whole batch, not once the first chunk is waited for.
+    # Later scorings replay the same SQL.
     first = matcher.con.sql(
         f"SELECT {', '.join((model.UID, *model.COMPARED_COLUMNS))} FROM read_parquet(?) LIMIT 1",
         params=[str(matcher.reference.parquet)],
