@@ -234,12 +234,12 @@ def retractions_done(scope: Entries) -> list[dict[str, Any]]:
     return scope.rows(query)
 
 
-def totals(engine: Engine, period: Period, scope: Entries) -> dict[str, int]:
-    """Batches and calls answered, disclosures and retraction entries, in the period."""
-    with engine.connect() as conn:
-        answered = conn.execute(
-            select(func.count(), func.coalesce(func.sum(batches.c.rows), 0)).where(period.rows_of(batches))
-        ).one()
+def totals(period: Period, scope: Entries) -> dict[str, int]:
+    """Batches and calls answered, disclosures and retraction entries, in the period: counted on the
+    copy's connection, so that every total comes from one connection."""
+    answered = scope.conn.execute(
+        select(func.count(), func.coalesce(func.sum(batches.c.rows), 0)).where(period.rows_of(batches))
+    ).one()
     t = scope.table
     officials = scope.conn.execute(
         select(func.count(distinct(t.c.official_name))).where(t.c.kind.is_(None))

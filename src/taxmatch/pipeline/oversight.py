@@ -75,7 +75,7 @@ def gather(ctx: Context, period: Period) -> Oversight:
             str(loaded.get("master_sha256", "no master file loaded")),
             checkpoint.verify(note, sign.origin, sign.public),
             note,
-            oversight.totals(ctx.engine, period, entries),
+            oversight.totals(period, entries),
             oversight.entries_by_day(entries),
             oversight.by_official(entries, TOP_OFFICIALS),
             oversight.by_case(entries, TOP_CASES),
