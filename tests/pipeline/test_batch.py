@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import logging
 import multiprocessing
 import shutil
 import sqlite3
@@ -217,7 +218,9 @@ def stored(store: Path) -> list[tuple[object, ...]]:
         return con.execute("SELECT * FROM decisions ORDER BY batch_id, request_id").fetchall()
 
 
-def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch, tmp_path: Path) -> None:
+def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(
+    batch: Batch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Issue 13: rows are answered in chunks, in ZIP order; duplicates (the first row in the file stands)
     and caseloads still see the whole batch, and the files come out in request order."""
     header, rows = read(batch.requests)
@@ -228,17 +231,25 @@ def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(batch: Batch, tmp
         writer.writeheader()
         writer.writerows([*again[:5], *rows, *again[5:]])
     synth.write_manifest(manifest, requests)
-    answered = {}
+    answered, progress = {}, {}
     # "second": the chunks gated and scored in a second process, as a large batch is (scoring_process.py).
     for name, size, second in (("whole", 10**6, False), ("chunked", 97, False), ("second", 97, True)):
         store = tmp_path / f"store-{name}"
         shutil.copytree(batch.store, store)
         ctx = context_for(store, NOW, agreement.load())
         submission = pipeline.read_batch(requests, manifest, ctx.agreement)
-        answered[name] = pipeline.process(
-            ctx, submission, tmp_path / name, chunk_rows=size, second_process=second
-        )
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger=pipeline.log.name):
+            answered[name] = pipeline.process(
+                ctx, submission, tmp_path / name, chunk_rows=size, second_process=second
+            )
+        progress[name] = [r.getMessage() for r in caplog.records if "rows answered at" in r.getMessage()]
         ctx.engine.dispose()
+    # Under -v a batch of chunks logs each chunk as it is answered, the rows so far last; one chunk, none.
+    chunks = -(-(len(rows) + len(again)) // 97)
+    assert progress["whole"] == []
+    assert len(progress["chunked"]) == len(progress["second"]) == chunks
+    assert f" {len(rows) + len(again)} rows answered" in progress["chunked"][-1]
     for file in ("results.csv", "decisions.csv", "answers.parquet"):
         whole = (tmp_path / "whole" / file).read_bytes()
         assert (tmp_path / "chunked" / file).read_bytes() == whole, file
