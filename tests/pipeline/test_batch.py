@@ -265,6 +265,9 @@ def test_a_batch_answered_in_chunks_is_answered_as_in_one_pass(
     assert "DUPLICATE_REQUEST" not in first["AGAIN-0"]["reason_codes"]  # before its twin in the file
     assert first[rows[0]["request_id"]]["reason_codes"] == "DUPLICATE_REQUEST"
     assert whole.reasons["DUPLICATE_REQUEST"] == len(again)
+    # The second process scores before the batch's own checks are known; rows they reject are still
+    # rejected, their candidates unread (the files and the store above are the same bytes).
+    assert whole.reasons["CASELOAD_IMPLAUSIBLE"] > 0
 
 
 class _FailsOnSecondChunk:

@@ -135,12 +135,33 @@ def gated(
     for scoring, with their row index as `uid` (None when no row is lawful)."""
     step("checking each request against the law and the agreement")
     in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
-    reasons = [
-        found + in_batch.get(i, [])
-        for i, found in enumerate(gate_table.check_rows(table, agreement, signed_on, today))
-    ]
+    reasons = with_batch_reasons(gate_table.check_rows(table, agreement, signed_on, today), in_batch)
     step("matching lawful requests against the master file")
     return reasons, _lawful_standardised(table, reasons, today)
+
+
+def gated_alone(
+    table: pa.Table, agreement: Agreement, signed_on: dt.date, today: dt.date
+) -> tuple[list[list[Reason]], pa.Table | None]:
+    """`gated` without the checks that need the whole batch: each row's own reasons, and the rows they
+    leave lawful standardised. A second process gates a chunk so before the batch's duplicates and
+    caseloads are known (scoring_process.py); `with_batch_reasons` and `unlawful_dropped` finish it."""
+    reasons = gate_table.check_rows(table, agreement, signed_on, today)
+    return reasons, _lawful_standardised(table, reasons, today)
+
+
+def with_batch_reasons(
+    reasons: list[list[Reason]], in_batch: Mapping[int, list[Reason]]
+) -> list[list[Reason]]:
+    """Each row's own reasons, then those of the whole batch (batch_checks.check_chunk), in that order."""
+    return [found + in_batch.get(i, []) for i, found in enumerate(reasons)] if in_batch else reasons
+
+
+def unlawful_dropped(found: Found, reasons: list[list[Reason]], in_batch: Mapping[int, object]) -> Found:
+    """The candidates of rows still lawful once the batch's own reasons are added: a row scored before
+    they were known, and rejected by them, is decided as if it had never been scored."""
+    dropped = {i for i in in_batch if not gate.lawful(reasons[i])}
+    return {i: c for i, c in found.items() if i not in dropped} if dropped else found
 
 
 def _lawful_standardised(table: pa.Table, reasons: list[list[Reason]], today: dt.date) -> pa.Table | None:

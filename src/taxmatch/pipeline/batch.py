@@ -160,6 +160,10 @@ def process(
     )
     kept: list[tuple[int, Answer]] = []
     try:
+        order = chunking.by_locality(requests)
+        first = next(chunking.slices(order, size), None)
+        if early is not None and first is not None:  # gated and scored beside the whole-batch checks below
+            early.send_first(requests.columns_at(first))
         overloaded = chunking.overloaded(ctx, requests, now)
         job = answering.Answering(ctx, submission.manifest.signed_on, search, authority, now, overloaded)
         repeated = chunking.repeated(requests)  # the first row about a person stands, in file order
@@ -168,7 +172,6 @@ def process(
         files: answer_files.Held | answer_files.Staged = (
             answer_files.Held(out_dir) if len(requests) <= size else answer_files.Staged(out_dir, ctx.budget)
         )
-        order = chunking.by_locality(requests)
         with files, overlap.Behind() as storing:
             scoring = (
                 _scored(early.settled(overloaded), requests, order, size, repeated, step)

@@ -13,8 +13,13 @@ Only a large batch on the default engine uses it: a process takes a few seconds
 to start (imports, the model, the term frequencies, Splink's SQL), which a batch
 of one chunk would not win back, and a Spark cluster already scores elsewhere.
 It is started before the checks that need the whole batch (duplicates,
-caseloads), so that its start runs beside them on the other core; which officials
-are overloaded is therefore sent with each chunk, not when it starts.
+caseloads), and given the batch's first chunk at once, so that its start and
+that chunk run beside those checks on the other core. It therefore gates each
+row on its own checks only, and scores the rows they leave lawful; the reasons
+of the whole batch are added here as each chunk comes back, and a row they
+reject loses its candidates (answering.unlawful_dropped), so it is decided as in
+one process. The few rows that repeat another, or come from an overloaded
+official, are scored for nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +39,15 @@ from taxmatch.errors import EngineError
 from taxmatch.layout import Layout
 from taxmatch.matching import model, reference, scorer
 from taxmatch.matching.duck import Budget
-from taxmatch.pipeline.answering import Chunk, Found, Step, gated, quiet
+from taxmatch.pipeline.answering import (
+    Chunk,
+    Found,
+    Step,
+    gated_alone,
+    quiet,
+    unlawful_dropped,
+    with_batch_reasons,
+)
 from taxmatch.pipeline.context import Context
 from taxmatch.reasons import Reason
 from taxmatch.rules import batch_checks
@@ -84,23 +97,22 @@ def _started() -> None:
     """Nothing: sent first, so that the process starts (and runs _start) now, not at the first chunk."""
 
 
-def _gate_and_score(
-    table: pa.Table, repeated: list[bool], overloaded: frozenset[str]
-) -> tuple[list[list[Reason]], pa.Table | None]:
-    """In the second process: the gate's reasons for a chunk, and the scored rows of its lawful ones."""
-    worker = _worker[0]
-    # Only what the batch-wide checks read: a chunk's every column as dictionaries took 0.5 s here.
-    plan, rows = worker.plan, table.select(batch_checks.CHUNK_COLUMNS).to_pylist()
-    reasons, standard = gated(
-        rows, table, plan.agreement, plan.signed_on, plan.today, quiet, overloaded, repeated
-    )
-    return reasons, None if standard is None else worker.matcher.best(standard)
+def _gate_and_score(table: pa.Table) -> tuple[list[list[Reason]], pa.Table | None]:
+    """In the second process: each row's own gate reasons for a chunk, and the scored rows of those
+    they leave lawful (the batch's duplicates and caseloads are added where the chunk comes back)."""
+    plan, matcher = _worker[0].plan, _worker[0].matcher
+    reasons, standard = gated_alone(table, plan.agreement, plan.signed_on, plan.today)
+    return reasons, None if standard is None else matcher.best(standard)
+
+
+Scored = Future[tuple[list[list[Reason]], pa.Table | None]]
 
 
 @dataclass(frozen=True)
 class _Sent:
     table: pa.Table
-    scored: Future[tuple[list[list[Reason]], pa.Table | None]]
+    repeated: list[bool]
+    scored: Scored
 
 
 class SecondProcess:
@@ -112,19 +124,35 @@ class SecondProcess:
         log.info("gating and scoring the chunks in a second process")
         self._pool = runtime.worker_pool(1, _start, plan)
         self._pool.submit(_started)
+        self._first: tuple[pa.Table, Scored] | None = None
+
+    def send_first(self, table: pa.Table) -> None:
+        """Send the batch's first chunk now, before the checks of the whole batch, so that the second
+        process gates and scores it while this one finds the duplicates and caseloads."""
+        self._first = (table, self.send(table))
+
+    def sent(self, table: pa.Table) -> Scored:
+        """The chunk on its way: the first, if it was sent already (the same rows), or sent now."""
+        first, self._first = self._first, None
+        if first is not None and first[0].column("request_id").equals(table.column("request_id")):
+            return first[1]
+        if first is not None:  # not the chunk sent first: let its answer go unread
+            first[1].cancel()
+        return self.send(table)
 
     def settled(self, overloaded: frozenset[str]) -> Settled:
         """The chunks' scoring, once the whole batch has settled which officials are `overloaded`."""
         return Settled(self, overloaded)
 
-    def send(self, table: pa.Table, repeated: Sequence[bool], overloaded: frozenset[str]) -> _Sent:
+    def send(self, table: pa.Table) -> Scored:
         """Send a chunk to the second process at once, so that it works while this one answers the
         chunk before it."""
-        return _Sent(table, self._pool.submit(_gate_and_score, table, list(repeated), overloaded))
+        return self._pool.submit(_gate_and_score, table)
 
-    def score(self, sent: _Sent) -> tuple[Chunk, Found]:
+    def result(self, scored: Scored) -> tuple[list[list[Reason]], Found]:
+        """A chunk's own gate reasons and its candidates, as the second process made them."""
         try:
-            reasons, best = sent.scored.result()
+            reasons, best = scored.result()
         except BrokenProcessPool as exc:  # it could not start (a damaged reference) or was killed
             raise EngineError(
                 "the second process that gates and scores this batch stopped before it answered "
@@ -135,8 +163,7 @@ class SecondProcess:
                 "`if __name__ == '__main__':`, since the second process imports that program again. "
                 "Then process the batch again.",
             ) from exc
-        found = {} if best is None else scorer.candidates(best, self.labels)
-        return Chunk(sent.table, reasons, None), found
+        return reasons, {} if best is None else scorer.candidates(best, self.labels)
 
     def close(self) -> None:
         """Stop the second process, cancelling what it has not begun (a batch stopped part-way); again,
@@ -146,18 +173,25 @@ class SecondProcess:
 
 @dataclass(frozen=True)
 class Settled:
-    """Chunks gated and scored in the second process, under the batch's overloaded officials
-    (answering.Scoring)."""
+    """Chunks gated and scored in the second process, and given the reasons of the whole batch here,
+    under its overloaded officials (answering.Scoring)."""
 
     process: SecondProcess
     overloaded: frozenset[str]
 
     def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> _Sent:
         step("checking each request against the law and the agreement, and matching it (second process)")
-        return self.process.send(table, repeated, self.overloaded)
+        return _Sent(table, list(repeated), self.process.sent(table))
 
     def score(self, sent: _Sent) -> tuple[Chunk, Found]:
-        return self.process.score(sent)
+        own, found = self.process.result(sent.scored)
+        # check_chunk reads a row's official only for an overloaded one: none, in a batch without them.
+        rows = sent.table.select(batch_checks.CHUNK_COLUMNS).to_pylist() if self.overloaded else None
+        in_batch = batch_checks.check_chunk(
+            rows or [{}] * sent.table.num_rows, self.overloaded, sent.repeated
+        )
+        reasons = with_batch_reasons(own, in_batch)
+        return Chunk(sent.table, reasons, None), unlawful_dropped(found, reasons, in_batch)
 
     def close(self) -> None:
         self.process.close()
