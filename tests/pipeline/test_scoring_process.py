@@ -1,5 +1,6 @@
 """The second process's first chunk, sent before the checks of the whole batch, is scored once: taken
-when the batch reaches it, not sent again; a chunk that is not it is sent as any other.
+when the batch reaches it, not sent again, and given the batch's reasons here; every other chunk is
+sent with them, so that the rows they reject are never scored.
 
 Whether its answers are the same as in one process is tests/pipeline/test_batch.py's (byte for byte);
 here only which chunk goes to the process, with the process itself left out.
@@ -12,7 +13,8 @@ from concurrent.futures import Future
 import pyarrow as pa
 import pytest
 
-from taxmatch.pipeline.scoring_process import Scored, SecondProcess
+from taxmatch.pipeline.scoring_process import Batchwide, Scored, SecondProcess
+from taxmatch.reasons import Reason
 
 
 def _chunk(*ids: str) -> pa.Table:
@@ -20,16 +22,20 @@ def _chunk(*ids: str) -> pa.Table:
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[pa.Table]:
-    """The chunks sent to the second process, in order (each answered by a future of its own)."""
-    tables: list[pa.Table] = []
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[pa.Table, Batchwide | None]]:
+    """The chunks sent to the second process, in order, with what they carry of the whole batch (each
+    answered by a future of its own)."""
+    tables: list[tuple[pa.Table, Batchwide | None]] = []
 
-    def send(_: SecondProcess, table: pa.Table) -> Scored:
-        tables.append(table)
+    def send(_: SecondProcess, table: pa.Table, batchwide: Batchwide | None) -> Scored:
+        tables.append((table, batchwide))
         return Future()
 
     monkeypatch.setattr(SecondProcess, "send", send)
     return tables
+
+
+Sent = list[tuple[pa.Table, Batchwide | None]]
 
 
 def _process() -> SecondProcess:
@@ -38,32 +44,50 @@ def _process() -> SecondProcess:
     return process
 
 
-def test_the_first_chunk_sent_early_is_taken_not_sent_again(sent: list[pa.Table]) -> None:
+BATCH = Batchwide([False, True], frozenset({"AGENT SMITH"}))
+
+
+def test_the_first_chunk_sent_early_is_taken_not_sent_again(sent: Sent) -> None:
     process = _process()
     process.send_first(_chunk("R1", "R2"))
     early = process._first
-    assert early is not None and len(sent) == 1
-    # The batch takes its first chunk again, as a table of its own with the same rows.
-    assert process.sent(_chunk("R1", "R2")) is early[1]
+    assert early is not None and sent == [(early[0], None)]  # before the batch's reasons are known
+    # The batch takes its first chunk again, as a table of its own with the same rows; the batch's
+    # reasons are added to it where it comes back.
+    first = process.sent(_chunk("R1", "R2"), BATCH)
+    assert first.scored is early[1] and first.batchwide is BATCH
     assert len(sent) == 1
-    second = process.sent(_chunk("R3"))
-    assert len(sent) == 2 and second is not early[1]
+    second = process.sent(_chunk("R3"), Batchwide([False], frozenset()))
+    assert len(sent) == 2 and second.scored is not early[1]
+    assert second.batchwide is None and sent[1][1] == Batchwide([False], frozenset())  # gated there
 
 
 def test_a_first_chunk_that_is_not_the_one_sent_early_is_sent_and_the_early_one_let_go(
-    sent: list[pa.Table],
+    sent: Sent,
 ) -> None:
     process = _process()
     process.send_first(_chunk("R1", "R2"))
     early = process._first
     assert early is not None
-    got = process.sent(_chunk("R2", "R1"))  # the same rows in another order are another chunk
-    assert got is not early[1] and early[1].cancelled()
-    assert [t.column("request_id").to_pylist() for t in sent] == [["R1", "R2"], ["R2", "R1"]]
+    got = process.sent(_chunk("R2", "R1"), BATCH)  # the same rows in another order are another chunk
+    assert got.scored is not early[1] and early[1].cancelled() and got.batchwide is None
+    assert [t.column("request_id").to_pylist() for t, _ in sent] == [["R1", "R2"], ["R2", "R1"]]
+    assert sent[1][1] is BATCH
 
 
-def test_without_an_early_chunk_every_chunk_is_sent(sent: list[pa.Table]) -> None:
+def test_without_an_early_chunk_every_chunk_is_sent_with_the_batchs_reasons(sent: Sent) -> None:
     process = _process()
-    process.sent(_chunk("R1"))
-    process.sent(_chunk("R2"))
-    assert len(sent) == 2
+    process.sent(_chunk("R1"), Batchwide([False], frozenset()))
+    process.sent(_chunk("R2"), Batchwide([True], frozenset()))
+    assert [b for _, b in sent] == [Batchwide([False], frozenset()), Batchwide([True], frozenset())]
+
+
+def test_the_batchs_reasons_of_a_chunk_name_its_repeats_and_its_overloaded_officials() -> None:
+    table = pa.table({"request_id": ["R1", "R2", "R3"], "official_name": ["agent  smith", "A Jones", ""]})
+    found = Batchwide([False, True, True], frozenset({"AGENT SMITH"})).reasons(table)
+    assert found == {
+        0: [Reason.CASELOAD_IMPLAUSIBLE],
+        1: [Reason.DUPLICATE_REQUEST],
+        2: [Reason.DUPLICATE_REQUEST],
+    }
+    assert Batchwide([False] * 3, frozenset()).reasons(table) == {}

@@ -88,10 +88,9 @@ class InProcess:
     def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> Chunk:
         """The gate's reasons for a chunk's rows, and its lawful rows standardised for scoring.
         `repeated`: whether each row repeats an earlier row about the same person (chunking.repeated)."""
-        job, rows = self.answering, table.to_pylist()
-        reasons, standard = gated(
-            rows, table, job.ctx.agreement, job.signed_on, job.now.date(), step, job.overloaded, repeated
-        )
+        job, rows = self.answering, table.select(batch_checks.CHUNK_COLUMNS).to_pylist()
+        in_batch = batch_checks.check_chunk(rows, job.overloaded, repeated)
+        reasons, standard = gated(in_batch, table, job.ctx.agreement, job.signed_on, job.now.date(), step)
         return Chunk(table, reasons, standard)
 
     def score(self, sent: Chunk) -> tuple[Chunk, Found]:
@@ -116,37 +115,27 @@ def assess(
     overloaded = batch_checks.overloaded(batch_checks.caseloads(rows), agreement, earlier)
     table = pa.table({c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in REQUEST_COLUMNS})
     repeated = batch_checks.Duplicates().flags(rows)
-    reasons, standard = gated(rows, table, agreement, signed_on, today, quiet, overloaded, repeated)
+    in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
+    reasons, standard = gated(in_batch, table, agreement, signed_on, today, quiet)
     return reasons, {} if standard is None else search.score(standard)
 
 
 def gated(
-    rows: list[dict[str, str]],
+    in_batch: Mapping[int, list[Reason]],
     table: pa.Table,
     agreement: Agreement,
     signed_on: dt.date,
     today: dt.date,
     step: Step,
-    overloaded: Set[str],
-    repeated: Sequence[bool],
 ) -> tuple[list[list[Reason]], pa.Table | None]:
-    """The gate's reasons for each row of a chunk (its own checks, and those that need the whole batch:
-    `overloaded` officials, `repeated` rows, worked out beforehand), and its lawful rows standardised
-    for scoring, with their row index as `uid` (None when no row is lawful)."""
+    """The gate's reasons for each row of a chunk (its own checks, then `in_batch`: those that need the
+    whole batch, batch_checks.check_chunk), and its lawful rows standardised for scoring, with their
+    row index as `uid` (None when no row is lawful). A second process gates its first chunk before the
+    whole batch is checked, with no `in_batch`; `with_batch_reasons` and `unlawful_dropped` finish it
+    when it comes back (scoring_process.py)."""
     step("checking each request against the law and the agreement")
-    in_batch = batch_checks.check_chunk(rows, overloaded, repeated)
     reasons = with_batch_reasons(gate_table.check_rows(table, agreement, signed_on, today), in_batch)
     step("matching lawful requests against the master file")
-    return reasons, _lawful_standardised(table, reasons, today)
-
-
-def gated_alone(
-    table: pa.Table, agreement: Agreement, signed_on: dt.date, today: dt.date
-) -> tuple[list[list[Reason]], pa.Table | None]:
-    """`gated` without the checks that need the whole batch: each row's own reasons, and the rows they
-    leave lawful standardised. A second process gates a chunk so before the batch's duplicates and
-    caseloads are known (scoring_process.py); `with_batch_reasons` and `unlawful_dropped` finish it."""
-    reasons = gate_table.check_rows(table, agreement, signed_on, today)
     return reasons, _lawful_standardised(table, reasons, today)
 
 

@@ -43,7 +43,7 @@ from taxmatch.pipeline.answering import (
     Chunk,
     Found,
     Step,
-    gated_alone,
+    gated,
     quiet,
     unlawful_dropped,
     with_batch_reasons,
@@ -97,11 +97,29 @@ def _started() -> None:
     """Nothing: sent first, so that the process starts (and runs _start) now, not at the first chunk."""
 
 
-def _gate_and_score(table: pa.Table) -> tuple[list[list[Reason]], pa.Table | None]:
-    """In the second process: each row's own gate reasons for a chunk, and the scored rows of those
-    they leave lawful (the batch's duplicates and caseloads are added where the chunk comes back)."""
+@dataclass(frozen=True)
+class Batchwide:
+    """What a chunk's rows need of the whole batch: whether each repeats an earlier row, and which
+    officials are overloaded (batch_checks.check_chunk)."""
+
+    repeated: list[bool]
+    overloaded: frozenset[str]
+
+    def reasons(self, table: pa.Table) -> dict[int, list[Reason]]:
+        # check_chunk reads a row's official only for an overloaded one: none, in most batches.
+        rows = table.select(batch_checks.CHUNK_COLUMNS).to_pylist() if self.overloaded else None
+        return batch_checks.check_chunk(rows or [{}] * table.num_rows, self.overloaded, self.repeated)
+
+
+def _gate_and_score(
+    table: pa.Table, batchwide: Batchwide | None
+) -> tuple[list[list[Reason]], pa.Table | None]:
+    """In the second process: the gate's reasons for a chunk, and the scored rows of its lawful ones.
+    Without `batchwide` (the first chunk, sent before it is known), each row's own reasons only: the
+    batch's are added where the chunk comes back."""
     plan, matcher = _worker[0].plan, _worker[0].matcher
-    reasons, standard = gated_alone(table, plan.agreement, plan.signed_on, plan.today)
+    in_batch = {} if batchwide is None else batchwide.reasons(table)
+    reasons, standard = gated(in_batch, table, plan.agreement, plan.signed_on, plan.today, quiet)
     return reasons, None if standard is None else matcher.best(standard)
 
 
@@ -111,8 +129,8 @@ Scored = Future[tuple[list[list[Reason]], pa.Table | None]]
 @dataclass(frozen=True)
 class _Sent:
     table: pa.Table
-    repeated: list[bool]
     scored: Scored
+    batchwide: Batchwide | None  # when the batch's reasons are still to be added here (the first chunk)
 
 
 class SecondProcess:
@@ -129,28 +147,28 @@ class SecondProcess:
     def send_first(self, table: pa.Table) -> None:
         """Send the batch's first chunk now, before the checks of the whole batch, so that the second
         process gates and scores it while this one finds the duplicates and caseloads."""
-        self._first = (table, self.send(table))
+        self._first = (table, self.send(table, None))
 
-    def sent(self, table: pa.Table) -> Scored:
+    def sent(self, table: pa.Table, batchwide: Batchwide) -> _Sent:
         """The chunk on its way: the first, if it was sent already (the same rows), or sent now."""
         first, self._first = self._first, None
         if first is not None and first[0].column("request_id").equals(table.column("request_id")):
-            return first[1]
+            return _Sent(table, first[1], batchwide)
         if first is not None:  # not the chunk sent first: let its answer go unread
             first[1].cancel()
-        return self.send(table)
+        return _Sent(table, self.send(table, batchwide), None)
 
     def settled(self, overloaded: frozenset[str]) -> Settled:
         """The chunks' scoring, once the whole batch has settled which officials are `overloaded`."""
         return Settled(self, overloaded)
 
-    def send(self, table: pa.Table) -> Scored:
+    def send(self, table: pa.Table, batchwide: Batchwide | None) -> Scored:
         """Send a chunk to the second process at once, so that it works while this one answers the
         chunk before it."""
-        return self._pool.submit(_gate_and_score, table)
+        return self._pool.submit(_gate_and_score, table, batchwide)
 
     def result(self, scored: Scored) -> tuple[list[list[Reason]], Found]:
-        """A chunk's own gate reasons and its candidates, as the second process made them."""
+        """A chunk's gate reasons and its candidates, as the second process made them."""
         try:
             reasons, best = scored.result()
         except BrokenProcessPool as exc:  # it could not start (a damaged reference) or was killed
@@ -181,17 +199,15 @@ class Settled:
 
     def prepare(self, table: pa.Table, repeated: Sequence[bool], step: Step = quiet) -> _Sent:
         step("checking each request against the law and the agreement, and matching it (second process)")
-        return _Sent(table, list(repeated), self.process.sent(table))
+        return self.process.sent(table, Batchwide(list(repeated), self.overloaded))
 
     def score(self, sent: _Sent) -> tuple[Chunk, Found]:
-        own, found = self.process.result(sent.scored)
-        # check_chunk reads a row's official only for an overloaded one: none, in a batch without them.
-        rows = sent.table.select(batch_checks.CHUNK_COLUMNS).to_pylist() if self.overloaded else None
-        in_batch = batch_checks.check_chunk(
-            rows or [{}] * sent.table.num_rows, self.overloaded, sent.repeated
-        )
-        reasons = with_batch_reasons(own, in_batch)
-        return Chunk(sent.table, reasons, None), unlawful_dropped(found, reasons, in_batch)
+        reasons, found = self.process.result(sent.scored)
+        if sent.batchwide is not None:  # gated on its own rows only: the batch's reasons now
+            in_batch = sent.batchwide.reasons(sent.table)
+            reasons = with_batch_reasons(reasons, in_batch)
+            found = unlawful_dropped(found, reasons, in_batch)
+        return Chunk(sent.table, reasons, None), found
 
     def close(self) -> None:
         self.process.close()
