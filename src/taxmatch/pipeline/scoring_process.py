@@ -14,12 +14,14 @@ to start (imports, the model, the term frequencies, Splink's SQL), which a batch
 of one chunk would not win back, and a Spark cluster already scores elsewhere.
 It is started before the checks that need the whole batch (duplicates,
 caseloads), and given the batch's first chunk at once, so that its start and
-that chunk run beside those checks on the other core. It therefore gates each
-row on its own checks only, and scores the rows they leave lawful; the reasons
-of the whole batch are added here as each chunk comes back, and a row they
+that chunk run beside those checks on the other core. That chunk is therefore
+gated on each row's own checks only, and the rows they leave lawful are scored;
+the reasons of the whole batch are added here when it comes back, and a row they
 reject loses its candidates (answering.unlawful_dropped), so it is decided as in
-one process. The few rows that repeat another, or come from an overloaded
-official, are scored for nothing.
+one process. Its rows that repeat another, or come from an overloaded official,
+are scored for nothing; every later chunk carries the batch's reasons
+(`Batchwide`), so that a batch from a few officials, as in 2025, is not scored
+at all beyond its first chunk.
 """
 
 from __future__ import annotations
