@@ -108,7 +108,7 @@ class Batchwide:
     overloaded: frozenset[str]
 
     def reasons(self, table: pa.Table) -> dict[int, list[Reason]]:
-        # check_chunk reads a row's official only for an overloaded one: none, in most batches.
+        # check_chunk reads the rows' officials only when some are overloaded: none are, in most batches.
         rows = table.select(batch_checks.CHUNK_COLUMNS).to_pylist() if self.overloaded else None
         return batch_checks.check_chunk(rows or [{}] * table.num_rows, self.overloaded, self.repeated)
 
@@ -193,8 +193,9 @@ class SecondProcess:
 
 @dataclass(frozen=True)
 class Settled:
-    """Chunks gated and scored in the second process, and given the reasons of the whole batch here,
-    under its overloaded officials (answering.Scoring)."""
+    """Chunks gated and scored in the second process under the reasons of the whole batch (its
+    overloaded officials, each row's repeats); the first chunk, sent before they were known, is given
+    them here (answering.Scoring)."""
 
     process: SecondProcess
     overloaded: frozenset[str]
