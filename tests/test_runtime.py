@@ -2,6 +2,8 @@ import gc
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +92,37 @@ def test_a_worker_pool_s_process_is_spawned_and_set_up_before_its_first_task() -
         _HERE.clear()
     assert (thresholds, set_up, inherited) == (runtime.FEWER, ["ready"], [])
     assert _SET_UP == []  # set up there, not here
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs: a zombie nobody has reaped yet has ended."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_worker_ends_when_the_process_that_started_it_is_killed(tmp_path: Path) -> None:
+    """Issue 13: a batch killed outright left its second process waiting for work, holding its memory."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import gc, os, time\n"
+        "from taxmatch import runtime\n"
+        "if __name__ == '__main__':\n"
+        "    pool = runtime.worker_pool(1, gc.collect)\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    # Its resource tracker, left behind too, reports the pool's semaphores on stderr once it is killed.
+    started = [sys.executable, str(script)]
+    with subprocess.Popen(started, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as parent:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        assert _running(worker)
+        parent.kill()
+    deadline = time.monotonic() + 30
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker)
