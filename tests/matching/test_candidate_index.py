@@ -141,3 +141,25 @@ def test_a_session_s_calls_do_not_bind_its_prediction_again(
     con.execute("CREATE TABLE unrelated (x INTEGER)")  # a catalog change: the next EXECUTE binds again
     again = _binding_seconds(con, tmp_path / "again.json", lambda: con.execute("EXECUTE pairs"))
     assert again > 20 * call
+
+
+def test_a_replayed_scoring_reads_the_predictions_through_their_query(
+    loaded: tuple[reference.Reference, pa.Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a session's later scorings replay Splink's recorded statements, but read the predictions
+    through their query, never made a table of every pair's compared values; the rows are Splink's own,
+    as the first scoring gave them."""
+    ref, requests = loaded
+    order = [("request_uid", "ascending"), ("tin", "ascending")]
+    session = matcher.Matcher(ref)
+    try:
+        first = session.best(requests)  # through Splink, which records its statements
+        sent: list[str] = []
+        run = matcher.duck.run
+        monkeypatch.setattr(matcher.duck, "run", lambda con, sql, *a: sent.append(sql) or run(con, sql, *a))
+        again = session.best(requests)
+    finally:
+        session.close()
+    made = [s.split()[2] for s in sent if s.startswith("CREATE TABLE")]
+    assert made and not any(name.startswith("__splink__df_predict") for name in made)
+    assert again.sort_by(order).equals(first.sort_by(order))

@@ -44,6 +44,11 @@ def _together(inputs: Mapping[str, pa.Table]) -> pa.Table:
     return pa.concat_tables(named, promote_options="default")
 
 
+def created(statements: Sequence[str]) -> list[tuple[str, str]]:
+    """Each recorded `CREATE TABLE name AS query`, as its name and query, in order."""
+    return [(m.group(1), s[m.end() :]) for s in statements if (m := _CREATE.match(s))]
+
+
 def best_rows(pairs: pa.Table) -> pa.Table:
     """Each request's best-scoring row per taxpayer (scorer.best_sql, in Arrow), in request and TIN order."""
     ranked = pairs.take(pc.sort_indices(pairs, BEST_FIRST))
@@ -59,15 +64,17 @@ class Prepared:
 
     `inputs`: each input's name and an empty table of its schema (a call gives rows of each, which
     go into one table together, see _together);
-    `statements`: the recorded statements, each `CREATE TABLE name AS query`, the last the
-    predictions; `pairs`: the SQL of the scored pairs, given the predictions' query and its columns.
+    `steps`: the recorded tables the predictions read, each as its name and query, in order;
+    `predictions`: their query; `pairs`: the SQL of the scored pairs, given the predictions' query and
+    its columns.
     """
 
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
         inputs: Mapping[str, pa.Table],
-        statements: Sequence[str],
+        steps: Sequence[tuple[str, str]],
+        predictions: str,
         pairs: Callable[[str, Sequence[str]], str],
     ) -> None:
         self.con, self.inputs = con, list(inputs)
@@ -76,9 +83,6 @@ class Prepared:
             columns = ", ".join(f'"{c}"' for c in empty.column_names)
             duck.run(con, f"CREATE VIEW {name} AS SELECT {columns} FROM {_INPUTS} WHERE {_SIDE} = '{name}'")
         duck.plan_once(con)  # before anything is prepared
-        # Each `CREATE TABLE name AS query` recorded, as its name and query.
-        made = [(m.group(1), s[m.end() :]) for s in statements if (m := _CREATE.match(s))]
-        *steps, (_, predictions) = made
         self.steps = [name for name, _ in steps]
         for n, (name, query) in enumerate(steps):
             duck.run(con, f"CREATE TABLE {name} AS SELECT * FROM ({query}) LIMIT 0")

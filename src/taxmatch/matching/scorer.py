@@ -8,7 +8,6 @@ row), with the comparison labels the decision reads.
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from splink import DuckDBAPI, Linker
 from taxmatch import combinations
 from taxmatch.matching import duck, model
 from taxmatch.matching.candidate_index import CandidateIndex
-from taxmatch.matching.prepared import Prepared
+from taxmatch.matching.prepared import Prepared, created
 from taxmatch.matching.reference import Reference
 from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.matching.weights import WeightColumns, Weights, floats
@@ -61,14 +60,26 @@ class _RecordingAPI(DuckDBAPI):
 
 @dataclass(frozen=True)
 class _Script:
-    """The statements of one prediction over the session's fixed table names, and the table it makes."""
+    """One prediction's statements over the session's fixed table names, as a scoring replays them: those
+    that make its inputs, in order; the predictions' own query; every table they make, dropped after.
 
-    statements: tuple[str, ...]
+    A replay reads the predictions through their query, never made a table: best_sql reads 20 of their
+    62 columns, and DuckDB then computes and keeps only those. Made a table, every compared value of
+    both sides was written for every pair: a chunk of the 1.28M batch took 6.3 s so, 5.2 s through the
+    query, for the same rows (docs/benchmarks.md, 2026-12-07i).
+    """
+
+    leading: tuple[str, ...]
     predictions: str
+    tables: tuple[str, ...]
 
-    @property
-    def tables(self) -> list[str]:
-        return [m.group(1) for s in self.statements if (m := re.match(r"CREATE TABLE (\S+) AS", s))]
+    @classmethod
+    def recorded(cls, statements: Sequence[str], predictions: str) -> _Script:
+        """From the statements Splink sent for one prediction, the table `predictions` among those they
+        make (the statements after it only drop tables)."""
+        made = created(statements)
+        at = next(n for n, s in enumerate(statements) if s.startswith(f"CREATE TABLE {predictions} AS"))
+        return cls(tuple(statements[:at]), dict(made)[predictions], tuple(name for name, _ in made))
 
 
 class Matcher:
@@ -154,10 +165,10 @@ class Matcher:
             if self.frequencies is not None and master is not None:
                 self._prepared = self._prepare(requests, master)
             return found
-        for statement in self._script.statements:
+        for statement in self._script.leading:
             duck.run(con, statement)
         try:
-            return self._best(self._script.predictions)
+            return self._best(f"({self._script.predictions})")
         finally:
             for table in self._script.tables:
                 duck.run(con, f"DROP TABLE IF EXISTS {table}")
@@ -174,7 +185,7 @@ class Matcher:
         try:
             predictions = linker.inference.predict().physical_name
             kept = tuple(s for s in self.db.recorded if s.startswith(("DROP TABLE", "CREATE TABLE")))
-            self._script = _Script(kept, predictions)
+            self._script = _Script.recorded(kept, predictions)
             return self._best(predictions)
         finally:
             self.db.recorded = None
@@ -198,8 +209,10 @@ class Matcher:
         for name in inputs:
             self.con.unregister(name)  # a view registered by name, if one is
             duck.run(self.con, f"DROP TABLE IF EXISTS {name}")
-        script = self._script.statements
-        return Prepared(self.con, inputs, script, lambda p, columns: pairs_sql(p, "master_std", columns))
+        steps, predictions = created(self._script.leading), self._script.predictions
+        return Prepared(
+            self.con, inputs, steps, predictions, lambda p, columns: pairs_sql(p, "master_std", columns)
+        )
 
     def _linker(self) -> Linker:
         """A Linker over the session's fixed tables, with the master's term frequencies (needed once)."""
@@ -215,7 +228,8 @@ class Matcher:
         return linker
 
     def _best(self, predictions: str) -> pa.Table:
-        """Each request's best-scoring row per taxpayer."""
+        """Each request's best-scoring row per taxpayer, from `predictions`: a table, or a query in
+        parentheses."""
         available = self.con.sql(f"SELECT * FROM {predictions} LIMIT 0").columns
         return self.con.sql(best_sql(predictions, "master_std", available)).to_arrow_table()
 
