@@ -65,8 +65,8 @@ class _Script:
 
     A replay reads the predictions through their query, never made a table: best_sql reads 20 of their
     62 columns, and DuckDB then computes and keeps only those. Made a table, every compared value of
-    both sides was written for every pair: a chunk of the 1.28M batch took 6.3 s so, 5.2 s through the
-    query, for the same rows (docs/benchmarks.md, 2026-12-07i).
+    both sides was written for every pair: a chunk of the 1.28M batch took 3.6 s of CPU so, 3.0 s
+    through the query, for the same rows (docs/benchmarks.md, 2026-12-07i).
     """
 
     leading: tuple[str, ...]
