@@ -60,8 +60,9 @@ class _RecordingAPI(DuckDBAPI):
 
 @dataclass(frozen=True)
 class _Script:
-    """One prediction's statements over the session's fixed table names, as a scoring replays them: those
-    that make its inputs, in order; the predictions' own query; every table they make, dropped after.
+    """One prediction's statements over the session's fixed table names, as a scoring replays them: the
+    tables its predictions read, each as its name and query, in order; the predictions' own query; every
+    table the statements make, dropped after.
 
     A replay reads the predictions through their query, never made a table: best_sql reads 20 of their
     62 columns, and DuckDB then computes and keeps only those. Made a table, every compared value of
@@ -69,7 +70,7 @@ class _Script:
     through the query, for the same rows (docs/benchmarks.md, 2026-12-07i).
     """
 
-    leading: tuple[str, ...]
+    steps: tuple[tuple[str, str], ...]
     predictions: str
     tables: tuple[str, ...]
 
@@ -78,8 +79,8 @@ class _Script:
         """From the statements Splink sent for one prediction, the table `predictions` among those they
         make (the statements after it only drop tables)."""
         made = created(statements)
-        at = next(n for n, s in enumerate(statements) if s.startswith(f"CREATE TABLE {predictions} AS"))
-        return cls(tuple(statements[:at]), dict(made)[predictions], tuple(name for name, _ in made))
+        at = [name for name, _ in made].index(predictions)
+        return cls(tuple(made[:at]), made[at][1], tuple(name for name, _ in made))
 
 
 class Matcher:
@@ -165,8 +166,8 @@ class Matcher:
             if self.frequencies is not None and master is not None:
                 self._prepared = self._prepare(requests, master)
             return found
-        for statement in self._script.leading:
-            duck.run(con, statement)
+        for name, query in self._script.steps:
+            duck.run(con, f"CREATE OR REPLACE TABLE {name} AS {query}")
         try:
             return self._best(f"({self._script.predictions})")
         finally:
@@ -209,9 +210,9 @@ class Matcher:
         for name in inputs:
             self.con.unregister(name)  # a view registered by name, if one is
             duck.run(self.con, f"DROP TABLE IF EXISTS {name}")
-        steps, predictions = created(self._script.leading), self._script.predictions
+        script = self._script
         return Prepared(
-            self.con, inputs, steps, predictions, lambda p, columns: pairs_sql(p, "master_std", columns)
+            self.con, inputs, script.steps, script.predictions, lambda p, c: pairs_sql(p, "master_std", c)
         )
 
     def _linker(self) -> Linker:
