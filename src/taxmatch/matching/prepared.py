@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -44,9 +45,34 @@ def _together(inputs: Mapping[str, pa.Table]) -> pa.Table:
     return pa.concat_tables(named, promote_options="default")
 
 
-def created(statements: Sequence[str]) -> list[tuple[str, str]]:
+def _created(statements: Sequence[str]) -> list[tuple[str, str]]:
     """Each recorded `CREATE TABLE name AS query`, as its name and query, in order."""
     return [(m.group(1), s[m.end() :]) for s in statements if (m := _CREATE.match(s))]
+
+
+@dataclass(frozen=True)
+class Script:
+    """One prediction's statements over the session's fixed table names, as a scoring replays them: the
+    tables its predictions read, each as its name and query, in order; the predictions' own query; every
+    table the statements make, dropped after.
+
+    A replay reads the predictions through their query, never made a table: best_sql reads 20 of their
+    62 columns, and DuckDB then computes and keeps only those. Made a table, every compared value of
+    both sides was written for every pair: a chunk of the 1.28M batch took 3.6 s of CPU so, 3.0 s
+    through the query, for the same rows (docs/benchmarks.md, 2026-12-07i).
+    """
+
+    steps: tuple[tuple[str, str], ...]
+    predictions: str
+    tables: tuple[str, ...]
+
+    @classmethod
+    def recorded(cls, statements: Sequence[str], predictions: str) -> Script:
+        """From the statements Splink sent for one prediction, the table `predictions` among those they
+        make (the statements after it only drop tables)."""
+        made = _created(statements)
+        at = [name for name, _ in made].index(predictions)
+        return cls(tuple(made[:at]), made[at][1], tuple(name for name, _ in made))
 
 
 def best_rows(pairs: pa.Table) -> pa.Table:
@@ -64,17 +90,15 @@ class Prepared:
 
     `inputs`: each input's name and an empty table of its schema (a call gives rows of each, which
     go into one table together, see _together);
-    `steps`: the recorded tables the predictions read, each as its name and query, in order;
-    `predictions`: their query; `pairs`: the SQL of the scored pairs, given the predictions' query and
-    its columns.
+    `script`: the recorded prediction; `pairs`: the SQL of the scored pairs, given the predictions'
+    query and its columns.
     """
 
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
         inputs: Mapping[str, pa.Table],
-        steps: Sequence[tuple[str, str]],
-        predictions: str,
+        script: Script,
         pairs: Callable[[str, Sequence[str]], str],
     ) -> None:
         self.con, self.inputs = con, list(inputs)
@@ -83,6 +107,7 @@ class Prepared:
             columns = ", ".join(f'"{c}"' for c in empty.column_names)
             duck.run(con, f"CREATE VIEW {name} AS SELECT {columns} FROM {_INPUTS} WHERE {_SIDE} = '{name}'")
         duck.plan_once(con)  # before anything is prepared
+        steps, predictions = script.steps, script.predictions
         self.steps = [name for name, _ in steps]
         for n, (name, query) in enumerate(steps):
             duck.run(con, f"CREATE TABLE {name} AS SELECT * FROM ({query}) LIMIT 0")

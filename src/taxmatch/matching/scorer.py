@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -21,7 +20,7 @@ from splink import DuckDBAPI, Linker
 from taxmatch import combinations
 from taxmatch.matching import duck, model
 from taxmatch.matching.candidate_index import CandidateIndex
-from taxmatch.matching.prepared import Prepared, created
+from taxmatch.matching.prepared import Prepared, Script
 from taxmatch.matching.reference import Reference
 from taxmatch.matching.term_frequencies import TermFrequencies
 from taxmatch.matching.weights import WeightColumns, Weights, floats
@@ -58,31 +57,6 @@ class _RecordingAPI(DuckDBAPI):
         return super()._execute_sql_against_backend(final_sql)
 
 
-@dataclass(frozen=True)
-class _Script:
-    """One prediction's statements over the session's fixed table names, as a scoring replays them: the
-    tables its predictions read, each as its name and query, in order; the predictions' own query; every
-    table the statements make, dropped after.
-
-    A replay reads the predictions through their query, never made a table: best_sql reads 20 of their
-    62 columns, and DuckDB then computes and keeps only those. Made a table, every compared value of
-    both sides was written for every pair: a chunk of the 1.28M batch took 3.6 s of CPU so, 3.0 s
-    through the query, for the same rows (docs/benchmarks.md, 2026-12-07i).
-    """
-
-    steps: tuple[tuple[str, str], ...]
-    predictions: str
-    tables: tuple[str, ...]
-
-    @classmethod
-    def recorded(cls, statements: Sequence[str], predictions: str) -> _Script:
-        """From the statements Splink sent for one prediction, the table `predictions` among those they
-        make (the statements after it only drop tables)."""
-        made = created(statements)
-        at = [name for name, _ in made].index(predictions)
-        return cls(tuple(made[:at]), made[at][1], tuple(name for name, _ in made))
-
-
 class Matcher:
     """A DuckDB session holding the saved model and the master's term frequencies.
 
@@ -107,7 +81,7 @@ class Matcher:
         self.labels = model.labels(self.trained)
         self.con = duck.connect(reference.budget.but(threads) if threads else reference.budget)
         self.db = _RecordingAPI(self.con)
-        self._script: _Script | None = None
+        self._script: Script | None = None
         self._prepared: Prepared | None = None  # a kept-open session's, once its script is recorded
         self.frequencies = frequencies
         for column in model.TF_COLUMNS if frequencies is None else ():
@@ -186,7 +160,7 @@ class Matcher:
         try:
             predictions = linker.inference.predict().physical_name
             kept = tuple(s for s in self.db.recorded if s.startswith(("DROP TABLE", "CREATE TABLE")))
-            self._script = _Script.recorded(kept, predictions)
+            self._script = Script.recorded(kept, predictions)
             return self._best(predictions)
         finally:
             self.db.recorded = None
@@ -210,10 +184,7 @@ class Matcher:
         for name in inputs:
             self.con.unregister(name)  # a view registered by name, if one is
             duck.run(self.con, f"DROP TABLE IF EXISTS {name}")
-        script = self._script
-        return Prepared(
-            self.con, inputs, script.steps, script.predictions, lambda p, c: pairs_sql(p, "master_std", c)
-        )
+        return Prepared(self.con, inputs, self._script, lambda p, c: pairs_sql(p, "master_std", c))
 
     def _linker(self) -> Linker:
         """A Linker over the session's fixed tables, with the master's term frequencies (needed once)."""
