@@ -74,3 +74,14 @@ def test_a_share_of_the_budget_keeps_its_spill_and_threads(tmp_path: Path) -> No
     assert budget.share(0.25, at_least=2 * 2**30) == duck.Budget(2 * 2**30, tmp_path, 2)
     assert budget.share(0.25, at_least=8 * 2**30) == budget  # never more than the whole
     assert duck.UNLIMITED.share(0.25) == duck.UNLIMITED  # DuckDB's own default stands
+
+
+def test_a_connection_draws_no_progress_bar_of_its_own() -> None:
+    # DuckDB draws its bar on standard output, into the CLI's report, for any statement past two
+    # seconds (a large batch's scoring of each chunk). Asked of a process of its own, as the CLI is one:
+    # under pytest DuckDB starts with the bar off, and making a short statement draw it
+    # (`SET progress_bar_time`) would switch it back on.
+    asked = "SELECT current_setting('enable_progress_bar')"
+    script = f"from taxmatch.matching import duck; print(duck.connect().sql({asked!r}).fetchall()[0][0])"
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"

@@ -49,6 +49,10 @@ _CALL = "call_rows"  # the view a call's rows are copied in through (refill)
 def connect(budget: Budget = UNLIMITED) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that keeps to the budget."""
     con = duckdb.connect()
+    # DuckDB draws its own progress bar on the process's standard output for a statement that runs
+    # past two seconds (each chunk's scoring in a large batch): it would break into the CLI's report
+    # and an operator's logs. taxmatch reports its own progress (rich, and `-v`'s log lines).
+    run(con, "SET enable_progress_bar = false")
     if budget.memory_bytes is not None:
         run(con, f"SET memory_limit = '{int(budget.memory_bytes)}B'")
     if budget.spill is not None:
