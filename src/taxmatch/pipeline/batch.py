@@ -44,10 +44,9 @@ log = logging.getLogger(__name__)
 Step = answering.Step
 quiet = answering.quiet
 Advance = Callable[[int, int], None]  # rows answered so far, rows in the batch
-# Rows answered at a time: what a chunk holds as Python objects, with their candidates, bounds the
-# pipeline's own memory, whatever the size of the batch. Each chunk also scans the master for its
-# slice (about 2 s at 10M taxpayers), so fewer, larger chunks cost less: at 10M / 1.28M, 100,000 rows
-# a chunk took 355 s at 5.3 GB peak, 50,000 took 408 s at 4.9 GB (docs/benchmarks.md).
+# Rows answered at a time: a chunk's Python objects, candidates and all, bound the pipeline's own memory
+# whatever the batch's size. Smaller chunks cost more (at 10M / 1.28M, 50,000 a chunk: 182.7 s against
+# 165-169 s, docs/benchmarks.md 2026-12-07e, once chunks searched an index rather than scanned).
 CHUNK_ROWS = 100_000
 
 
