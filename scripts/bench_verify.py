@@ -5,12 +5,20 @@
 STORE holds a loaded master; REQUESTS/MANIFEST a batch already processed into
 RESULTS (the batch path's answers). Times the index build, then calls of 25
 requests and of 1 request through the same code the service runs (no HTTP),
-and counts how often a call's answer differs from the batch path's.
+and counts how often a call's answer differs from the batch path's, by the
+batch's reason codes.
+
+Use a copy of the store the batch was processed in. A call counts an official's
+cases from the store (the caseload rule), and the batch counted them over the
+whole file: on a store without the batch's cases, rows the batch rejected as
+CASELOAD_IMPLAUSIBLE are answered on their own, and differ (docs/benchmarks.md,
+2026-12-08).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import json
 import logging
@@ -71,7 +79,7 @@ def main() -> None:
     moments = Moments()
     logging.getLogger("taxmatch").addHandler(moments)
     logging.getLogger("taxmatch").setLevel(logging.INFO)
-    differ, compared = 0, 0
+    differ, compared = collections.Counter[str](), 0
     for size in (25, 1):
         took = []
         for n in range(args.calls):
@@ -85,10 +93,15 @@ def main() -> None:
                 print(f"  slow call {n} of {size}: {took[-1] * 1000:.0f} ms", *moments.lines, sep="\n")
             for got in done.results:
                 compared += 1
-                differ += got["outcome"] != batch[got["request_id"]]["outcome"]
+                asked = batch[got["request_id"]]
+                if got["outcome"] != asked["outcome"]:
+                    batch_said = f"{asked['outcome']} {asked['reason_codes']}"
+                    differ[f"{got['outcome']} here, {batch_said} in the batch"] += 1
         slow = sorted(range(len(took)), key=took.__getitem__)[-3:]
         print(f"calls of {size}: {_quantiles(took)}; the slowest were calls {slow}")
-    print(f"answers differing from the batch path: {differ} of {compared}")
+    print(f"answers differing from the batch path: {differ.total()} of {compared}")
+    for why, count in differ.most_common():
+        print(f"  {count}: {why}")
 
 
 if __name__ == "__main__":
