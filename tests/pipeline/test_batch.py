@@ -325,6 +325,25 @@ def test_a_batch_stopped_before_its_chunks_stops_its_second_process(
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
+def test_a_batch_in_a_second_process_is_answered_in_four_chunks_at_least(
+    batch: Batch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13: in a batch of a few chunks, one process waits for the other's first and last chunks;
+    a batch scored in a second process is cut into four chunks at least (scoring_process.FEWEST_CHUNKS),
+    and answered as in one."""
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)
+    ctx = context_for(store, NOW, agreement.load())
+    submission = pipeline.read_batch(batch.requests, batch.manifest, ctx.agreement)
+    with caplog.at_level(logging.INFO, logger=pipeline.log.name):
+        pipeline.process(ctx, submission, tmp_path / "out", second_process=True)
+    answered = [r.getMessage() for r in caplog.records if "rows answered at" in r.getMessage()]
+    assert len(answered) == 4
+    assert f" {len(submission.requests)} rows answered" in answered[-1]
+    for file in ("results.csv", "decisions.csv"):
+        assert (tmp_path / "out" / file).read_bytes() == (batch.out / file).read_bytes(), file
+
+
 def test_a_second_process_that_cannot_start_stops_the_batch_with_nothing_written(
     batch: Batch, tmp_path: Path
 ) -> None:

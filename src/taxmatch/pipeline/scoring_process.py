@@ -58,6 +58,12 @@ log = logging.getLogger(__name__)
 # Below this many rows a batch is gated and scored in its own process (see the module's docstring): at
 # 1M taxpayers and 100,000 rows, two processes took 27.6 s, one 32.9 s, start-up (3-4 s) included.
 SECOND_PROCESS_ROWS = 100_000
+# The fewest chunks such a batch is answered in. In a batch of a few chunks the main process waits for
+# the first chunk, and the batch for the main process's last: the smaller they are, the less of it runs
+# on one core. At 2M / 200,000 rows, four chunks against two: 24.3 s against 25.3 s (medians of eight
+# runs each, alternating; seven of eight pairs faster), 1.3 GB at the peak against 1.6 GB
+# (docs/benchmarks.md, 2026-12-08). A batch of more than 400,000 rows is chunked as before.
+FEWEST_CHUNKS = 4
 
 
 @dataclass(frozen=True)
