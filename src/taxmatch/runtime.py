@@ -14,7 +14,13 @@ from typing import Any
 import pyarrow as pa
 
 ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"  # Arrow's own setting: when an operator sets it, it stands
-FEWER = (200_000, 20, 100)  # the collector's thresholds while millions of acyclic objects are made
+# The collector's thresholds while millions of acyclic objects are made. A collection walks every object
+# made since the last that is still alive, so a chunk's objects (millions: candidates, decisions, their
+# records) were walked whenever 200,000 more were alive: 14.5 s of a 1.28M-row batch's main process.
+# Past two million, a chunk's objects are mostly let go before a collection comes: 0.9 s, and the batch
+# 103 s against 118 (medians of four runs each, docs/benchmarks.md, 2026-12-08b). Cyclic garbage, which
+# a batch makes little of, waits as long.
+FEWER = (2_000_000, 20, 100)
 
 
 def arrow_allocator() -> str:
