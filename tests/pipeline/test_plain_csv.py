@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import tempfile
 from pathlib import Path
 
@@ -78,6 +79,18 @@ def test_a_line_end_split_between_two_reads_is_seen_whole(
         assert plain_csv.scan(written(tmp_path, f"{HEADER}{end}{ROW_TEXT}{end}".encode()))[1]
         assert not plain_csv.scan(written(tmp_path, f"{HEADER}{end}{end}{ROW_TEXT}".encode()))[1]
     assert not plain_csv.scan(written(tmp_path, f"{HEADER}\r{ROW_TEXT}".encode()))[1]
+
+
+LINE_ENDS = re.compile(rb"\r(?!\n)|\n\n|\n\r")  # what scan refuses: a lone CR, or an empty line
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=12).map(lambda b: bytes(b"x\r\n"[n % 3] for n in b)))
+def test_a_block_s_line_ends_are_plain_as_the_regular_expression_says(window: bytes) -> None:
+    """The line ends scan refuses, searched as bytes, are those of the regular expression that says what
+    they are: none, but for a CR last (the next block's first byte may end it)."""
+    found = LINE_ENDS.search(window)
+    assert plain_csv._plain_line_ends(window) == (found is None or found.start() == len(window) - 1)
 
 
 @pytest.mark.parametrize(
