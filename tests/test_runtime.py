@@ -18,6 +18,19 @@ def test_collector_setting_is_restored_even_on_error() -> None:
     assert gc.get_threshold() == before
 
 
+def test_overlapping_jobs_leave_the_collector_as_it_was_before_the_first() -> None:
+    """The service reads an upload in one thread while it answers a call in another: whichever ends
+    last, the setting before either began comes back (each restoring its own left FEWER for good)."""
+    before = gc.get_threshold()
+    upload, call = runtime.fewer_collections(), runtime.fewer_collections()
+    upload.__enter__()
+    call.__enter__()
+    upload.__exit__(None, None, None)
+    assert gc.get_threshold() == runtime.FEWER  # the call still runs
+    call.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+
+
 def test_a_chunk_s_objects_made_and_let_go_in_a_batch_are_never_walked_by_the_collector() -> None:
     """A chunk holds a million-odd objects at once (candidates, decisions, their records), then lets them
     go: within a batch no collection comes for them (at 200,000, five walked them all)."""

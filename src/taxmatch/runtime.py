@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -84,6 +85,17 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+@dataclass
+class _Held:
+    """How many jobs of this process hold the collector at FEWER, and its setting before the first."""
+
+    jobs: int = 0
+    before: tuple[int, int, int] = (700, 10, 10)
+
+
+_held, _holding = _Held(), threading.Lock()
+
+
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Collect cyclic garbage less often while a batch runs, then restore the interpreter's setting.
@@ -91,10 +103,18 @@ def fewer_collections() -> Iterator[None]:
     A batch makes millions of small acyclic objects (rows, candidates, decisions);
     at the default threshold the collector rescans them all again and again,
     which cost a quarter of a 100,000-row batch's time (docs/benchmarks.md).
+    The setting is the process's: where jobs overlap (the service reads an upload while it answers a
+    call), the last to end restores what was set before the first began, not what the other had set.
     """
-    before = gc.get_threshold()
-    gc.set_threshold(*FEWER)
+    with _holding:
+        if not _held.jobs:
+            _held.before = gc.get_threshold()
+            gc.set_threshold(*FEWER)
+        _held.jobs += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _holding:
+            _held.jobs -= 1
+            if not _held.jobs:
+                gc.set_threshold(*_held.before)
