@@ -33,7 +33,7 @@ def test_overlapping_jobs_leave_the_collector_as_it_was_before_the_first() -> No
 
 def test_a_chunk_s_objects_made_and_let_go_in_a_batch_are_never_walked_by_the_collector() -> None:
     """A chunk holds a million-odd objects at once (candidates, decisions, their records), then lets them
-    go: within a batch no collection comes for them (at 200,000, five walked them all)."""
+    go: within a batch no collection comes for them (at 200,000, five came)."""
     walked: list[int] = []
 
     def heard(phase: str, info: dict[str, int]) -> None:

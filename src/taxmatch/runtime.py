@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -90,7 +90,7 @@ class _Held:
     """How many jobs of this process hold the collector at FEWER, and its setting before the first."""
 
     jobs: int = 0
-    before: tuple[int, int, int] = (700, 10, 10)
+    before: tuple[int, int, int] = field(default_factory=gc.get_threshold)  # set as the first begins
 
 
 _held, _holding = _Held(), threading.Lock()

@@ -148,8 +148,8 @@ def process(
     decisions.clear_batch(ctx.engine, bid)
     size = chunk_rows or CHUNK_ROWS
     # A large batch on the default engine is gated and scored in a second process (scoring_process.py),
-    # in FEWEST_CHUNKS at least, so that the two processes work at once (1M / 100k: 32.9 s -> 27.6 s). It
-    # starts now, so that its start-up runs beside the checks of the whole batch below.
+    # in scoring_process.FEWEST_CHUNKS chunks at least, so that the two processes work at once (1M / 100k:
+    # 32.9 s -> 27.6 s). It starts now, so that its start-up runs beside the checks of the whole batch below.
     large = len(requests) >= scoring_process.SECOND_PROCESS_ROWS
     second = (owned and large) if second_process is None else second_process
     if second and chunk_rows is None:
